@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printing its table and writing bench/results/*.json.
+ * `npm run bench -- --quick` is the short form CI runs to check that they run.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = ['parse.ts', 'budget.ts', 'duckdb-append.ts'];
+const extra = process.argv.slice(2);
+let failed = 0;
+for (const bench of BENCHES) {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(bench, import.meta.url)), ...extra], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    process.stderr.write(`bench ${bench} failed with ${r.status ?? r.signal}\n`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);

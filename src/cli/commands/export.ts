@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { loadSettings, parseValue } from '../../config/load.ts';
+import { oneOf } from '../../config/parsers.ts';
+import { exportEdges, type ExportFormat } from '../../sinks/duckdb/export.ts';
+import { DuckDbSink } from '../../sinks/duckdb/sink.ts';
+import { addSettingFlags } from '../options.ts';
+
+export function registerExport(program: Command): void {
+  const cmd = program
+    .command('export')
+    .description('write the edge list (user_id, friend_screen_name, friend_id) of the latest successful row per user')
+    .option('--format <format>', 'csv, ndjson or parquet (default csv)')
+    .requiredOption('--out <file>', 'file to write');
+  addSettingFlags(cmd, ['sink']).action(async (opts: Record<string, unknown>) => {
+    const { sink: uri } = loadSettings(['sink'], opts, process.env);
+    const format: ExportFormat = parseValue('--format', '--format', oneOf(['csv', 'ndjson', 'parquet'] as const), String(opts.format ?? 'csv'));
+    const sink = new DuckDbSink(uri!.path);
+    await sink.open();
+    try {
+      const n = await exportEdges(sink, format, String(opts.out));
+      process.stdout.write(`wrote ${n} edges to ${String(opts.out)} (${format})\n`);
+    } finally {
+      await sink.close();
+    }
+  });
+}

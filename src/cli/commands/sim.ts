@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { parseValue } from '../../config/load.ts';
+import * as p from '../../config/parsers.ts';
+import type { ValueParser } from '../../config/parsers.ts';
+import { FAULT_KINDS, type FaultKind } from '../../sim/faults.ts';
+import { SimGraph } from '../../sim/graph.ts';
+import { startSim, type RunningSim } from '../../sim/server.ts';
+import { writeUsersFile } from '../../sim/users-file.ts';
+
+/** Sim flags are flags only (the sim is a test double, not a deployed worker), validated the same way. */
+function flag<T>(opts: Record<string, unknown>, key: string, name: string, parser: ValueParser<T>, fallback: string): T {
+  const raw = opts[key] === undefined ? fallback : String(opts[key]);
+  return parseValue(name, name, parser, raw);
+}
+
+function faultKinds(raw: unknown): FaultKind[] {
+  if (raw === undefined) return [...FAULT_KINDS];
+  return String(raw)
+    .split(',')
+    .map((k) => parseValue('--faults', '--faults', p.oneOf(FAULT_KINDS), k));
+}
+
+function graphOptions(opts: Record<string, unknown>): { users: number; seed: number } {
+  return {
+    users: flag(opts, 'users', '--users', p.integer(1, 2_000_000_000), '10000'),
+    seed: flag(opts, 'seed', '--seed', p.integer(0, 2 ** 31 - 1), '1'),
+  };
+}
+
+export async function startSimFromFlags(opts: Record<string, unknown>): Promise<RunningSim> {
+  return startSim({
+    ...graphOptions(opts),
+    port: flag(opts, 'port', '--port', p.integer(0, 65_535), '8787'),
+    host: opts.host === undefined ? '127.0.0.1' : String(opts.host),
+    latencyMs: flag(opts, 'latencyMs', '--latency-ms', p.integer(0, 600_000), '0'),
+    rateLimit: flag(opts, 'rateLimit', '--rate-limit', p.integer(0, 10_000_000), '0'),
+    rateWindowMs: flag(opts, 'rateWindow', '--rate-window', p.duration(1000, 86_400_000), '15m'),
+    faultRate: flag(opts, 'faultRate', '--fault-rate', p.fraction(), '0'),
+    faultKinds: faultKinds(opts.faults),
+  });
+}
+
+export function registerSim(program: Command): void {
+  const sim = program
+    .command('sim')
+    .description('run the simulated social network (legacy HTML following pages, truth at /_sim/truth/{user_id})')
+    .option('--users <n>', 'users in the network (default 10000)')
+    .option('--seed <n>', 'graph seed (default 1)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <n>', 'port; 0 picks a free one (default 8787)')
+    .option('--latency-ms <ms>', 'mean latency per page, ±25% jitter (default 0)')
+    .option('--rate-limit <n>', 'requests per window per client, then 429 with x-rate-limit-reset; 0 = off (default 0)')
+    .option('--rate-window <duration>', 'rate-limit window (default 15m)')
+    .option('--fault-rate <p>', 'share of requests that fail: 5xx, connection reset or truncated body (default 0)')
+    .option('--faults <kinds>', `which faults, comma-separated: ${FAULT_KINDS.join(',')} (default all)`)
+    .action(async (opts: Record<string, unknown>) => {
+      const running = await startSimFromFlags(opts);
+      process.stdout.write(`friendfleet sim listening on ${running.url} (${running.graph.size} users, seed ${running.graph.seed})\n`);
+      const stop = () => {
+        void running.close().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+
+  sim
+    .command('users')
+    .description('write the sim network\'s users table as CSV (user_id,screen_name)')
+    .option('--users <n>', 'users in the network (default 10000)')
+    .option('--seed <n>', 'graph seed (default 1)')
+    .option('--with-counts', 'add a friends_count column')
+    .requiredOption('--out <file>', 'CSV file to write')
+    .action(async (opts: Record<string, unknown>) => {
+      const graph = new SimGraph(graphOptions(opts));
+      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true });
+      process.stdout.write(`wrote ${n} users to ${String(opts.out)}\n`);
+    });
+}

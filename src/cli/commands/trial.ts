@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { loadSettings, parseValue } from '../../config/load.ts';
+import * as p from '../../config/parsers.ts';
+import { renderKeyValues } from '../../monitor/format.ts';
+import { trialSummary, type TrialSummary } from '../../monitor/trial-summary.ts';
+import { DuckDbSink } from '../../sinks/duckdb/sink.ts';
+import { rangeCondition } from '../../sinks/duckdb/sql.ts';
+import { SimGraph } from '../../sim/graph.ts';
+import { writeUsersFile } from '../../sim/users-file.ts';
+import { runCollect } from '../worker.ts';
+
+/** The CLI entry next to this file (main.ts in src/, main.js in dist/). */
+const MAIN = fileURLToPath(new URL(`../main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/** Starts `friendfleet sim` as a child process and resolves with its URL once it listens. */
+async function spawnSim(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [MAIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`sim exited with code ${code} before listening`)));
+    lines.on('line', (line) => {
+      const m = /listening on (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { url, child };
+}
+
+export interface TrialOptions {
+  simUsers: number;
+  seed: number;
+  latencyMs: number;
+  partition: { partition: number; partitions: number | undefined };
+  partitions: number;
+}
+
+export interface TrialResult {
+  summary: TrialSummary | undefined;
+  /** Users of the bucket without any row: must be 0. */
+  missing: number;
+  bucketUsers: number;
+  alreadyCollected: boolean;
+}
+
+/**
+ * The demo: a sim in the background, its users table, one bucket collected into the warehouse with
+ * progress shown, then the reference's trial summary.
+ */
+export async function runTrial(options: TrialOptions, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<TrialResult> {
+  const { sink: uri } = loadSettings(['sink'], flags, env);
+  const dir = mkdtempSync(join(tmpdir(), 'friendfleet-trial-'));
+  const usersFile = join(dir, 'users.csv');
+  const sim = await spawnSim(['--users', String(options.simUsers), '--seed', String(options.seed), '--latency-ms', String(options.latencyMs)]);
+  try {
+    await writeUsersFile(new SimGraph({ users: options.simUsers, seed: options.seed }), usersFile);
+    process.stderr.write(
+      `friendfleet trial: sim at ${sim.url} (${options.simUsers} users, ${options.latencyMs} ms per page); ` +
+        `collecting bucket ${options.partition.partition}/${options.partition.partitions ?? options.partitions} into ${uri!.path}\n`,
+    );
+    const outcome = await runCollect(
+      {
+        ...flags,
+        users: usersFile,
+        sourceUrl: sim.url,
+        partition: `${options.partition.partition}/${options.partition.partitions ?? options.partitions}`,
+      },
+      { env, isTTY: process.stderr.isTTY === true, handleSignals: true },
+    );
+    const db = new DuckDbSink(uri!.path);
+    await db.open();
+    try {
+      let runId = outcome.runId;
+      if (runId === undefined) {
+        const [latest] = await db.query(
+          `SELECT run_id FROM runs_latest WHERE partition_id IS NOT DISTINCT FROM $1 ORDER BY started_at DESC LIMIT 1`,
+          [outcome.bucket.partitionId],
+        );
+        runId = latest ? String(latest.run_id) : undefined;
+      }
+      const where = rangeCondition(outcome.bucket.range, 'user_id', 1);
+      const [covered] = await db.query(`SELECT count(DISTINCT user_id) AS n FROM user_friends WHERE ${where.sql}`, where.params);
+      return {
+        summary: runId === undefined ? undefined : await trialSummary(db, runId),
+        missing: outcome.bucket.userCount - Number(covered?.n ?? 0),
+        bucketUsers: outcome.bucket.userCount,
+        alreadyCollected: outcome.state === 'nothing_to_do',
+      };
+    } finally {
+      await db.close();
+    }
+  } finally {
+    sim.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function registerTrial(program: Command): void {
+  program
+    .command('trial')
+    .description('demo: start a sim, collect one bucket of its users into the warehouse, print the trial summary')
+    .option('--sim-users <n>', 'users in the simulated network (default 10000)')
+    .option('--seed <n>', 'sim graph seed (default 1)')
+    .option('--latency-ms <ms>', 'sim latency per page (default 20)')
+    .option('--partition <k[/n]>', 'bucket to collect (default 1/30: about 333 of the oldest users)')
+    .option('--max-threads <n>', 'users collected concurrently; env MAX_THREADS (default 50)')
+    .option('--sink <uri>', 'warehouse; env SINK (default duckdb:./friendfleet.duckdb)')
+    .action(async (opts: Record<string, unknown>) => {
+      const options: TrialOptions = {
+        simUsers: parseValue('--sim-users', '--sim-users', p.integer(1, 2_000_000_000), String(opts.simUsers ?? '10000')),
+        seed: parseValue('--seed', '--seed', p.integer(0, 2 ** 31 - 1), String(opts.seed ?? '1')),
+        latencyMs: parseValue('--latency-ms', '--latency-ms', p.integer(0, 600_000), String(opts.latencyMs ?? '20')),
+        partition: parseValue('--partition', '--partition', p.partitionSpec(), String(opts.partition ?? '1/30')),
+        partitions: 30,
+      };
+      const { simUsers: _s, seed: _d, latencyMs: _l, partition: _p, ...flags } = opts;
+      const result = await runTrial(options, flags, process.env);
+      if (result.alreadyCollected) {
+        process.stdout.write('This bucket was already collected in the warehouse; showing its latest trial. Delete the .duckdb file to run it again.\n');
+      }
+      process.stdout.write(result.summary ? `\nTrial summary\n${renderKeyValues({ ...result.summary })}\n` : '\nNo trial recorded.\n');
+      process.stdout.write(`\nbucket users: ${result.bucketUsers}, users without a status: ${result.missing}\n`);
+      if (result.missing !== 0 || !result.summary) process.exitCode = 1;
+    });
+}

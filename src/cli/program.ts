@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerCollect } from './commands/collect.ts';
+import { registerExport } from './commands/export.ts';
+import { registerSim } from './commands/sim.ts';
+import { registerTrial } from './commands/trial.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('friendfleet')
+    .description('Collect social friend graphs for millions of users with a fleet of polite workers')
+    .version(pkg.version)
+    .exitOverride()
+    .showHelpAfterError();
+  registerSim(program);
+  registerCollect(program);
+  registerTrial(program);
+  registerExport(program);
+  return program;
+}

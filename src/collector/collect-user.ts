@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SourceError } from '../errors.ts';
+import type { FollowedAccount, FollowPage, Source, UserRef } from '../sources/source.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import type { RequestBudget } from './budget.ts';
+import type { UserResult, UserStatus } from './result.ts';
+import type { RunStats } from './stats.ts';
+
+export interface CollectUserOptions {
+  /** Stop after this many accounts (MAX_FRIENDS). */
+  maxFriends: number;
+  /** Retries of one page after transient errors or unreadable pages (MAX_RETRIES). */
+  maxRetries: number;
+  /** 429 answers tolerated for one page before the user fails (storms without reset headers). */
+  maxRateLimitWaits: number;
+  backoff: BackoffOptions;
+}
+
+export interface CollectUserDeps {
+  source: Source;
+  budget: RequestBudget;
+  stats: RunStats;
+}
+
+/** The user was abandoned because the run is shutting down; no row is written for it. */
+export class Abandoned extends Error {}
+
+const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
+  protected: 'protected',
+  not_found: 'not_found',
+  suspended: 'suspended',
+};
+
+/**
+ * Collects one user's follows: pages through the source from the first cursor until the list ends
+ * or MAX_FRIENDS is reached, retrying transient failures per page. Always returns a result with a
+ * status, unless `signal` aborts, in which case it throws `Abandoned`.
+ */
+export async function collectUser(
+  user: UserRef,
+  deps: CollectUserDeps,
+  options: CollectUserOptions,
+  signal: AbortSignal,
+): Promise<UserResult> {
+  const startAt = new Date();
+  const accounts: FollowedAccount[] = [];
+  const seenCursors = new Set<string>();
+  let cursor: string | undefined;
+  let pages = 0;
+  let truncated = false;
+  const finish = (status: UserStatus, error?: string): UserResult => ({
+    user,
+    status,
+    accounts: status === 'ok' ? accounts : [],
+    truncated: status === 'ok' && truncated,
+    pages,
+    error,
+    startAt,
+    endAt: new Date(),
+  });
+
+  try {
+    for (;;) {
+      const page = await fetchPage(user, cursor, deps, options, signal);
+      pages++;
+      deps.stats.pages++;
+      const room = options.maxFriends - accounts.length;
+      for (let i = 0; i < page.accounts.length && i < room; i++) accounts.push(page.accounts[i]!);
+      if (accounts.length >= options.maxFriends) {
+        truncated = page.accounts.length > room || page.nextCursor !== undefined;
+        return finish('ok');
+      }
+      if (page.nextCursor === undefined) return finish('ok');
+      if (seenCursors.has(page.nextCursor)) {
+        return finish('failed', `source repeated cursor ${page.nextCursor} after ${pages} pages; stopped to avoid a loop`);
+      }
+      seenCursors.add(page.nextCursor);
+      cursor = page.nextCursor;
+    }
+  } catch (error) {
+    if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
+    if (error instanceof SourceError) {
+      const status = STATUS_OF_KIND[error.kind];
+      if (status) return finish(status, error.message);
+      return finish('failed', `${error.code}: ${error.message}`);
+    }
+    return finish('failed', `FF_INTERNAL: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** One page, through the budget, with retries for what can be retried. */
+async function fetchPage(
+  user: UserRef,
+  cursor: string | undefined,
+  deps: CollectUserDeps,
+  options: CollectUserOptions,
+  signal: AbortSignal,
+): Promise<FollowPage> {
+  let attempt = 0;
+  let rateWaits = 0;
+  for (;;) {
+    signal.throwIfAborted();
+    try {
+      deps.stats.requests++;
+      const page = await deps.budget.schedule(() => deps.source.fetchPage(user, cursor, { signal }));
+      if (page.rate) deps.budget.observe(page.rate);
+      return page;
+    } catch (error) {
+      if (!(error instanceof SourceError)) throw error;
+      if (error.rate) deps.budget.observe(error.rate);
+      if (error.kind === 'rate_limited') {
+        deps.stats.rateLimited++;
+        rateWaits++;
+        if (rateWaits > options.maxRateLimitWaits) {
+          throw new SourceError('rate_limited', `still rate limited after ${options.maxRateLimitWaits} waits`);
+        }
+        const now = Date.now();
+        // Without a reset time, back off as for any other failure rather than hammer the source.
+        const until = error.resetAt !== undefined && error.resetAt > now ? error.resetAt : now + backoffDelay(rateWaits, options.backoff);
+        deps.budget.pauseUntil(until);
+        deps.stats.rateLimitWaitMs += until - now;
+        continue;
+      }
+      if (error.kind !== 'transient' && error.kind !== 'invalid_response') throw error;
+      attempt++;
+      if (attempt > options.maxRetries) {
+        throw new SourceError(error.kind, `${error.message} (gave up after ${options.maxRetries} retries)`, { cause: error });
+      }
+      deps.stats.retries++;
+      await sleep(backoffDelay(attempt, options.backoff), undefined, { signal });
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * Value parsers for settings. Each is a zod schema from the raw string (env vars and flags are both
+ * strings) to a typed value, with one human sentence saying what it expects. Empty strings are
+ * rejected: `MAX_THREADS=` on a dyno is a mistake, not a request for the default.
+ */
+export interface ValueParser<T> {
+  readonly schema: z.ZodType<T, string>;
+  /** What a valid value looks like, e.g. "an integer from 1 to 100000". */
+  readonly expected: string;
+}
+
+function parser<T>(expected: string, schema: z.ZodType<T, string>): ValueParser<T> {
+  return { expected, schema };
+}
+
+export function integer(min: number, max: number): ValueParser<number> {
+  return parser(
+    `an integer from ${min} to ${max}`,
+    z
+      .string()
+      .regex(/^\s*[0-9]+\s*$/)
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+  );
+}
+
+export function fraction(): ValueParser<number> {
+  return parser(
+    'a number from 0 to 1',
+    z
+      .string()
+      .regex(/^\s*[0-9]*\.?[0-9]+\s*$/)
+      .transform(Number)
+      .pipe(z.number().min(0).max(1)),
+  );
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "900" (seconds), "900s", "15m", "250ms", "1h", "1d" → milliseconds. */
+export function duration(minMs: number, maxMs: number): ValueParser<number> {
+  const describe = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+  return parser(
+    `a duration from ${describe(minMs)} to ${describe(maxMs)}, such as 900, 900s, 15m or 250ms (a bare number is seconds)`,
+    z
+      .string()
+      .regex(/^\s*[0-9]*\.?[0-9]+\s*(ms|s|m|h|d)?\s*$/)
+      .transform((s) => {
+        const m = /^\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|h|d)?\s*$/.exec(s)!;
+        return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
+      })
+      .pipe(z.number().min(minMs).max(maxMs)),
+  );
+}
+
+export function oneOf<const T extends string>(values: readonly T[]): ValueParser<T> {
+  return parser(`one of ${values.join(', ')}`, z.string().transform((s) => s.trim()).pipe(z.enum(values as [T, ...T[]])));
+}
+
+export function nonEmpty(what: string): ValueParser<string> {
+  return parser(what, z.string().transform((s) => s.trim()).pipe(z.string().min(1)));
+}
+
+export function httpUrl(): ValueParser<string> {
+  return parser(
+    'an http(s) URL such as https://mobile.twitter.com',
+    z
+      .string()
+      .transform((s) => s.trim().replace(/\/+$/, ''))
+      .pipe(z.url({ protocol: /^https?$/ })),
+  );
+}
+
+/** `PARTITION`: "3" (with PARTITIONS) or "3/10". */
+export function partitionSpec(): ValueParser<{ partition: number; partitions: number | undefined }> {
+  return parser(
+    'a bucket number such as 3 (with PARTITIONS) or 3/10',
+    z
+      .string()
+      .regex(/^\s*[0-9]{1,6}\s*(\/\s*[0-9]{1,6}\s*)?$/)
+      .transform((s) => {
+        const [p, n] = s.split('/').map((x) => Number(x.trim()));
+        return { partition: p!, partitions: n };
+      })
+      .refine((v) => v.partition >= 1 && (v.partitions === undefined || (v.partitions >= 1 && v.partition <= v.partitions))),
+  );
+}
+
+/** `SINK`: duckdb:PATH (the embedded warehouse). */
+export function sinkUri(): ValueParser<{ kind: 'duckdb'; path: string }> {
+  return parser(
+    'duckdb:PATH, such as duckdb:./friendfleet.duckdb',
+    z
+      .string()
+      .regex(/^\s*duckdb:.+$/)
+      .transform((s) => ({ kind: 'duckdb' as const, path: s.trim().slice('duckdb:'.length) })),
+  );
+}
+
+export function logLevel(): ValueParser<string> {
+  return oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+}

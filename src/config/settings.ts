@@ -1,0 +1,59 @@
+import type { ValueParser } from './parsers.ts';
+import * as p from './parsers.ts';
+
+/**
+ * Every setting friendfleet reads, once. The CLI builds its flags from this table, `loadSettings`
+ * validates env vars and flags against it, and a test checks the README documents every entry.
+ */
+export interface Setting<T = unknown> {
+  /** Env var name; the flag is its kebab-case form (`MAX_THREADS` → `--max-threads`). */
+  readonly env: string;
+  /** Placeholder in `--help`, e.g. `<n>`. */
+  readonly arg: string;
+  readonly parser: ValueParser<T>;
+  /** Raw default, parsed like any other value; absent means unset. */
+  readonly default?: string;
+  readonly description: string;
+  /** Never logged or stored: shown as [redacted]. */
+  readonly secret?: boolean;
+}
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const SETTINGS = {
+  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf(['twitter-html']), default: 'twitter-html', description: 'where follows come from' }),
+  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the real site of the source)" }),
+  users: setting({ env: 'USERS', arg: '<file>', parser: p.nonEmpty('a path to a .csv or .ndjson users file'), description: 'users table: CSV with a user_id header (screen_name, friends_count optional) or NDJSON' }),
+  partition: setting({ env: 'PARTITION', arg: '<k[/n]>', parser: p.partitionSpec(), description: 'collect bucket k of n (NTILE over ID order); n from PARTITIONS when not given' }),
+  partitions: setting({ env: 'PARTITIONS', arg: '<n>', parser: p.integer(1, 100_000), description: 'number of buckets the users table is cut into' }),
+  usersLimit: setting({ env: 'USERS_LIMIT', arg: '<n>', parser: p.integer(1, 1_000_000_000), description: 'collect at most this many users in this run' }),
+  batchSize: setting({ env: 'BATCH_SIZE', arg: '<n>', parser: p.integer(1, 100_000), default: '20', description: 'users read from the users table at a time' }),
+  maxThreads: setting({ env: 'MAX_THREADS', arg: '<n>', parser: p.integer(1, 100_000), default: '50', description: 'users collected concurrently' }),
+  rateLimit: setting({ env: 'RATE_LIMIT', arg: '<n>', parser: p.integer(1, 10_000_000), description: 'requests allowed per RATE_WINDOW (default: unlimited, or what the source announces)' }),
+  rateWindow: setting({ env: 'RATE_WINDOW', arg: '<duration>', parser: p.duration(1000, 86_400_000), default: '15m', description: 'rate-limit window' }),
+  maxFriends: setting({ env: 'MAX_FRIENDS', arg: '<n>', parser: p.integer(1, 10_000_000), default: '2000', description: 'stop collecting a user after this many followed accounts' }),
+  maxRetries: setting({ env: 'MAX_RETRIES', arg: '<n>', parser: p.integer(0, 100), default: '5', description: 'retries of a page after 5xx, resets, timeouts or unreadable pages' }),
+  maxAttempts: setting({ env: 'MAX_ATTEMPTS', arg: '<n>', parser: p.integer(1, 100), default: '3', description: 'runs that may try a failing user before it counts as done' }),
+  requestTimeout: setting({ env: 'REQUEST_TIMEOUT', arg: '<duration>', parser: p.duration(100, 600_000), default: '30s', description: 'time allowed for response headers, and again for the body' }),
+  sink: setting({ env: 'SINK', arg: '<uri>', parser: p.sinkUri(), default: 'duckdb:./friendfleet.duckdb', description: 'warehouse to write to' }),
+  worker: setting({ env: 'WORKER', arg: '<name>', parser: p.nonEmpty('a worker name'), description: 'name of this worker in rows and logs (default: DYNO, else host name and pid)' }),
+  shutdownTimeout: setting({ env: 'SHUTDOWN_TIMEOUT', arg: '<duration>', parser: p.duration(0, 600_000), default: '20s', description: 'after SIGTERM, how long in-flight users may finish before they are abandoned' }),
+  progress: setting({ env: 'PROGRESS', arg: '<mode>', parser: p.oneOf(['auto', 'bar', 'log', 'off']), default: 'auto', description: 'progress display: a bar on a terminal, log lines otherwise (auto)' }),
+  progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'seconds between progress log lines' }),
+  logLevel: setting({ env: 'LOG_LEVEL', arg: '<level>', parser: p.logLevel(), default: 'info', description: 'pino log level' }),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
+
+/** `MAX_THREADS` → `--max-threads`. */
+export function flagOf(s: Setting): string {
+  return `--${s.env.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/** `MAX_THREADS` → `maxThreads`, the key commander gives the flag's value under. */
+export function optionKeyOf(s: Setting): string {
+  return s.env.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,75 @@
+import type { RateInfo } from './sources/source.ts';
+
+/**
+ * Every error that crosses a module boundary is one of these classes, each with a stable `code`,
+ * so that callers decide by type and code, never by parsing messages (the undici habit).
+ */
+export class FriendfleetError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A configuration value (env var or flag) that cannot be used. The CLI prints `message` and exits 2. */
+export class ConfigError extends FriendfleetError {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super('FF_CONFIG', message);
+    this.variable = variable;
+  }
+}
+
+/**
+ * What a source can tell the collector about one page request that did not yield follows.
+ * - `protected`, `not_found`, `suspended`: final answers about the user.
+ * - `rate_limited`: the source refused for budget reasons; `resetAt` says when to retry, if it said.
+ * - `transient`: 5xx, connection reset, timeout, truncated body: retried with backoff.
+ * - `invalid_response`: a page the parser does not recognise (markup change or truncation with intact
+ *   framing); retried like `transient`, then the user fails with the parser's reason.
+ * - `fatal`: a request that can never succeed as made (bad credentials, user without a required name).
+ */
+export type SourceErrorKind =
+  | 'protected'
+  | 'not_found'
+  | 'suspended'
+  | 'rate_limited'
+  | 'transient'
+  | 'invalid_response'
+  | 'fatal';
+
+export class SourceError extends FriendfleetError {
+  readonly kind: SourceErrorKind;
+  /** Budget information the failed response carried, if any. */
+  readonly rate: RateInfo | undefined;
+  /** Epoch milliseconds at which a rate-limited request may be retried, when the source said. */
+  readonly resetAt: number | undefined;
+  readonly httpStatus: number | undefined;
+  constructor(
+    kind: SourceErrorKind,
+    message: string,
+    options?: { resetAt?: number | undefined; httpStatus?: number | undefined; rate?: RateInfo | undefined; cause?: unknown },
+  ) {
+    super(`FF_SOURCE_${kind.toUpperCase()}`, message, { cause: options?.cause });
+    this.kind = kind;
+    this.rate = options?.rate;
+    this.resetAt = options?.resetAt;
+    this.httpStatus = options?.httpStatus;
+  }
+}
+
+/** The warehouse could not store or read something; nothing covered by it was acknowledged. */
+export class SinkError extends FriendfleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FF_SINK', message, options);
+  }
+}
+
+/** The users table (file or warehouse) cannot be read at all. Row-level problems are reported, not thrown. */
+export class UsersInputError extends FriendfleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FF_USERS_INPUT', message, options);
+  }
+}

@@ -1,0 +1,27 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * Paths redacted from every log line. Credentials never reach a log through these names; the
+ * settings loader also replaces secret values before they are logged.
+ */
+export const REDACT_PATHS = [
+  'token',
+  'bearerToken',
+  'credentials',
+  '*.token',
+  '*.tokens',
+  '*.bearerToken',
+  '*.credentials',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'settings.twitterBearerToken',
+  'settings.twitterBearerTokens',
+  'settings.googleCredentials',
+];
+
+/** pino JSON on stderr, so stdout carries only command output (tables, JSON, CSV). */
+export function createLogger(level: string, destination: NodeJS.WritableStream | number = 2): Logger {
+  const dest = typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination;
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, dest);
+}

@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { SimGraph } from './graph.ts';
+
+/** A complete response a protocol wants to send; the server adds latency, faults and rate limits. */
+export interface SimResponse {
+  status: number;
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+export interface SimRequest {
+  pathname: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string;
+}
+
+/** The state of one client's rate-limit window, for a protocol to render in its own header style. */
+export interface RateWindowState {
+  limit: number;
+  remaining: number;
+  /** Epoch seconds at which the window resets. */
+  resetSeconds: number;
+}
+
+/**
+ * One wire format the sim speaks (legacy HTML, X API v2, Bluesky XRPC). A protocol knows its URLs,
+ * page size, bodies and error shapes; it knows nothing about latency, faults or budgets.
+ */
+export interface SimProtocol {
+  readonly name: string;
+  /** True when this protocol serves `pathname`. */
+  matches(pathname: string): boolean;
+  handle(request: SimRequest, graph: SimGraph): SimResponse;
+  /** Who a rate limit is counted against: the IP for the scraped site, the token for an API. */
+  clientKey(request: SimRequest): string;
+  rateLimitHeaders(state: RateWindowState): Record<string, string>;
+  rateLimited(state: RateWindowState): SimResponse;
+  serverError(status: number): SimResponse;
+}

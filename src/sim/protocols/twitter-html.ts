@@ -1,0 +1,144 @@
+import { hash3 } from '../hash.ts';
+import type { SimGraph } from '../graph.ts';
+import type { RateWindowState, SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
+
+/** The legacy mobile site listed 20 accounts per following page. */
+export const HTML_PAGE_SIZE = 20;
+
+const HTML = 'text/html; charset=utf-8';
+
+function page(title: string, main: string): string {
+  return (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>' +
+    title +
+    '</title></head>\n<body><div id="container"><div id="main_content">\n' +
+    main +
+    '\n</div></div></body></html>\n'
+  );
+}
+
+function displayName(screenName: string): string {
+  const letters = screenName.replace(/[0-9_]+/g, ' ').trim();
+  return letters === '' ? `User ${screenName}` : letters[0]!.toUpperCase() + letters.slice(1);
+}
+
+function userItem(name: string): string {
+  const display = displayName(name);
+  return (
+    '<table class="user-item"><tr><td class="avatar"><a href="/' +
+    name +
+    '"><img alt="' +
+    display +
+    '" src="/i/avatar_normal.png"></a></td><td class="info fifty screenname"><a name="' +
+    name +
+    '" href="/' +
+    name +
+    '"><strong class="fullname">' +
+    display +
+    '</strong><span class="username"><span>@</span>' +
+    name +
+    '</span></a></td><td class="info fifty follow"><span class="w-button-follow">Follow</span></td></tr></table>\n'
+  );
+}
+
+/**
+ * Cursors look like the site's opaque 64-bit numbers: the raw list position in the high bits and a
+ * check hash of (user, position) in the low 32, so a cursor replayed against another user is refused.
+ */
+export function encodeCursor(seed: number, index: number, position: number): string {
+  return ((BigInt(position) << 32n) | BigInt(hash3(seed ^ 0x243f6a88, index, position))).toString();
+}
+
+export function decodeCursor(seed: number, index: number, cursor: string): number | undefined {
+  if (!/^[0-9]{1,30}$/.test(cursor)) return undefined;
+  const v = BigInt(cursor);
+  const position = Number(v >> 32n);
+  if (!Number.isSafeInteger(position)) return undefined;
+  return Number(v & 0xffffffffn) === hash3(seed ^ 0x243f6a88, index, position) ? position : undefined;
+}
+
+const NOT_FOUND: SimResponse = {
+  status: 404,
+  contentType: HTML,
+  body: page('Page not found', '<div class="not-found"><h1>Sorry, that page doesn\u2019t exist!</h1></div>'),
+};
+
+/**
+ * The legacy mobile HTML site the reference scraper read (mobile.twitter.com, before 2020):
+ * `GET /{screen_name}/following[?cursor=C]`. Suspended accounts redirect to /account/suspended, missing
+ * ones answer 404, protected ones answer 200 with a notice instead of the list.
+ */
+export const twitterHtml: SimProtocol = {
+  name: 'twitter-html',
+
+  matches(pathname) {
+    return /^\/[A-Za-z0-9_]{1,15}\/following$/.test(pathname) || pathname === '/account/suspended';
+  },
+
+  handle(request: SimRequest, graph: SimGraph): SimResponse {
+    if (request.pathname === '/account/suspended') {
+      return {
+        status: 200,
+        contentType: HTML,
+        body: page('Account suspended', '<div class="account-suspended"><h1>Account suspended</h1><p>This account has been suspended.</p></div>'),
+      };
+    }
+    const name = request.pathname.slice(1, -'/following'.length);
+    const index = graph.indexOfName(name);
+    if (index === undefined) return NOT_FOUND;
+    const status = graph.status(index);
+    if (status === 'not_found') return NOT_FOUND;
+    if (status === 'suspended') {
+      return { status: 302, contentType: HTML, headers: { location: '/account/suspended' }, body: '' };
+    }
+    const screenName = graph.screenName(index);
+    const title = `People followed by ${displayName(screenName)} (@${screenName})`;
+    if (status === 'protected') {
+      return {
+        status: 200,
+        contentType: HTML,
+        body: page(
+          title,
+          `<div class="protected"><p>This account\u2019s Tweets are protected.</p><p>Only confirmed followers have access to @${screenName}\u2019s Tweets and complete profile.</p></div>`,
+        ),
+      };
+    }
+    const cursor = request.query.get('cursor');
+    let from = 0;
+    if (cursor !== null && cursor !== '-1') {
+      const decoded = decodeCursor(graph.seed, index, cursor);
+      if (decoded === undefined) {
+        return { status: 400, contentType: HTML, body: page('Error', '<div class="error">Invalid cursor</div>') };
+      }
+      from = decoded;
+    }
+    const { targets, next } = graph.followsPage(index, from, HTML_PAGE_SIZE);
+    let items = '';
+    for (const t of targets) items += userItem(graph.screenName(t));
+    const more =
+      next === undefined
+        ? ''
+        : `<div class="w-button-more"><a href="/${screenName}/following?cursor=${encodeCursor(graph.seed, index, next)}">Show more people</a></div>`;
+    return { status: 200, contentType: HTML, body: page(title, `<div class="user-list">\n${items}</div>\n${more}`) };
+  },
+
+  clientKey(request) {
+    return request.remoteAddress;
+  },
+
+  rateLimitHeaders(state: RateWindowState) {
+    return {
+      'x-rate-limit-limit': String(state.limit),
+      'x-rate-limit-remaining': String(state.remaining),
+      'x-rate-limit-reset': String(state.resetSeconds),
+    };
+  },
+
+  rateLimited() {
+    return { status: 429, contentType: HTML, body: page('Rate limit exceeded', '<div class="error">Rate limit exceeded</div>') };
+  },
+
+  serverError(status) {
+    return { status, contentType: HTML, body: page('Something is technically wrong', '<div class="error">Something is technically wrong.</div>') };
+  },
+};

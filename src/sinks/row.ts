@@ -1,0 +1,107 @@
+import type { UserResult, UserStatus } from '../collector/result.ts';
+
+/**
+ * One row of `user_friends`: one attempt at one user. Column names are the reference's
+ * (`user_id, screen_name, friend_count, start_at, end_at`) plus what resuming and monitoring need.
+ */
+export interface UserFriendsRow {
+  user_id: string;
+  screen_name: string | null;
+  /** Accounts collected (capped at MAX_FRIENDS); null unless status is `ok`, never a silent 0. */
+  friend_count: number | null;
+  /** Screen names followed; null unless `ok`. */
+  friend_names: string[] | null;
+  /** IDs followed, aligned with friend_names; null when the source gives no IDs or status is not `ok`. */
+  friend_ids: string[] | null;
+  status: UserStatus;
+  error: string | null;
+  truncated: boolean;
+  pages: number;
+  partition_id: number | null;
+  run_id: string;
+  worker: string;
+  source: string;
+  start_at: Date;
+  end_at: Date;
+}
+
+export const USER_FRIENDS_COLUMNS = [
+  'user_id',
+  'screen_name',
+  'friend_count',
+  'friend_names',
+  'friend_ids',
+  'status',
+  'error',
+  'truncated',
+  'pages',
+  'partition_id',
+  'run_id',
+  'worker',
+  'source',
+  'start_at',
+  'end_at',
+] as const satisfies readonly (keyof UserFriendsRow)[];
+
+/** Who wrote a row: fixed for a run. */
+export interface RowContext {
+  run_id: string;
+  worker: string;
+  source: string;
+  partition_id: number | null;
+}
+
+export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
+  const ok = result.status === 'ok';
+  const ids = result.accounts.map((a) => a.id);
+  return {
+    user_id: result.user.id,
+    screen_name: result.user.screenName ?? null,
+    friend_count: ok ? result.accounts.length : null,
+    friend_names: ok ? result.accounts.map((a) => a.screenName) : null,
+    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids as string[]) : null,
+    status: result.status,
+    error: result.error ?? null,
+    truncated: result.truncated,
+    pages: result.pages,
+    partition_id: context.partition_id,
+    run_id: context.run_id,
+    worker: context.worker,
+    source: context.source,
+    start_at: result.startAt,
+    end_at: result.endAt,
+  };
+}
+
+/** The lifecycle of a run as recorded in the runs table (append-only: one row per state change). */
+export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
+
+export interface RunRecord {
+  run_id: string;
+  worker: string;
+  source: string;
+  partition_id: number | null;
+  partitions: number | null;
+  min_id: string | null;
+  max_id: string | null;
+  /** Settings of the run as JSON text, secrets removed. */
+  settings: string;
+  state: RunState;
+  started_at: Date;
+  ended_at: Date | null;
+  users_planned: number | null;
+  users_done: number;
+  users_saved: number;
+  users_ok: number;
+  users_protected: number;
+  users_not_found: number;
+  users_suspended: number;
+  users_failed: number;
+  friends: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  rate_limited: number;
+  dead_letters: number;
+  error: string | null;
+}

@@ -1,0 +1,37 @@
+import type { IdRange } from '../partition/bucket.ts';
+import type { RunRecord, UserFriendsRow } from './row.ts';
+
+/**
+ * A warehouse that stores rows. Rows are acknowledged (counted as saved) only once durably stored;
+ * `write` applies backpressure by resolving only when the sink's bounded buffer has room.
+ */
+export interface Sink {
+  /** e.g. `duckdb:./friendfleet.duckdb`. */
+  readonly description: string;
+  /** Creates tables and views if missing; idempotent. */
+  open(): Promise<void>;
+  /** Appends a state of a run (start, end) to the runs table. Durable when it resolves. */
+  writeRun(run: RunRecord): Promise<void>;
+  /** Buffers one row. Resolves when there is room for more; rejects once the sink has failed. */
+  write(row: UserFriendsRow): Promise<void>;
+  /** Resolves when every row written so far is durably stored. */
+  flush(): Promise<void>;
+  /**
+   * IDs in `range` (all when undefined) that need no more collection: their latest status is
+   * terminal, or they failed `maxAttempts` times.
+   */
+  completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>>;
+  /** Flushes and releases the warehouse. */
+  close(): Promise<void>;
+}
+
+export interface SinkOptions {
+  /** Called with rows once they are durably stored. */
+  onAcknowledged?: (rows: readonly UserFriendsRow[]) => void;
+  /** Rows held in memory before `write` waits (backpressure). Default 1,000. */
+  maxBufferedRows?: number;
+  /** Rows per insert. Default 200. */
+  flushRows?: number;
+  /** Longest time a row waits in the buffer. Default 1,000 ms. */
+  flushIntervalMs?: number;
+}

@@ -1,0 +1,57 @@
+/**
+ * The contract between the collector and a wire format. A source fetches one page of one user's
+ * follows and knows nothing about batches, concurrency, budgets or storage; the collector knows nothing
+ * about HTML or JSON.
+ */
+
+export type SourceName = 'twitter-html';
+
+/** The user whose follows are fetched. */
+export interface UserRef {
+  /** Canonical ID (decimal string, or an opaque string such as a DID). */
+  readonly id: string;
+  /** Screen name or handle, when the users table has it. Required by the HTML source. */
+  readonly screenName?: string | undefined;
+}
+
+/** One followed account as the source reports it. */
+export interface FollowedAccount {
+  /** The account's ID, when the source gives one (the HTML pages do not). */
+  readonly id?: string | undefined;
+  readonly screenName: string;
+}
+
+/** What a response said about the caller's request budget. */
+export interface RateInfo {
+  /** Requests allowed per window, when stated. */
+  readonly limit?: number | undefined;
+  /** Requests left in the current window. */
+  readonly remaining: number;
+  /** Epoch milliseconds at which the window resets. */
+  readonly resetAt: number;
+}
+
+export interface FollowPage {
+  readonly accounts: readonly FollowedAccount[];
+  /** Opaque cursor of the next page; undefined on the last page. */
+  readonly nextCursor: string | undefined;
+  /** Budget information from the response headers, when the source sends it. */
+  readonly rate?: RateInfo | undefined;
+}
+
+export interface FetchOptions {
+  /** Aborts the request (shutdown); the source rethrows the abort as is. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * A source of follow lists. `fetchPage` resolves with a page, or rejects with a `SourceError` whose
+ * `kind` says what happened (see errors.ts); it never resolves an unreadable page as an empty one.
+ */
+export interface Source {
+  readonly name: SourceName;
+  /** Accounts on a full page (20 for the HTML site). */
+  readonly pageSize: number;
+  fetchPage(user: UserRef, cursor: string | undefined, options?: FetchOptions): Promise<FollowPage>;
+  close(): Promise<void>;
+}

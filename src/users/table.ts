@@ -1,0 +1,174 @@
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { UsersInputError } from '../errors.ts';
+import { normaliseId, type IdKind } from '../ids.ts';
+import type { BucketBounds, IdRange } from '../partition/bucket.ts';
+import type { UserRef } from '../sources/source.ts';
+import { readUsersFile } from './read-file.ts';
+import { emptyReport, noteExample, type LoadReport } from './report.ts';
+
+export interface UserRecord extends UserRef {
+  /** Following count from the table (Twitter user objects carry `friends_count`), when present. */
+  readonly friendsCount?: number | undefined;
+}
+
+export interface ReadOptions {
+  /** Users per yielded batch (BATCH_SIZE). */
+  batchSize: number;
+  /** IDs to leave out (already collected). */
+  skip?: ReadonlySet<string>;
+  /** Stop after this many users (USERS_LIMIT). */
+  limit?: number | undefined;
+}
+
+/**
+ * The researcher's users table, validated and staged in a temporary DuckDB file so that buckets
+ * (NTILE over ID order) and ordered reads of one bucket are SQL, whatever the table's size: a
+ * 3.6M-row table never sits in the JS heap. Numeric IDs are ordered as HUGEINT, opaque IDs as text.
+ */
+export class UsersTable {
+  readonly idKind: IdKind;
+  readonly report: LoadReport;
+  private readonly instance: DuckDBInstance;
+  private readonly conn: DuckDBConnection;
+  private readonly file: string;
+
+  private constructor(idKind: IdKind, report: LoadReport, instance: DuckDBInstance, conn: DuckDBConnection, file: string) {
+    this.idKind = idKind;
+    this.report = report;
+    this.instance = instance;
+    this.conn = conn;
+    this.file = file;
+  }
+
+  /** Loads a CSV or NDJSON users file. Bad rows are rejected or normalised and counted in `report`. */
+  static async fromFile(path: string, idKind: IdKind): Promise<UsersTable> {
+    if (!existsSync(path)) throw new UsersInputError(`users file ${path} does not exist`);
+    const file = join(tmpdir(), `friendfleet-users-${process.pid}-${randomUUID()}.duckdb`);
+    const instance = await DuckDBInstance.create(file, { memory_limit: '256MB', threads: '2' });
+    const conn = await instance.connect();
+    const keyType = idKind === 'numeric' ? 'HUGEINT' : 'VARCHAR';
+    await conn.run(`CREATE TABLE raw_users (line BIGINT, user_id VARCHAR, screen_name VARCHAR, friends_count BIGINT)`);
+    const report = emptyReport();
+    try {
+      const appender = await conn.createAppender('raw_users');
+      for await (const row of readUsersFile(path)) {
+        report.rows++;
+        if (row.problem || row.userId === undefined) {
+          report.rejected.bad_row++;
+          noteExample(report, `line ${row.line}: ${row.problem ?? 'no user_id'}`);
+          continue;
+        }
+        const id = normaliseId(row.userId, idKind);
+        if (!id.ok) {
+          report.rejected[id.rejection]++;
+          noteExample(report, `line ${row.line}: ${id.reason}`);
+          continue;
+        }
+        for (const c of id.corrections) {
+          report.corrected[c]++;
+          noteExample(report, `line ${row.line}: user_id ${JSON.stringify(row.userId)} normalised to ${id.id} (${c})`);
+        }
+        const screenName = row.screenName?.trim().replace(/^@/, '') || undefined;
+        const friendsCount = row.friendsCount !== undefined && /^\s*[0-9]{1,15}\s*$/.test(row.friendsCount) ? BigInt(row.friendsCount.trim()) : undefined;
+        appender.appendBigInt(BigInt(row.line));
+        appender.appendVarchar(id.id);
+        if (screenName === undefined) appender.appendNull();
+        else appender.appendVarchar(screenName);
+        if (friendsCount === undefined) appender.appendNull();
+        else appender.appendBigInt(friendsCount);
+        appender.endRow();
+      }
+      appender.flushSync();
+      appender.closeSync();
+      // Keep the first row of each ID; order by the ID's value, never by a double.
+      await conn.run(`
+        CREATE TABLE users AS
+        SELECT CAST(user_id AS ${keyType}) AS k, user_id, screen_name, friends_count
+        FROM raw_users
+        QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY line) = 1;
+        DROP TABLE raw_users;`);
+    } catch (error) {
+      conn.closeSync();
+      instance.closeSync();
+      removeDuckDbFile(file);
+      throw error;
+    }
+    const table = new UsersTable(idKind, report, instance, conn, file);
+    const accepted = await table.count();
+    const valid = report.rows - Object.values(report.rejected).reduce((a, b) => a + b, 0);
+    report.accepted = accepted;
+    report.duplicates = valid - accepted;
+    return table;
+  }
+
+  /** Users in `range` (all when undefined). */
+  async count(range?: IdRange): Promise<number> {
+    const where = this.where(range);
+    const r = await this.conn.runAndReadAll(`SELECT count(*) FROM users WHERE ${where.sql}`, where.params);
+    return Number(r.getRowsJS()[0]![0]);
+  }
+
+  /**
+   * `NTILE(partitions) OVER (ORDER BY user_id)`: the reference's buckets of equal user count (sizes
+   * differ by at most one, larger buckets first), with their ID bounds.
+   */
+  async ntile(partitions: number): Promise<BucketBounds[]> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT p AS partition_id, count(*) AS user_count, CAST(min(k) AS VARCHAR) AS min_id, CAST(max(k) AS VARCHAR) AS max_id
+       FROM (SELECT k, NTILE($1) OVER (ORDER BY k) AS p FROM users)
+       GROUP BY p ORDER BY p`,
+      [partitions],
+    );
+    return r.getRowObjectsJS().map((o) => ({
+      partition_id: Number(o.partition_id),
+      user_count: Number(o.user_count),
+      min_id: String(o.min_id),
+      max_id: String(o.max_id),
+    }));
+  }
+
+  /** The users of `range` in ID order, in batches, leaving out `skip`, up to `limit`. */
+  async *batches(range: IdRange | undefined, options: ReadOptions): AsyncGenerator<UserRecord[]> {
+    const where = this.where(range);
+    const result = await this.conn.stream(`SELECT user_id, screen_name, friends_count FROM users WHERE ${where.sql} ORDER BY k`, where.params);
+    let batch: UserRecord[] = [];
+    let yielded = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const [id, name, count] of chunk.getRows() as [string, string | null, bigint | null][]) {
+        if (options.skip?.has(id)) continue;
+        if (options.limit !== undefined && yielded >= options.limit) break;
+        batch.push({ id, screenName: name ?? undefined, friendsCount: count === null ? undefined : Number(count) });
+        yielded++;
+        if (batch.length >= options.batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (options.limit !== undefined && yielded >= options.limit) break;
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+    removeDuckDbFile(this.file);
+  }
+
+  private where(range: IdRange | undefined): { sql: string; params: string[] } {
+    if (!range) return { sql: 'TRUE', params: [] };
+    const type = this.idKind === 'numeric' ? 'HUGEINT' : 'VARCHAR';
+    return { sql: `k BETWEEN CAST($1 AS ${type}) AND CAST($2 AS ${type})`, params: [range.min, range.max] };
+  }
+}
+
+function removeDuckDbFile(file: string): void {
+  rmSync(file, { force: true });
+  rmSync(`${file}.wal`, { force: true });
+}

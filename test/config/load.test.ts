@@ -1,0 +1,103 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.ts';
+import { SETTINGS, type SettingKey } from '../../src/config/settings.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { COLLECT_SETTINGS } from '../../src/cli/worker.ts';
+import { runCli } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+/** Values each kind of setting must refuse. */
+const BAD: Partial<Record<SettingKey, string[]>> = {
+  source: ['twitter', 'TWITTER-HTML '],
+  sourceUrl: ['ftp://example.com', 'not a url'],
+  partition: ['0', 'x', '3/2', '1/0', '-1'],
+  partitions: ['0', 'ten', '1.5'],
+  usersLimit: ['0', '-3', '1e3'],
+  batchSize: ['0', 'twenty'],
+  maxThreads: ['0', '100001', 'abc', '2.5'],
+  rateLimit: ['0', 'fast'],
+  rateWindow: ['0', '5 minutes', '-1s', '2d'],
+  maxFriends: ['0', 'all'],
+  maxRetries: ['-1', '101'],
+  maxAttempts: ['0'],
+  requestTimeout: ['10ms', 'soon'],
+  sink: ['postgres://x', 'duckdb:', './x.duckdb'],
+  shutdownTimeout: ['forever'],
+  progress: ['fancy'],
+  progressInterval: ['0'],
+  logLevel: ['loud'],
+};
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadSettings', () => {
+  it('applies defaults and lets a flag win over the env var', () => {
+    const s = loadSettings(['maxThreads', 'rateWindow', 'sink'], { maxThreads: '7' }, { MAX_THREADS: '9', RATE_WINDOW: '15m' });
+    expect(s).toEqual({ maxThreads: 7, rateWindow: 900_000, sink: { kind: 'duckdb', path: './friendfleet.duckdb' } });
+    expect(loadSettings(['rateWindow'], {}, { RATE_WINDOW: '900' }).rateWindow).toBe(900_000);
+    expect(loadSettings(['partition'], {}, { PARTITION: '3/10' }).partition).toEqual({ partition: 3, partitions: 10 });
+  });
+
+  it.each(KEYS)('refuses an empty %s with one line naming the variable', (key) => {
+    const env = SETTINGS[key].env;
+    const e = configError(() => loadSettings([key], {}, { [env]: '' }));
+    expect(e.variable).toBe(env);
+    expect(e.message).toContain(env);
+    expect(e.message).toContain('an empty value');
+    expect(e.message).not.toContain('\n');
+  });
+
+  it.each(Object.entries(BAD))('refuses bad values of %s, saying what it expected', (key, values) => {
+    const s = SETTINGS[key as SettingKey];
+    for (const value of values!) {
+      const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
+      expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${JSON.stringify(value)}`);
+    }
+  });
+
+  it('names the flag when the bad value came from a flag', () => {
+    const e = configError(() => loadSettings(['maxThreads'], { maxThreads: 'x' }, {}));
+    expect(e.message).toBe('--max-threads (env MAX_THREADS) must be an integer from 1 to 100000; got "x"');
+  });
+
+  it('covers every collect setting in the bad-value table', () => {
+    for (const key of COLLECT_SETTINGS) if (key !== 'users' && key !== 'worker') expect(BAD[key], key).toBeDefined();
+  });
+});
+
+describe('friendfleet collect with bad configuration', () => {
+  const dir = tempDir();
+
+  it.each([
+    [{ USERS: 'users.csv', MAX_THREADS: 'lots' }, 'MAX_THREADS'],
+    [{ USERS: 'users.csv', RATE_WINDOW: '' }, 'RATE_WINDOW'],
+    [{ USERS: 'users.csv', PARTITION: '4' }, 'PARTITIONS'],
+    [{ MAX_THREADS: '10' }, 'USERS'],
+  ])('stops before any work with exit code 2: %o', async (env, variable) => {
+    const r = await runCli(['collect'], env, { cwd: dir });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^friendfleet: .*${variable}`));
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(`${dir}/friendfleet.duckdb`)).toBe(false);
+  });
+
+  it('refuses a missing users file before opening the warehouse', async () => {
+    const r = await runCli(['collect', '--users', 'missing.csv'], {}, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('friendfleet: users file missing.csv does not exist');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { writeUsersFile } from '../../src/sim/users-file.ts';
+import { CLI, runCli } from '../support/cli.ts';
+import { useSim } from '../support/sim.ts';
+import { tempDir } from '../support/tmp.ts';
+import { withWarehouse } from '../support/warehouse.ts';
+
+const dir = tempDir();
+
+/** Starts `friendfleet collect`, waits until `rowsBefore` rows are saved (per its log), then signals it. */
+async function collectAndInterrupt(env: Record<string, string>, signal: NodeJS.Signals, afterMs: number) {
+  const child = spawn(process.execPath, [CLI, 'collect'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, sig) => resolve({ code, signal: sig })),
+  );
+  await sleep(afterMs);
+  const killedAt = Date.now();
+  child.kill(signal);
+  const result = await exited;
+  return { ...result, stderr, stopMs: Date.now() - killedAt };
+}
+
+describe('an interrupted run resumes where it stopped', async () => {
+  const sim = await useSim({ users: 4_000, seed: 5, latencyMs: 30 });
+  const usersFile = join(dir, 'users.csv');
+  await writeUsersFile(sim.graph, usersFile);
+
+  it.each([['SIGTERM'], ['SIGKILL']] as const)('after %s, the rerun collects only the missing users', async (signal) => {
+    const sink = join(dir, `${signal}.duckdb`);
+    const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '10/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', PROGRESS: 'off', SHUTDOWN_TIMEOUT: '5s' };
+    const first = await collectAndInterrupt(env, signal, 2000);
+    if (signal === 'SIGTERM') {
+      expect(first.code).toBe(0);
+      expect(first.stopMs).toBeLessThan(6000);
+      expect(first.stderr).toContain('stopping: no new users');
+    } else {
+      expect(first.signal).toBe('SIGKILL');
+    }
+    const saved = await withWarehouse(sink, (db) => db.query(`SELECT user_id FROM user_friends`));
+    const firstIds = new Set(saved.map((r) => String(r.user_id)));
+    expect(firstIds.size).toBeGreaterThan(0);
+    expect(firstIds.size).toBeLessThan(400);
+
+    const second = await runCli(['collect'], { ...env, MAX_THREADS: '100' });
+    expect(second.code).toBe(0);
+    await withWarehouse(sink, async (db) => {
+      const [counts] = await db.query(`SELECT count(*) AS rows, count(DISTINCT user_id) AS users FROM user_friends`);
+      expect(counts).toEqual({ rows: 400n, users: 400n });
+      const secondRun = await db.query(
+        `SELECT user_id FROM user_friends WHERE run_id = (SELECT run_id FROM runs_latest ORDER BY started_at DESC LIMIT 1)`,
+      );
+      expect(secondRun.length).toBe(400 - firstIds.size);
+      expect(secondRun.some((r) => firstIds.has(String(r.user_id)))).toBe(false);
+      const states = await db.query(`SELECT state FROM runs_latest ORDER BY started_at`);
+      expect(states.map((r) => r.state)).toEqual([signal === 'SIGTERM' ? 'interrupted' : 'running', 'finished']);
+    });
+  });
+});

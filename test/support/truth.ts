@@ -1,0 +1,55 @@
+import { request } from 'undici';
+import type { Truth } from '../../src/sim/truth.ts';
+
+export async function fetchTruth(simUrl: string, userId: string): Promise<Truth> {
+  const res = await request(`${simUrl}/_sim/truth/${userId}`);
+  if (res.statusCode !== 200) throw new Error(`no truth for ${userId}: ${res.statusCode}`);
+  return (await res.body.json()) as Truth;
+}
+
+export interface StoredRow {
+  user_id: string;
+  status: string;
+  friend_count: number | null;
+  friend_names: string[] | null;
+  truncated: boolean;
+  pages: number;
+  error: string | null;
+}
+
+/**
+ * Compares stored latest rows with the sim's ground truth and counts users lost (no row), wrong
+ * (status, list, count or truncation differ) and duplicated (more than one latest row).
+ */
+export async function checkAgainstTruth(
+  simUrl: string,
+  userIds: readonly string[],
+  rows: readonly StoredRow[],
+  maxFriends = 2000,
+): Promise<{ lost: string[]; wrong: string[]; duplicated: string[] }> {
+  const byUser = new Map<string, StoredRow[]>();
+  for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r]);
+  const lost: string[] = [];
+  const wrong: string[] = [];
+  const duplicated: string[] = [];
+  for (const id of userIds) {
+    const mine = byUser.get(id) ?? [];
+    if (mine.length === 0) {
+      lost.push(id);
+      continue;
+    }
+    if (mine.length > 1) duplicated.push(id);
+    const row = mine[0]!;
+    const truth = await fetchTruth(simUrl, id);
+    const expected = truth.following.slice(0, maxFriends).map((a) => a.screen_name);
+    const ok =
+      row.status === truth.status &&
+      (truth.status !== 'ok' ||
+        (row.friend_count === expected.length &&
+          JSON.stringify(row.friend_names) === JSON.stringify(expected) &&
+          row.truncated === truth.following.length > maxFriends)) &&
+      (truth.status === 'ok' || (row.friend_count === null && row.friend_names === null));
+    if (!ok) wrong.push(id);
+  }
+  return { lost, wrong, duplicated };
+}
