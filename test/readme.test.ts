@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SETTINGS, flagOf, type Setting } from '../src/config/settings.ts';
 import { USER_FRIENDS_COLUMNS } from '../src/sinks/row.ts';
 import { buildProgram } from '../src/cli/program.ts';
-import { readSql } from '../src/sinks/sql-files.ts';
+import { readSqlDir } from '../src/sinks/sql-files.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -21,7 +21,7 @@ describe('README matches the code', () => {
 
   it('documents every user_friends column, and the DDL has exactly those columns', () => {
     for (const column of USER_FRIENDS_COLUMNS) expect(readme).toContain(`| \`${column}\` |`);
-    const ddl = readSql('sinks/duckdb/schema.sql');
+    const ddl = readSqlDir('sinks/duckdb/ddl').map((f) => f.sql).join('\n');
     const table = /CREATE TABLE IF NOT EXISTS user_friends \(([\s\S]*?)\n\);/.exec(ddl)![1]!;
     const columns = table
       .split('\n')
@@ -31,7 +31,7 @@ describe('README matches the code', () => {
   });
 
   it('documents every runs column', () => {
-    const ddl = readSql('sinks/duckdb/schema.sql');
+    const ddl = readSqlDir('sinks/duckdb/ddl').map((f) => f.sql).join('\n');
     const table = /CREATE TABLE IF NOT EXISTS runs \(([\s\S]*?)\n\);/.exec(ddl)![1]!;
     for (const line of table.split('\n')) {
       const column = line.trim().split(/\s+/)[0];

@@ -9,12 +9,14 @@ import { describeSettings, loadSettings, type Settings } from '../config/load.ts
 import type { SettingKey } from '../config/settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { HeartbeatWriter } from '../monitor/heartbeat.ts';
 import { ProgressReporter, type ProgressMode } from '../monitor/progress.ts';
 import { partitionSpec, resolveBucket } from '../partition/assign.ts';
 import type { Bucket } from '../partition/bucket.ts';
-import { DuckDbSink } from '../sinks/duckdb/sink.ts';
-import { toRow, type RunRecord, type RunState } from '../sinks/row.ts';
-import { TwitterHtmlSource } from '../sources/twitter-html/source.ts';
+import { openSink } from '../sinks/registry.ts';
+import { toRow, toRunRecord, type RunInfo, type RunState } from '../sinks/row.ts';
+import type { Sink } from '../sinks/sink.ts';
+import { createSource, SOURCE_ID_KINDS } from '../sources/registry.ts';
 import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import { UsersTable } from '../users/table.ts';
@@ -37,15 +39,13 @@ export const COLLECT_SETTINGS = [
   'sink',
   'worker',
   'shutdownTimeout',
+  'heartbeatInterval',
   'progress',
   'progressInterval',
   'logLevel',
 ] as const satisfies readonly SettingKey[];
 
 export type CollectSettings = Settings<(typeof COLLECT_SETTINGS)[number]>;
-
-/** Where a source is when SOURCE_URL is not set. */
-const DEFAULT_SOURCE_URLS = { 'twitter-html': 'https://mobile.twitter.com' } as const;
 
 export interface CollectIO {
   env: NodeJS.ProcessEnv;
@@ -69,13 +69,38 @@ function newRunId(): string {
   return `run-${t}-${randomBytes(3).toString('hex')}`;
 }
 
-function createSource(settings: CollectSettings): Source {
-  const source = settings.source!;
-  return new TwitterHtmlSource({
-    baseUrl: settings.sourceUrl ?? DEFAULT_SOURCE_URLS[source],
-    connections: settings.maxThreads!,
-    timeoutMs: settings.requestTimeout!,
-  });
+/**
+ * Shutdown in two steps: the first SIGTERM/SIGINT stops taking users and lets in-flight ones finish
+ * for up to `timeoutMs`; then (or on a second signal) in-flight users are abandoned.
+ */
+function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
+  let interrupted = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      collector.abort(`second ${signal}`);
+      return;
+    }
+    interrupted = true;
+    log.warn({ signal, shutdownTimeoutMs: timeoutMs }, 'stopping: no new users; in-flight users may finish');
+    collector.stop();
+    timer = setTimeout(() => {
+      log.warn('shutdown timeout: abandoning in-flight users (the next run redoes them)');
+      collector.abort('shutdown timeout');
+    }, timeoutMs);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    dispose() {
+      if (timer) clearTimeout(timer);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
 }
 
 /**
@@ -90,9 +115,9 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const log = io.log ?? createLogger(settings.logLevel!);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
 
-  const users = await UsersTable.fromFile(settings.users, 'numeric');
+  const users = await UsersTable.fromFile(settings.users, SOURCE_ID_KINDS[settings.source!]);
   const stats = new RunStats();
-  let sink: DuckDbSink | undefined;
+  let sink: Sink | undefined;
   let source: Source | undefined;
   let budget: RequestBudget | undefined;
   try {
@@ -101,8 +126,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     const bucket = await resolveBucket(spec, users);
     log.info({ rule: bucket.rule, partition: bucket.partitionId, partitions: bucket.partitions, range: bucket.range, users: bucket.userCount }, 'bucket assigned');
 
-    sink = new DuckDbSink(settings.sink!.path, { onAcknowledged: (rows) => (stats.usersSaved += rows.length) });
-    await sink.open();
+    sink = await openSink(settings.sink!, { onAcknowledged: (rows) => (stats.usersSaved += rows.length) });
     const completed = bucket.userCount === 0 ? new Set<string>() : await sink.completedUserIds(bucket.range, settings.maxAttempts!);
     const remaining = bucket.userCount - completed.size;
     const planned = settings.usersLimit === undefined ? remaining : Math.min(remaining, settings.usersLimit);
@@ -112,13 +136,22 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
 
-    const runId = newRunId();
-    source = createSource(settings);
+    source = createSource({ name: settings.source!, baseUrl: settings.sourceUrl, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! });
     budget = new LocalBudget({ limit: settings.rateLimit, windowMs: settings.rateWindow! });
-    const context = { run_id: runId, worker, source: source.name, partition_id: bucket.partitionId };
+    const info: RunInfo = {
+      run_id: newRunId(),
+      worker,
+      source: source.name,
+      partition_id: bucket.partitionId,
+      partitions: bucket.partitions,
+      min_id: bucket.range?.min ?? null,
+      max_id: bucket.range?.max ?? null,
+      settings: JSON.stringify(describeSettings(settings)),
+      started_at: new Date(stats.startedAt),
+    };
     const activeSink = sink;
     const collector = new Collector(
-      { source, budget, stats, log, onResult: (result) => activeSink.write(toRow(result, context)) },
+      { source, budget, stats, log, onResult: (result) => activeSink.write(toRow(result, info)) },
       {
         maxThreads: settings.maxThreads!,
         maxFriends: settings.maxFriends!,
@@ -127,84 +160,36 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
         backoff: DEFAULT_BACKOFF,
       },
     );
-    const runRecord = (state: RunState, error: string | null): RunRecord => {
-      const s = stats.snapshot();
-      return {
-        run_id: runId,
-        worker,
-        source: source!.name,
-        partition_id: bucket.partitionId,
-        partitions: bucket.partitions,
-        min_id: bucket.range?.min ?? null,
-        max_id: bucket.range?.max ?? null,
-        settings: JSON.stringify(describeSettings(settings)),
-        state,
-        started_at: new Date(stats.startedAt),
-        ended_at: state === 'running' ? null : new Date(),
-        users_planned: planned,
-        users_done: s.usersDone,
-        users_saved: s.usersSaved,
-        users_ok: s.byStatus.ok,
-        users_protected: s.byStatus.protected,
-        users_not_found: s.byStatus.not_found,
-        users_suspended: s.byStatus.suspended,
-        users_failed: s.byStatus.failed,
-        friends: s.friends,
-        pages: s.pages,
-        requests: s.requests,
-        retries: s.retries,
-        rate_limited: s.rateLimited,
-        dead_letters: s.deadLetters,
-        error,
-      };
-    };
-    await sink.writeRun(runRecord('running', null));
-    log.info({ runId, worker, settings: describeSettings(settings), planned }, 'run started');
+    await sink.writeRun(toRunRecord(info, stats.snapshot(), 'running', null));
+    log.info({ runId: info.run_id, worker, settings: describeSettings(settings), planned }, 'run started');
 
     const mode: ProgressMode = settings.progress === 'auto' ? (io.isTTY ? 'bar' : 'log') : (settings.progress as ProgressMode);
     const progress = new ProgressReporter(stats, { mode, intervalMs: settings.progressInterval!, log });
-    let interrupted = false;
-    let abortTimer: NodeJS.Timeout | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (interrupted) {
-        collector.abort(`second ${signal}`);
-        return;
-      }
-      interrupted = true;
-      log.warn({ signal, shutdownTimeoutMs: settings.shutdownTimeout }, 'stopping: no new users; in-flight users may finish');
-      collector.stop();
-      abortTimer = setTimeout(() => {
-        log.warn('shutdown timeout: abandoning in-flight users (the next run redoes them)');
-        collector.abort('shutdown timeout');
-      }, settings.shutdownTimeout!);
-    };
-    if (io.handleSignals) {
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
-    }
+    const heartbeat = new HeartbeatWriter({ sink, stats, info, intervalMs: settings.heartbeatInterval!, log });
+    const shutdown = io.handleSignals ? gracefulStop(collector, settings.shutdownTimeout!, log) : undefined;
     progress.start();
+    heartbeat.start();
     let state: RunState = 'finished';
     let error: string | null = null;
     try {
       await collector.run(users.batches(bucket.range, { batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
       await sink.flush();
-      if (interrupted) state = 'interrupted';
+      if (shutdown?.interrupted) state = 'interrupted';
     } catch (e) {
       state = 'failed';
       error = e instanceof Error ? e.message : String(e);
       throw e;
     } finally {
-      if (abortTimer) clearTimeout(abortTimer);
-      if (io.handleSignals) {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-      }
+      shutdown?.dispose();
       progress.stop();
-      if (state !== 'failed') await sink.writeRun(runRecord(state, error));
-      else await sink.writeRun(runRecord(state, error)).catch(() => undefined);
-      log.info({ runId, state, stats: stats.snapshot() }, 'run ended');
+      await heartbeat.stop();
+      const record = sink.writeRun(toRunRecord(info, stats.snapshot(), state, error));
+      // A failed sink cannot record its own failure; the original error is what matters then.
+      if (state === 'failed') await record.catch(() => undefined);
+      else await record;
+      log.info({ runId: info.run_id, state, stats: stats.snapshot() }, 'run ended');
     }
-    return { runId, state, bucket, stats: stats.snapshot(), sink: sink.description };
+    return { runId: info.run_id, state, bucket, stats: stats.snapshot(), sink: sink.description };
   } finally {
     await budget?.close();
     await source?.close();

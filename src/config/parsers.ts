@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SinkUri } from '../sinks/registry.ts';
 
 /**
  * Value parsers for settings. Each is a zod schema from the raw string (env vars and flags are both
@@ -89,7 +90,7 @@ export function partitionSpec(): ValueParser<{ partition: number; partitions: nu
 }
 
 /** `SINK`: duckdb:PATH (the embedded warehouse). */
-export function sinkUri(): ValueParser<{ kind: 'duckdb'; path: string }> {
+export function sinkUri(): ValueParser<SinkUri> {
   return parser(
     'duckdb:PATH, such as duckdb:./friendfleet.duckdb',
     z

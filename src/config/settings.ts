@@ -1,5 +1,6 @@
 import type { ValueParser } from './parsers.ts';
 import * as p from './parsers.ts';
+import type { SourceName } from '../sources/source.ts';
 
 /**
  * Every setting friendfleet reads, once. The CLI builds its flags from this table, `loadSettings`
@@ -23,7 +24,7 @@ function setting<T>(s: Setting<T>): Setting<T> {
 }
 
 export const SETTINGS = {
-  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf(['twitter-html']), default: 'twitter-html', description: 'where follows come from' }),
+  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(['twitter-html']), default: 'twitter-html', description: 'where follows come from' }),
   sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the real site of the source)" }),
   users: setting({ env: 'USERS', arg: '<file>', parser: p.nonEmpty('a path to a .csv or .ndjson users file'), description: 'users table: CSV with a user_id header (screen_name, friends_count optional) or NDJSON' }),
   partition: setting({ env: 'PARTITION', arg: '<k[/n]>', parser: p.partitionSpec(), description: 'collect bucket k of n (NTILE over ID order); n from PARTITIONS when not given' }),
@@ -40,6 +41,7 @@ export const SETTINGS = {
   sink: setting({ env: 'SINK', arg: '<uri>', parser: p.sinkUri(), default: 'duckdb:./friendfleet.duckdb', description: 'warehouse to write to' }),
   worker: setting({ env: 'WORKER', arg: '<name>', parser: p.nonEmpty('a worker name'), description: 'name of this worker in rows and logs (default: DYNO, else host name and pid)' }),
   shutdownTimeout: setting({ env: 'SHUTDOWN_TIMEOUT', arg: '<duration>', parser: p.duration(0, 600_000), default: '20s', description: 'after SIGTERM, how long in-flight users may finish before they are abandoned' }),
+  heartbeatInterval: setting({ env: 'HEARTBEAT_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'time between heartbeat rows (live counters) in the warehouse' }),
   progress: setting({ env: 'PROGRESS', arg: '<mode>', parser: p.oneOf(['auto', 'bar', 'log', 'off']), default: 'auto', description: 'progress display: a bar on a terminal, log lines otherwise (auto)' }),
   progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'seconds between progress log lines' }),
   logLevel: setting({ env: 'LOG_LEVEL', arg: '<level>', parser: p.logLevel(), default: 'info', description: 'pino log level' }),

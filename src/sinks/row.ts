@@ -1,4 +1,5 @@
 import type { UserResult, UserStatus } from '../collector/result.ts';
+import type { StatsSnapshot } from '../collector/stats.ts';
 
 /**
  * One row of `user_friends`: one attempt at one user. Column names are the reference's
@@ -76,6 +77,13 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
 /** The lifecycle of a run as recorded in the runs table (append-only: one row per state change). */
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
 
+export const RUN_COLUMNS = [
+  'run_id', 'worker', 'source', 'partition_id', 'partitions', 'min_id', 'max_id', 'settings', 'state',
+  'started_at', 'ended_at', 'users_planned', 'users_done', 'users_saved', 'users_ok', 'users_protected',
+  'users_not_found', 'users_suspended', 'users_failed', 'friends', 'pages', 'requests', 'retries',
+  'rate_limited', 'dead_letters', 'error',
+] as const satisfies readonly (keyof RunRecord)[];
+
 export interface RunRecord {
   run_id: string;
   worker: string;
@@ -104,4 +112,80 @@ export interface RunRecord {
   rate_limited: number;
   dead_letters: number;
   error: string | null;
+}
+
+/** A worker's cumulative counters at one moment (the heartbeats table). */
+export interface HeartbeatRow {
+  run_id: string;
+  worker: string;
+  partition_id: number | null;
+  beat_at: Date;
+  users_planned: number | null;
+  users_done: number;
+  users_saved: number;
+  friends: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  rate_limited: number;
+  rss_mb: number;
+}
+
+export const HEARTBEAT_COLUMNS = [
+  'run_id', 'worker', 'partition_id', 'beat_at', 'users_planned', 'users_done', 'users_saved', 'friends', 'pages',
+  'requests', 'retries', 'rate_limited', 'rss_mb',
+] as const satisfies readonly (keyof HeartbeatRow)[];
+
+/** What is fixed about a run, for its runs-table and heartbeat rows. */
+export interface RunInfo {
+  run_id: string;
+  worker: string;
+  source: string;
+  partition_id: number | null;
+  partitions: number | null;
+  min_id: string | null;
+  max_id: string | null;
+  settings: string;
+  started_at: Date;
+}
+
+export function toRunRecord(info: RunInfo, s: StatsSnapshot, state: RunState, error: string | null, now: Date = new Date()): RunRecord {
+  return {
+    ...info,
+    state,
+    ended_at: state === 'running' ? null : now,
+    users_planned: s.usersPlanned ?? null,
+    users_done: s.usersDone,
+    users_saved: s.usersSaved,
+    users_ok: s.byStatus.ok,
+    users_protected: s.byStatus.protected,
+    users_not_found: s.byStatus.not_found,
+    users_suspended: s.byStatus.suspended,
+    users_failed: s.byStatus.failed,
+    friends: s.friends,
+    pages: s.pages,
+    requests: s.requests,
+    retries: s.retries,
+    rate_limited: s.rateLimited,
+    dead_letters: s.deadLetters,
+    error,
+  };
+}
+
+export function toHeartbeat(info: RunInfo, s: StatsSnapshot, at: Date = new Date()): HeartbeatRow {
+  return {
+    run_id: info.run_id,
+    worker: info.worker,
+    partition_id: info.partition_id,
+    beat_at: at,
+    users_planned: s.usersPlanned ?? null,
+    users_done: s.usersDone,
+    users_saved: s.usersSaved,
+    friends: s.friends,
+    pages: s.pages,
+    requests: s.requests,
+    retries: s.retries,
+    rate_limited: s.rateLimited,
+    rss_mb: s.rssMb,
+  };
 }

@@ -1,5 +1,5 @@
 import type { IdRange } from '../partition/bucket.ts';
-import type { RunRecord, UserFriendsRow } from './row.ts';
+import type { HeartbeatRow, RunRecord, UserFriendsRow } from './row.ts';
 
 /**
  * A warehouse that stores rows. Rows are acknowledged (counted as saved) only once durably stored;
@@ -12,6 +12,8 @@ export interface Sink {
   open(): Promise<void>;
   /** Appends a state of a run (start, end) to the runs table. Durable when it resolves. */
   writeRun(run: RunRecord): Promise<void>;
+  /** Appends a worker's live counters to the heartbeats table. */
+  writeHeartbeat(beat: HeartbeatRow): Promise<void>;
   /** Buffers one row. Resolves when there is room for more; rejects once the sink has failed. */
   write(row: UserFriendsRow): Promise<void>;
   /** Resolves when every row written so far is durably stored. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * SQL lives in `.sql` files under src/ so a person can read it or paste it into a console. Both
@@ -9,4 +9,13 @@ const PACKAGE_ROOT = new URL('../../', import.meta.url);
 
 export function readSql(pathFromSrc: string): string {
   return readFileSync(new URL(`src/${pathFromSrc}`, PACKAGE_ROOT), 'utf8');
+}
+
+/** Every `.sql` file of a folder under src/, in name order (files are numbered to order them). */
+export function readSqlDir(dirFromSrc: string): { name: string; sql: string }[] {
+  const dir = new URL(`src/${dirFromSrc}/`, PACKAGE_ROOT);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(new URL(name, dir), 'utf8') }));
 }

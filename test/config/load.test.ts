@@ -28,6 +28,7 @@ const BAD: Partial<Record<SettingKey, string[]>> = {
   shutdownTimeout: ['forever'],
   progress: ['fancy'],
   progressInterval: ['0'],
+  heartbeatInterval: ['500ms', 'often'],
   logLevel: ['loud'],
 };
 

@@ -50,6 +50,13 @@ describe('collect from the sim over loopback', async () => {
     expect(rows.filter((r) => r.truncated).length).toBeGreaterThan(10);
     expect(rows.filter((r) => r.truncated).every((r) => r.friend_count === 2000)).toBe(true);
     expect(rows.every((r) => r.status === 'ok' || (r.friend_count === null && r.error !== null))).toBe(true);
+    // The last heartbeat and the run's final record carry the same totals as the stats.
+    await withWarehouse(sink, async (db) => {
+      const [beat] = await db.query(`SELECT users_done, users_saved, pages FROM heartbeats WHERE run_id = $1 ORDER BY beat_at DESC LIMIT 1`, [outcome.runId!]);
+      const [run] = await db.query(`SELECT users_done, users_saved, pages, users_ok FROM runs_latest WHERE run_id = $1`, [outcome.runId!]);
+      expect(beat).toEqual({ users_done: 334n, users_saved: 334n, pages: BigInt(outcome.stats.pages) });
+      expect(run).toEqual({ users_done: 334n, users_saved: 334n, pages: BigInt(outcome.stats.pages), users_ok: BigInt(rows.filter((r) => r.status === 'ok').length) });
+    });
   });
 
   it('gets every row right through 10% injected faults (5xx, resets, truncated bodies)', async () => {

@@ -1,9 +1,9 @@
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { SinkError } from '../../errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
-import type { RunRecord, UserFriendsRow } from '../row.ts';
+import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
-import { readSql } from '../sql-files.ts';
+import { readSqlDir } from '../sql-files.ts';
 import { rangeCondition } from './sql.ts';
 
 /**
@@ -30,14 +30,7 @@ FROM temp.main.staging;
 DELETE FROM temp.main.staging;
 COMMIT;`;
 
-const RUN_COLUMNS = [
-  'run_id', 'worker', 'source', 'partition_id', 'partitions', 'min_id', 'max_id', 'settings', 'state',
-  'started_at', 'ended_at', 'users_planned', 'users_done', 'users_saved', 'users_ok', 'users_protected',
-  'users_not_found', 'users_suspended', 'users_failed', 'friends', 'pages', 'requests', 'retries',
-  'rate_limited', 'dead_letters', 'error',
-] as const satisfies readonly (keyof RunRecord)[];
-
-const TIMESTAMP_COLUMNS = new Set(['started_at', 'ended_at']);
+const TIMESTAMP_COLUMNS = new Set(['started_at', 'ended_at', 'beat_at']);
 
 function timestamp(date: Date): DuckDBTimestampTZValue {
   return new DuckDBTimestampTZValue(BigInt(date.getTime()) * 1000n);
@@ -81,7 +74,13 @@ export class DuckDbSink implements Sink {
     }
     this.writer = await this.instance.connect();
     this.reader = await this.instance.connect();
-    await this.writer.run(readSql('sinks/duckdb/schema.sql'));
+    for (const file of readSqlDir('sinks/duckdb/ddl')) {
+      try {
+        await this.writer.run(file.sql);
+      } catch (error) {
+        throw new SinkError(`cannot prepare ${this.description} (${file.name}): ${(error as Error).message}`, { cause: error });
+      }
+    }
     await this.writer.run(STAGING_DDL);
     this.timer = setInterval(() => this.startFlush(), this.options.flushIntervalMs);
     this.timer.unref();
@@ -94,16 +93,24 @@ export class DuckDbSink implements Sink {
   }
 
   async writeRun(run: RunRecord): Promise<void> {
-    const placeholders = RUN_COLUMNS.map((c, i) => (TIMESTAMP_COLUMNS.has(c) ? `CAST($${i + 1} AS TIMESTAMPTZ)` : `$${i + 1}`));
-    const values: DuckDBValue[] = RUN_COLUMNS.map((c) => {
-      const v = run[c];
-      if (v instanceof Date) return v.toISOString();
-      return v;
+    await this.insertRecord('runs', RUN_COLUMNS, run, `run ${run.run_id}`);
+  }
+
+  async writeHeartbeat(beat: HeartbeatRow): Promise<void> {
+    await this.insertRecord('heartbeats', HEARTBEAT_COLUMNS, beat, `heartbeat of ${beat.run_id}`);
+  }
+
+  /** One parameterised INSERT of a record whose keys are the table's columns. */
+  private async insertRecord<T extends object>(table: string, columns: readonly (keyof T & string)[], record: T, what: string): Promise<void> {
+    const placeholders = columns.map((c, i) => (TIMESTAMP_COLUMNS.has(c) ? `CAST($${i + 1} AS TIMESTAMPTZ)` : `$${i + 1}`));
+    const values = columns.map((c) => {
+      const v = record[c] as unknown;
+      return (v instanceof Date ? v.toISOString() : v) as DuckDBValue;
     });
     try {
-      await this.conn('writer').run(`INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})`, values);
+      await this.conn('writer').run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`, values);
     } catch (error) {
-      throw new SinkError(`cannot record run ${run.run_id}: ${(error as Error).message}`, { cause: error });
+      throw new SinkError(`cannot record ${what}: ${(error as Error).message}`, { cause: error });
     }
   }
 
