@@ -84,18 +84,9 @@ export const RUN_COLUMNS = [
   'rate_limited', 'dead_letters', 'error',
 ] as const satisfies readonly (keyof RunRecord)[];
 
-export interface RunRecord {
-  run_id: string;
-  worker: string;
-  source: string;
-  partition_id: number | null;
-  partitions: number | null;
-  min_id: string | null;
-  max_id: string | null;
-  /** Settings of the run as JSON text, secrets removed. */
-  settings: string;
+/** A run's row in the runs table: what is fixed about it, its state, and its totals so far. */
+export interface RunRecord extends RunInfo {
   state: RunState;
-  started_at: Date;
   ended_at: Date | null;
   users_planned: number | null;
   users_done: number;
@@ -145,6 +136,7 @@ export interface RunInfo {
   partitions: number | null;
   min_id: string | null;
   max_id: string | null;
+  /** Settings of the run as JSON text, secrets removed. */
   settings: string;
   started_at: Date;
 }
