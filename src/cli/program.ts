@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCollect } from './commands/collect.ts';
 import { registerExport } from './commands/export.ts';
+import { registerFleet } from './commands/fleet.ts';
+import { registerPartition } from './commands/partition.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerTrial } from './commands/trial.ts';
 
@@ -12,9 +14,13 @@ export function buildProgram(): Command {
     .description('Collect social friend graphs for millions of users with a fleet of polite workers')
     .version(pkg.version)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `sim --users` and `sim users --users` are different commands' options: parse them where they stand.
+    .enablePositionalOptions();
   registerSim(program);
+  registerPartition(program);
   registerCollect(program);
+  registerFleet(program);
   registerTrial(program);
   registerExport(program);
   return program;

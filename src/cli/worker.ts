@@ -11,22 +11,28 @@ import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
 import { ProgressReporter, type ProgressMode } from '../monitor/progress.ts';
-import { partitionSpec, resolveBucket } from '../partition/assign.ts';
+import { bucketCount, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
 import type { Bucket } from '../partition/bucket.ts';
-import { openSink } from '../sinks/registry.ts';
+import { openSink, readPlan } from '../sinks/registry.ts';
 import { toRow, toRunRecord, type RunInfo, type RunState } from '../sinks/row.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { createSource, SOURCE_ID_KINDS } from '../sources/registry.ts';
 import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
-import { UsersTable } from '../users/table.ts';
+import { StagedUserTable } from '../users/staged-table.ts';
 
 export const COLLECT_SETTINGS = [
   'source',
   'sourceUrl',
   'users',
+  'minUserId',
+  'maxUserId',
   'partition',
   'partitions',
+  'dyno',
+  'jobCompletionIndex',
+  'cloudRunTaskIndex',
+  'cloudRunTaskCount',
   'usersLimit',
   'batchSize',
   'maxThreads',
@@ -110,12 +116,15 @@ function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
  */
 export async function runCollect(flags: Record<string, unknown>, io: CollectIO): Promise<CollectOutcome> {
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
-  if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column');
-  const spec = partitionSpec(settings.partition, settings.partitions);
-  const log = io.log ?? createLogger(settings.logLevel!);
+  if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
+  const request = bucketRequest(settings);
+  // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
+  const plan = needsPlan(request) ? await readPlan(settings.sink!) : [];
+  if (needsPlan(request)) bucketCount(request, plan);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
+  const log = (io.log ?? createLogger(settings.logLevel!)).child({ worker });
 
-  const users = await UsersTable.fromFile(settings.users, SOURCE_ID_KINDS[settings.source!]);
+  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]);
   const stats = new RunStats();
   let sink: Sink | undefined;
   let source: Source | undefined;
@@ -123,10 +132,21 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   try {
     const problems = describeReport(users.report);
     if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
-    const bucket = await resolveBucket(spec, users);
-    log.info({ rule: bucket.rule, partition: bucket.partitionId, partitions: bucket.partitions, range: bucket.range, users: bucket.userCount }, 'bucket assigned');
-
     sink = await openSink(settings.sink!, { onAcknowledged: (rows) => (stats.usersSaved += rows.length) });
+    const bucket = await resolveBucket(request, users, plan);
+    log.info(
+      {
+        rule: bucket.rule,
+        from: 'from' in request ? request.from : undefined,
+        bounds: bucket.bounds,
+        planId: bucket.planId ?? undefined,
+        partition: bucket.partitionId,
+        partitions: bucket.partitions,
+        range: bucket.range,
+        users: bucket.userCount,
+      },
+      'bucket assigned',
+    );
     const completed = bucket.userCount === 0 ? new Set<string>() : await sink.completedUserIds(bucket.range, settings.maxAttempts!);
     const remaining = bucket.userCount - completed.size;
     const planned = settings.usersLimit === undefined ? remaining : Math.min(remaining, settings.usersLimit);
@@ -194,6 +214,6 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await budget?.close();
     await source?.close();
     await sink?.close().catch((e: unknown) => log.error({ err: e }, 'closing the sink failed'));
-    users.close();
+    await users.close();
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SinkUri } from '../sinks/registry.ts';
+import type { UsersLocation } from '../users/staged-table.ts';
 
 /**
  * Value parsers for settings. Each is a zod schema from the raw string (env vars and flags are both
@@ -89,14 +90,39 @@ export function partitionSpec(): ValueParser<{ partition: number; partitions: nu
   );
 }
 
-/** `SINK`: duckdb:PATH (the embedded warehouse). */
-export function sinkUri(): ValueParser<SinkUri> {
+/** `USERS`: a file path, or `duckdb:PATH#TABLE` for a table of a DuckDB database. */
+export function usersLocation(): ValueParser<UsersLocation> {
   return parser(
-    'duckdb:PATH, such as duckdb:./friendfleet.duckdb',
+    'a .csv/.ndjson file path, or duckdb:PATH#TABLE',
     z
       .string()
-      .regex(/^\s*duckdb:.+$/)
-      .transform((s) => ({ kind: 'duckdb' as const, path: s.trim().slice('duckdb:'.length) })),
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1))
+      .refine((s) => !s.startsWith('duckdb:') || /^duckdb:.+#[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(s))
+      .transform((s): UsersLocation => {
+        if (!s.startsWith('duckdb:')) return { kind: 'file', path: s };
+        const hash = s.lastIndexOf('#');
+        return { kind: 'duckdb', path: s.slice('duckdb:'.length, hash), table: s.slice(hash + 1) };
+      }),
+  );
+}
+
+/** Heroku's `DYNO`: process type and index, such as worker.3. */
+export function dynoName(): ValueParser<string> {
+  return parser('a Heroku dyno name such as worker.3', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^[A-Za-z0-9_-]+\.[0-9]+$/)));
+}
+
+/** `SINK`: duckdb:PATH (the embedded warehouse) or host:URL (a fleet's warehouse host). */
+export function sinkUri(): ValueParser<SinkUri> {
+  return parser(
+    'duckdb:PATH (such as duckdb:./friendfleet.duckdb) or host:http://HOST:PORT',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/^(duckdb:.+|host:https?:\/\/[^\s/]+\/?)$/))
+      .transform((s): SinkUri =>
+        s.startsWith('duckdb:') ? { kind: 'duckdb', path: s.slice('duckdb:'.length) } : { kind: 'host', url: s.slice('host:'.length).replace(/\/$/, '') },
+      ),
   );
 }
 

@@ -11,7 +11,7 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
 
-export function formatNumber(value: unknown, digits = 1): string {
+export function formatNumber(value: unknown, digits = 2): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(digits);

@@ -19,16 +19,22 @@ export interface BucketBounds {
   max_id: string;
 }
 
-/** How a worker came to its bucket, for the log line that says so. */
-export type BucketRule = 'all' | 'ntile';
+/** Which setting gave a worker its bucket (see partition/assign.ts), for the log line that says so. */
+export type BucketRule = 'range' | 'partition' | 'heroku' | 'kubernetes' | 'cloud-run' | 'all';
+
+/** Where the bucket's ID bounds came from. */
+export type BucketBoundsSource = 'range' | 'stored plan' | 'ntile' | 'table';
 
 /** The bucket a worker collects. */
 export interface Bucket {
   readonly rule: BucketRule;
+  readonly bounds: BucketBoundsSource;
+  /** The stored plan the bounds came from, if any. */
+  readonly planId: string | null;
   /** 1-based, or null when the worker takes the whole table. */
   readonly partitionId: number | null;
   readonly partitions: number | null;
-  /** Undefined when the worker takes the whole table. */
+  /** Undefined when the worker takes the whole table, or its bucket is empty (userCount 0). */
   readonly range: IdRange | undefined;
   /** Users in the bucket (before skipping collected ones). */
   readonly userCount: number;

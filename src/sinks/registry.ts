@@ -1,12 +1,78 @@
-import { DuckDbSink } from './duckdb/sink.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { PartitionRow } from '../partition/plan.ts';
+import { SinkError } from '../errors.ts';
+import type { Queryable } from '../monitor/trial-summary.ts';
+import { DuckDbSink, planFromRows } from './duckdb/sink.ts';
+import { hostFileOf } from './host/server.ts';
+import { RemoteSink } from './host/remote-sink.ts';
 import type { Sink, SinkOptions } from './sink.ts';
 
-/** A parsed SINK value. */
-export type SinkUri = { kind: 'duckdb'; path: string };
+/** A parsed SINK value: the embedded DuckDB file, or a warehouse host that owns one (a fleet's). */
+export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: string };
+
+/** A sink that can also answer read-only SQL (monitoring, export, summaries). */
+export type Warehouse = Sink & Queryable;
 
 /** Opens (and prepares) the warehouse a SINK names. */
-export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Sink> {
-  const sink = new DuckDbSink(uri.path, options);
+export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
+  const sink = uri.kind === 'duckdb' ? new DuckDbSink(uri.path, options) : new RemoteSink(uri.url, options);
   await sink.open();
   return sink;
+}
+
+/**
+ * Opens a warehouse to read it (monitor, export, trial summary). A DuckDB file owned by a running
+ * fleet's host is locked against other processes, so it is read through that host instead.
+ */
+export async function openForReading(uri: SinkUri): Promise<Warehouse> {
+  if (uri.kind === 'duckdb') {
+    const host = liveHost(uri.path);
+    if (host) return openSink({ kind: 'host', url: host });
+  }
+  return openSink(uri);
+}
+
+/** The URL of the host that announced itself for this file, if its process is alive. */
+function liveHost(dbPath: string): string | undefined {
+  const file = hostFileOf(dbPath);
+  if (!existsSync(file)) return undefined;
+  try {
+    const { url, pid } = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+    process.kill(pid, 0);
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The newest stored bucket plan, read without creating or changing anything: a worker checks its
+ * bucket settings against it before any work, and a warehouse that does not exist yet has no plan.
+ */
+export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
+  if (uri.kind === 'host' || liveHost(uri.path)) {
+    const sink = await openForReading(uri);
+    try {
+      return await sink.latestPlan();
+    } finally {
+      await sink.close();
+    }
+  }
+  if (!existsSync(uri.path)) return [];
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(uri.path, { access_mode: 'READ_ONLY' });
+  } catch (error) {
+    throw new SinkError(`cannot open DuckDB file ${uri.path}: ${(error as Error).message}`, { cause: error });
+  }
+  const conn = await instance.connect();
+  try {
+    const views = await conn.runAndReadAll(`SELECT count(*) FROM duckdb_views() WHERE view_name = 'partitions_latest'`);
+    if (Number(views.getRowsJS()[0]![0]) === 0) return [];
+    return planFromRows((await conn.runAndReadAll(`SELECT * FROM partitions_latest ORDER BY partition_id`)).getRowObjectsJS());
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }

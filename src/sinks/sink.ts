@@ -1,4 +1,6 @@
 import type { IdRange } from '../partition/bucket.ts';
+import type { PartitionRow } from '../partition/plan.ts';
+import type { CollectedWork } from '../users/user-table.ts';
 import type { HeartbeatRow, RunRecord, UserFriendsRow } from './row.ts';
 
 /**
@@ -23,6 +25,12 @@ export interface Sink {
    * terminal, or they failed `maxAttempts` times.
    */
   completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>>;
+  /** Stores a bucket plan (`friendfleet partition`) in the partitions table. */
+  writePlan(rows: readonly PartitionRow[]): Promise<void>;
+  /** The newest stored plan's buckets, or an empty list when none is stored. */
+  latestPlan(): Promise<PartitionRow[]>;
+  /** Requests each collected user took (latest rows), to fit a work model. */
+  collectedWork(): Promise<CollectedWork[]>;
   /** Flushes and releases the warehouse. */
   close(): Promise<void>;
 }

@@ -22,6 +22,11 @@ export const SOURCE_ID_KINDS: Record<SourceName, IdKind> = {
   'twitter-html': 'numeric',
 };
 
+/** Accounts on a full page of each source, for planning (the source objects say the same). */
+export const SOURCE_PAGE_SIZES: Record<SourceName, number> = {
+  'twitter-html': 20,
+};
+
 export function createSource(options: SourceOptions): Source {
   const baseUrl = options.baseUrl ?? DEFAULT_SOURCE_URLS[options.name];
   switch (options.name) {

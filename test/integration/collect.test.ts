@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { runCollect } from '../../src/cli/worker.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
-import { UsersTable } from '../../src/users/table.ts';
+import { StagedUserTable } from '../../src/users/staged-table.ts';
 import { useSim } from '../support/sim.ts';
 import { tempDir } from '../support/tmp.ts';
 import { checkAgainstTruth, fetchTruth } from '../support/truth.ts';
@@ -14,14 +14,14 @@ const dir = tempDir();
 const quiet = pino({ level: 'silent' });
 
 async function bucketIds(usersFile: string, k: number, n: number): Promise<string[]> {
-  const table = await UsersTable.fromFile(usersFile, 'numeric');
+  const table = await StagedUserTable.fromFile(usersFile, 'numeric');
   try {
     const b = (await table.ntile(n))[k - 1]!;
     const ids: string[] = [];
     for await (const batch of table.batches({ kind: 'numeric', min: b.min_id, max: b.max_id }, { batchSize: 500 })) ids.push(...batch.map((u) => u.id));
     return ids;
   } finally {
-    table.close();
+    await table.close();
   }
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
 import { oneOf } from '../../config/parsers.ts';
 import { exportEdges, type ExportFormat } from '../../sinks/duckdb/export.ts';
-import { DuckDbSink } from '../../sinks/duckdb/sink.ts';
+import { openForReading } from '../../sinks/registry.ts';
 import { addSettingFlags } from '../options.ts';
 
 export function registerExport(program: Command): void {
@@ -14,8 +14,7 @@ export function registerExport(program: Command): void {
   addSettingFlags(cmd, ['sink']).action(async (opts: Record<string, unknown>) => {
     const { sink: uri } = loadSettings(['sink'], opts, process.env);
     const format: ExportFormat = parseValue('--format', '--format', oneOf(['csv', 'ndjson', 'parquet'] as const), String(opts.format ?? 'csv'));
-    const sink = new DuckDbSink(uri!.path);
-    await sink.open();
+    const sink = await openForReading(uri!);
     try {
       const n = await exportEdges(sink, format, String(opts.out));
       process.stdout.write(`wrote ${n} edges to ${String(opts.out)} (${format})\n`);

@@ -53,6 +53,7 @@ export function registerSim(program: Command): void {
     .option('--rate-window <duration>', 'rate-limit window (default 15m)')
     .option('--fault-rate <p>', 'share of requests that fail: 5xx, connection reset or truncated body (default 0)')
     .option('--faults <kinds>', `which faults, comma-separated: ${FAULT_KINDS.join(',')} (default all)`)
+    .passThroughOptions()
     .action(async (opts: Record<string, unknown>) => {
       const running = await startSimFromFlags(opts);
       process.stdout.write(`friendfleet sim listening on ${running.url} (${running.graph.size} users, seed ${running.graph.seed})\n`);

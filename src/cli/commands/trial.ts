@@ -9,7 +9,7 @@ import { loadSettings, parseValue } from '../../config/load.ts';
 import * as p from '../../config/parsers.ts';
 import { renderKeyValues } from '../../monitor/format.ts';
 import { trialSummary, type TrialSummary } from '../../monitor/trial-summary.ts';
-import { DuckDbSink } from '../../sinks/duckdb/sink.ts';
+import { openForReading, type SinkUri } from '../../sinks/registry.ts';
 import { rangeCondition } from '../../sinks/duckdb/sql.ts';
 import { SimGraph } from '../../sim/graph.ts';
 import { writeUsersFile } from '../../sim/users-file.ts';
@@ -30,6 +30,10 @@ async function spawnSim(args: string[]): Promise<{ url: string; child: ChildProc
     });
   });
   return { url, child };
+}
+
+function describeUri(uri: SinkUri): string {
+  return uri.kind === 'duckdb' ? uri.path : uri.url;
 }
 
 export interface TrialOptions {
@@ -61,7 +65,7 @@ export async function runTrial(options: TrialOptions, flags: Record<string, unkn
     await writeUsersFile(new SimGraph({ users: options.simUsers, seed: options.seed }), usersFile);
     process.stderr.write(
       `friendfleet trial: sim at ${sim.url} (${options.simUsers} users, ${options.latencyMs} ms per page); ` +
-        `collecting bucket ${options.partition.partition}/${options.partition.partitions ?? options.partitions} into ${uri!.path}\n`,
+        `collecting bucket ${options.partition.partition}/${options.partition.partitions ?? options.partitions} into ${describeUri(uri!)}\n`,
     );
     const outcome = await runCollect(
       {
@@ -72,8 +76,7 @@ export async function runTrial(options: TrialOptions, flags: Record<string, unkn
       },
       { env, isTTY: process.stderr.isTTY === true, handleSignals: true },
     );
-    const db = new DuckDbSink(uri!.path);
-    await db.open();
+    const db = await openForReading(uri!);
     try {
       let runId = outcome.runId;
       if (runId === undefined) {

@@ -1,4 +1,4 @@
-import type { DuckDbSink } from './sink.ts';
+import type { Queryable } from '../../monitor/trial-summary.ts';
 import { sqlString } from './sql.ts';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'parquet';
@@ -20,7 +20,7 @@ WHERE l.status = 'ok'
 ORDER BY TRY_CAST(l.user_id AS HUGEINT), l.user_id, i`;
 
 /** Writes the edge list to `out`; returns the number of edges written. */
-export async function exportEdges(sink: DuckDbSink, format: ExportFormat, out: string): Promise<number> {
+export async function exportEdges(sink: Queryable, format: ExportFormat, out: string): Promise<number> {
   const rows = await sink.query(`COPY (${EDGES_SQL}) TO ${sqlString(out)} (${COPY_OPTIONS[format]})`);
   return Number(rows[0]?.Count ?? 0);
 }

@@ -1,7 +1,10 @@
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { SinkError } from '../../errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
+import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
+import type { CollectedWork } from '../../users/user-table.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
+import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
 import { readSqlDir } from '../sql-files.ts';
 import { rangeCondition } from './sql.ts';
@@ -30,7 +33,7 @@ FROM temp.main.staging;
 DELETE FROM temp.main.staging;
 COMMIT;`;
 
-const TIMESTAMP_COLUMNS = new Set(['started_at', 'ended_at', 'beat_at']);
+const TIMESTAMP_COLUMNS = new Set(['started_at', 'ended_at', 'beat_at', 'created_at']);
 
 function timestamp(date: Date): DuckDBTimestampTZValue {
   return new DuckDBTimestampTZValue(BigInt(date.getTime()) * 1000n);
@@ -45,25 +48,26 @@ function appendNullable(appender: DuckDBAppender, value: string | null): void {
 export class DuckDbSink implements Sink {
   readonly description: string;
   private readonly path: string;
-  private readonly options: Required<Omit<SinkOptions, 'onAcknowledged'>> & Pick<SinkOptions, 'onAcknowledged'>;
+  private readonly rows: RowBuffer<UserFriendsRow>;
   private instance: DuckDBInstance | undefined;
   private writer: DuckDBConnection | undefined;
-  private reader: DuckDBConnection | undefined;
-  private buffer: UserFriendsRow[] = [];
-  private flushing: Promise<void> | undefined;
-  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private failure: SinkError | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /**
+   * A DuckDB connection runs one statement at a time; rows, runs, heartbeats and plans all write on
+   * one connection (the staging table is per connection), so every use of it waits its turn here.
+   */
+  private writerTurn: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, options: SinkOptions = {}) {
     this.path = path;
     this.description = `duckdb:${path}`;
-    this.options = {
+    this.rows = new RowBuffer({
+      insert: (rows) => this.insert(rows),
+      onAcknowledged: options.onAcknowledged,
       maxBufferedRows: options.maxBufferedRows ?? 1000,
       flushRows: options.flushRows ?? 200,
       flushIntervalMs: options.flushIntervalMs ?? 1000,
-      onAcknowledged: options.onAcknowledged,
-    };
+      describeFailure: (error) => new SinkError(`cannot write to ${this.description}: ${(error as Error).message}`, { cause: error }),
+    });
   }
 
   async open(): Promise<void> {
@@ -73,7 +77,6 @@ export class DuckDbSink implements Sink {
       throw new SinkError(`cannot open DuckDB file ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     this.writer = await this.instance.connect();
-    this.reader = await this.instance.connect();
     for (const file of readSqlDir('sinks/duckdb/ddl')) {
       try {
         await this.writer.run(file.sql);
@@ -82,14 +85,19 @@ export class DuckDbSink implements Sink {
       }
     }
     await this.writer.run(STAGING_DDL);
-    this.timer = setInterval(() => this.startFlush(), this.options.flushIntervalMs);
-    this.timer.unref();
+    this.rows.start();
   }
 
   /** Runs a read-only query on the warehouse (monitoring, export, summaries). */
   async query(sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    const reader = await this.conn('reader').runAndReadAll(sql, params);
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+    // Each read gets its own connection, so reads run beside writes and beside each other.
+    if (!this.instance) throw new SinkError(`${this.description} is not open`);
+    const conn = await this.instance.connect();
+    try {
+      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async writeRun(run: RunRecord): Promise<void> {
@@ -100,95 +108,97 @@ export class DuckDbSink implements Sink {
     await this.insertRecord('heartbeats', HEARTBEAT_COLUMNS, beat, `heartbeat of ${beat.run_id}`);
   }
 
+  async writePlan(rows: readonly PartitionRow[]): Promise<void> {
+    await this.withWriter(async (writer) => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        for (const row of rows) await this.insertWith(writer, 'partitions', PARTITION_COLUMNS, row, `plan ${row.plan_id}`);
+        await writer.run('COMMIT');
+      } catch (error) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async latestPlan(): Promise<PartitionRow[]> {
+    return planFromRows(await this.query(`SELECT * FROM partitions_latest ORDER BY partition_id`));
+  }
+
+  async collectedWork(): Promise<CollectedWork[]> {
+    const rows = await this.query(`SELECT user_id, greatest(pages, 1) AS requests FROM user_friends_latest`);
+    return rows.map((r) => ({ user_id: String(r.user_id), requests: Number(r.requests) }));
+  }
+
   /** One parameterised INSERT of a record whose keys are the table's columns. */
-  private async insertRecord<T extends object>(table: string, columns: readonly (keyof T & string)[], record: T, what: string): Promise<void> {
+  private insertRecord<T extends object>(table: string, columns: readonly (keyof T & string)[], record: T, what: string): Promise<void> {
+    return this.withWriter((writer) => this.insertWith(writer, table, columns, record, what));
+  }
+
+  private async insertWith<T extends object>(
+    writer: DuckDBConnection,
+    table: string,
+    columns: readonly (keyof T & string)[],
+    record: T,
+    what: string,
+  ): Promise<void> {
     const placeholders = columns.map((c, i) => (TIMESTAMP_COLUMNS.has(c) ? `CAST($${i + 1} AS TIMESTAMPTZ)` : `$${i + 1}`));
     const values = columns.map((c) => {
       const v = record[c] as unknown;
       return (v instanceof Date ? v.toISOString() : v) as DuckDBValue;
     });
     try {
-      await this.conn('writer').run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`, values);
+      await writer.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders.join(', ')})`, values);
     } catch (error) {
       throw new SinkError(`cannot record ${what}: ${(error as Error).message}`, { cause: error });
     }
   }
 
   write(row: UserFriendsRow): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    this.buffer.push(row);
-    if (this.buffer.length >= this.options.flushRows) this.startFlush();
-    if (this.buffer.length < this.options.maxBufferedRows) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.rows.write(row);
   }
 
-  async flush(): Promise<void> {
-    while (this.flushing || this.buffer.length > 0) {
-      if (this.failure) throw this.failure;
-      this.startFlush();
-      await this.flushing;
-    }
-    if (this.failure) throw this.failure;
+  flush(): Promise<void> {
+    return this.rows.flush();
   }
 
   async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
     const where = rangeCondition(range, 'user_id', 2);
-    const rows = await this.conn('reader').runAndReadAll(
+    const rows = await this.query(
       `SELECT user_id FROM user_friends WHERE ${where.sql}
        GROUP BY user_id HAVING bool_or(status <> 'failed') OR count(*) >= $1`,
       [maxAttempts, ...where.params],
     );
-    return new Set(rows.getColumnsJS()[0] as string[] | undefined);
+    return new Set(rows.map((r) => String(r.user_id)));
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.rows.stop();
     try {
-      if (!this.failure) await this.flush();
+      if (!this.rows.failure) await this.flush();
     } finally {
-      this.reader?.closeSync();
+      await this.writerTurn.catch(() => undefined);
       this.writer?.closeSync();
       this.instance?.closeSync();
-      this.reader = this.writer = this.instance = undefined;
+      this.writer = this.instance = undefined;
     }
   }
 
-  private conn(which: 'reader' | 'writer'): DuckDBConnection {
-    const c = which === 'reader' ? this.reader : this.writer;
-    if (!c) throw new SinkError(`${this.description} is not open`);
-    return c;
+  /** Runs `fn` with the writer connection once every earlier use of it has finished. */
+  private withWriter<T>(fn: (writer: DuckDBConnection) => Promise<T>): Promise<T> {
+    const writer = this.writer;
+    if (!writer) return Promise.reject(new SinkError(`${this.description} is not open`));
+    const turn = this.writerTurn.catch(() => undefined).then(() => fn(writer));
+    this.writerTurn = turn;
+    return turn;
   }
 
-  private startFlush(): void {
-    if (this.flushing || this.buffer.length === 0 || this.failure) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-    });
+  private insert(rows: readonly UserFriendsRow[]): Promise<void> {
+    return this.withWriter((writer) => this.moveRows(writer, rows));
   }
 
-  private async flushLoop(): Promise<void> {
-    while (this.buffer.length > 0 && !this.failure) {
-      const batch = this.buffer;
-      this.buffer = [];
-      this.releaseWaiters();
-      try {
-        await this.insert(batch);
-      } catch (error) {
-        this.failure = new SinkError(`cannot write to ${this.description}: ${(error as Error).message}`, { cause: error });
-        for (const w of this.waiters.splice(0)) w.reject(this.failure);
-        return;
-      }
-      this.options.onAcknowledged?.(batch);
-    }
-  }
-
-  /** Writers waiting for room may go on once the buffer is below its bound. */
-  private releaseWaiters(): void {
-    while (this.waiters.length > 0 && this.buffer.length < this.options.maxBufferedRows) this.waiters.shift()!.resolve();
-  }
-
-  private async insert(rows: readonly UserFriendsRow[]): Promise<void> {
-    const writer = this.conn('writer');
+  /** Appends rows to the staging table, then moves them into user_friends in one transaction. */
+  private async moveRows(writer: DuckDBConnection, rows: readonly UserFriendsRow[]): Promise<void> {
     const appender = await writer.createAppender('staging', 'main', 'temp');
     try {
       for (const r of rows) {
@@ -223,4 +233,20 @@ export class DuckDbSink implements Sink {
       throw error;
     }
   }
+}
+
+/** Rows of `partitions_latest` as typed plan rows. */
+export function planFromRows(rows: readonly Record<string, unknown>[]): PartitionRow[] {
+  return rows.map((r) => ({
+    plan_id: String(r.plan_id),
+    partition_id: Number(r.partition_id),
+    partitions: Number(r.partitions),
+    user_count: Number(r.user_count),
+    min_id: String(r.min_id),
+    max_id: String(r.max_id),
+    expected_pages: r.expected_pages === null ? null : Number(r.expected_pages),
+    id_kind: r.id_kind as PartitionRow['id_kind'],
+    balance: r.balance as PartitionRow['balance'],
+    created_at: r.created_at as Date,
+  }));
 }

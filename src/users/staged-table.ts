@@ -6,30 +6,21 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UsersInputError } from '../errors.ts';
 import { normaliseId, type IdKind } from '../ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
-import type { UserRef } from '../sources/source.ts';
-import { readUsersFile } from './read-file.ts';
+import type { WorkModel } from '../partition/work.ts';
+import type { CollectedWork, ReadOptions, UserRecord, UserTable, WorkBucket } from './user-table.ts';
+import { readDuckDbTable, readUsersFile, type RawUserRow } from './read-file.ts';
 import { emptyReport, noteExample, type LoadReport } from './report.ts';
 
-export interface UserRecord extends UserRef {
-  /** Following count from the table (Twitter user objects carry `friends_count`), when present. */
-  readonly friendsCount?: number | undefined;
-}
-
-export interface ReadOptions {
-  /** Users per yielded batch (BATCH_SIZE). */
-  batchSize: number;
-  /** IDs to leave out (already collected). */
-  skip?: ReadonlySet<string>;
-  /** Stop after this many users (USERS_LIMIT). */
-  limit?: number | undefined;
-}
+/** Where a users table comes from: a file, or a table of a DuckDB database. */
+export type UsersLocation = { kind: 'file'; path: string } | { kind: 'duckdb'; path: string; table: string };
 
 /**
- * The researcher's users table, validated and staged in a temporary DuckDB file so that buckets
- * (NTILE over ID order) and ordered reads of one bucket are SQL, whatever the table's size: a
- * 3.6M-row table never sits in the JS heap. Numeric IDs are ordered as HUGEINT, opaque IDs as text.
+ * The researcher's users table, validated row by row and staged in a temporary DuckDB file so that
+ * buckets (NTILE over ID order, work-balanced cuts) and ordered reads of one bucket are SQL, whatever
+ * the table's size: a 3.6M-row table never sits in the JS heap. Numeric IDs are ordered as HUGEINT,
+ * opaque IDs as text.
  */
-export class UsersTable {
+export class StagedUserTable implements UserTable {
   readonly idKind: IdKind;
   readonly report: LoadReport;
   private readonly instance: DuckDBInstance;
@@ -45,8 +36,22 @@ export class UsersTable {
   }
 
   /** Loads a CSV or NDJSON users file. Bad rows are rejected or normalised and counted in `report`. */
-  static async fromFile(path: string, idKind: IdKind): Promise<UsersTable> {
+  static fromFile(path: string, idKind: IdKind): Promise<StagedUserTable> {
     if (!existsSync(path)) throw new UsersInputError(`users file ${path} does not exist`);
+    return StagedUserTable.load(readUsersFile(path), idKind);
+  }
+
+  /** Loads a table of a DuckDB database (opened read-only), validated like a file. */
+  static fromDuckDb(path: string, table: string, idKind: IdKind): Promise<StagedUserTable> {
+    if (!existsSync(path)) throw new UsersInputError(`DuckDB database ${path} does not exist`);
+    return StagedUserTable.load(readDuckDbTable(path, table), idKind);
+  }
+
+  static open(location: UsersLocation, idKind: IdKind): Promise<StagedUserTable> {
+    return location.kind === 'file' ? StagedUserTable.fromFile(location.path, idKind) : StagedUserTable.fromDuckDb(location.path, location.table, idKind);
+  }
+
+  private static async load(rows: AsyncIterable<RawUserRow>, idKind: IdKind): Promise<StagedUserTable> {
     const file = join(tmpdir(), `friendfleet-users-${process.pid}-${randomUUID()}.duckdb`);
     const instance = await DuckDBInstance.create(file, { memory_limit: '256MB', threads: '2' });
     const conn = await instance.connect();
@@ -55,7 +60,7 @@ export class UsersTable {
     const report = emptyReport();
     try {
       const appender = await conn.createAppender('raw_users');
-      for await (const row of readUsersFile(path)) {
+      for await (const row of rows) {
         report.rows++;
         if (row.problem || row.userId === undefined) {
           report.rejected.bad_row++;
@@ -97,7 +102,7 @@ export class UsersTable {
       removeDuckDbFile(file);
       throw error;
     }
-    const table = new UsersTable(idKind, report, instance, conn, file);
+    const table = new StagedUserTable(idKind, report, instance, conn, file);
     const accepted = await table.count();
     const valid = report.rows - Object.values(report.rejected).reduce((a, b) => a + b, 0);
     report.accepted = accepted;
@@ -131,6 +136,70 @@ export class UsersTable {
     }));
   }
 
+  async friendsCountCoverage(): Promise<number> {
+    const r = await this.conn.runAndReadAll(`SELECT count(friends_count) / greatest(count(*), 1) FROM users`);
+    return Number(r.getRowsJS()[0]![0]);
+  }
+
+  async cut(partitions: number, balance: 'count' | 'work', model: WorkModel): Promise<WorkBucket[]> {
+    // Work-balanced buckets: each user goes to the bucket its cumulative-work midpoint falls in, so
+    // ranges stay contiguous in ID order and every user lands in exactly one.
+    const bucket =
+      balance === 'count'
+        ? `NTILE(${partitions}) OVER (ORDER BY k)`
+        : `least(${partitions}, floor((sum(work) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) - work / 2) * ${partitions} / sum(work) OVER ()) + 1)`;
+    const r = await this.conn.runAndReadAll(
+      `WITH w AS (${this.workSql(model)}),
+            b AS (SELECT k, work, ${bucket} AS p FROM w)
+       SELECT p AS partition_id, count(*) AS user_count, CAST(min(k) AS VARCHAR) AS min_id, CAST(max(k) AS VARCHAR) AS max_id,
+              sum(work) AS expected_pages
+       FROM b GROUP BY p ORDER BY p`,
+    );
+    return r.getRowObjectsJS().map((o) => ({
+      partition_id: Number(o.partition_id),
+      user_count: Number(o.user_count),
+      min_id: String(o.min_id),
+      max_id: String(o.max_id),
+      expected_pages: Number(o.expected_pages),
+    }));
+  }
+
+  async fitBins(samples: readonly CollectedWork[], bins: number): Promise<(number | undefined)[]> {
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE samples (user_id VARCHAR, requests DOUBLE)`);
+    const appender = await this.conn.createAppender('samples', 'main', 'temp');
+    for (const s of samples) {
+      appender.appendVarchar(s.user_id);
+      appender.appendDouble(s.requests);
+      appender.endRow();
+    }
+    appender.flushSync();
+    appender.closeSync();
+    const r = await this.conn.runAndReadAll(
+      `SELECT bin, avg(s.requests) AS mean
+       FROM (SELECT user_id, NTILE($1) OVER (ORDER BY k) AS bin FROM users) u JOIN temp.main.samples s USING (user_id)
+       GROUP BY bin`,
+      [bins],
+    );
+    const out: (number | undefined)[] = new Array<number | undefined>(bins).fill(undefined);
+    for (const [bin, mean] of r.getRowsJS() as [bigint, number][]) out[Number(bin) - 1] = mean;
+    return out;
+  }
+
+  /** `SELECT k, work FROM ...`: each user's expected requests under `model`. */
+  private workSql(model: WorkModel): string {
+    switch (model.kind) {
+      case 'uniform':
+        return 'SELECT k, 1.0 AS work FROM users';
+      case 'friends_count':
+        return `SELECT k, greatest(1, ceil(least(coalesce(friends_count, (SELECT coalesce(avg(friends_count), 0) FROM users)), ${model.maxFriends}) / ${model.pageSize})) AS work FROM users`;
+      case 'fitted': {
+        const values = model.bins.map((w, i) => `(${i + 1}, ${Number(w).toFixed(6)})`).join(', ');
+        return `SELECT k, m.work FROM (SELECT k, NTILE(${model.bins.length}) OVER (ORDER BY k) AS bin FROM users) u
+                JOIN (VALUES ${values}) AS m(bin, work) USING (bin)`;
+      }
+    }
+  }
+
   /** The users of `range` in ID order, in batches, leaving out `skip`, up to `limit`. */
   async *batches(range: IdRange | undefined, options: ReadOptions): AsyncGenerator<UserRecord[]> {
     const where = this.where(range);
@@ -155,7 +224,7 @@ export class UsersTable {
     if (batch.length > 0) yield batch;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.conn.closeSync();
     this.instance.closeSync();
     removeDuckDbFile(this.file);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsersTable } from '../../src/users/table.ts';
+import { StagedUserTable } from '../../src/users/staged-table.ts';
 import { inRange } from '../../src/partition/bucket.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -41,14 +41,14 @@ function randomIds(count: number, seed: number): bigint[] {
   return [...ids].filter((x) => x > 0n && x <= (1n << 63n) - 1n);
 }
 
-describe('UsersTable', () => {
+describe('StagedUserTable', () => {
   it('cuts NTILE buckets exactly as SQL would, for IDs around 2^53 and 2^63', async () => {
     for (const seed of [1, 2, 3]) {
       const ids = randomIds(997, seed);
       const file = join(dir, `ids-${seed}.csv`);
       // Shuffled file order: bucketing must not depend on it.
       writeFileSync(file, 'user_id,screen_name\n' + ids.map((id, i) => `${id},u${i}`).reverse().join('\n') + '\n');
-      const table = await UsersTable.fromFile(file, 'numeric');
+      const table = await StagedUserTable.fromFile(file, 'numeric');
       try {
         const sorted = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
         for (const n of [1, 7, 10, 64]) {
@@ -67,7 +67,7 @@ describe('UsersTable', () => {
           expect(read).toEqual(expected);
         }
       } finally {
-        table.close();
+        await table.close();
       }
     }
   });
@@ -91,7 +91,7 @@ describe('UsersTable', () => {
         '9007199254740992,past53b',
       ].join('\n') + '\n',
     );
-    const table = await UsersTable.fromFile(file, 'numeric');
+    const table = await StagedUserTable.fromFile(file, 'numeric');
     try {
       expect(table.report).toMatchObject({
         rows: 11,
@@ -105,14 +105,14 @@ describe('UsersTable', () => {
       for await (const batch of table.batches(undefined, { batchSize: 2 })) all.push(...batch.map((u) => u.id));
       expect(all).toEqual(['12', '13', '14', '9007199254740992', '9007199254740993', '9223372036854775807']);
     } finally {
-      table.close();
+      await table.close();
     }
   });
 
   it('reads NDJSON with bare 19-digit numbers without losing digits', async () => {
     const file = join(dir, 'users.ndjson');
     writeFileSync(file, '{"user_id": 1242523027058769921, "screen_name": "a"}\n{"user_id": "1242523027058769920", "screen_name": "@b"}\nnot json\n');
-    const table = await UsersTable.fromFile(file, 'numeric');
+    const table = await StagedUserTable.fromFile(file, 'numeric');
     try {
       const all: { id: string; screenName?: string | undefined }[] = [];
       for await (const batch of table.batches(undefined, { batchSize: 10 })) all.push(...batch);
@@ -122,20 +122,20 @@ describe('UsersTable', () => {
       ]);
       expect(table.report.rejected.bad_row).toBe(1);
     } finally {
-      table.close();
+      await table.close();
     }
   });
 
   it('skips given IDs and stops at a limit', async () => {
     const file = join(dir, 'small.csv');
     writeFileSync(file, 'user_id\n' + Array.from({ length: 30 }, (_, i) => String(100 + i)).join('\n') + '\n');
-    const table = await UsersTable.fromFile(file, 'numeric');
+    const table = await StagedUserTable.fromFile(file, 'numeric');
     try {
       const got: string[] = [];
       for await (const batch of table.batches(undefined, { batchSize: 4, skip: new Set(['100', '101']), limit: 5 })) got.push(...batch.map((u) => u.id));
       expect(got).toEqual(['102', '103', '104', '105', '106']);
     } finally {
-      table.close();
+      await table.close();
     }
   });
 });

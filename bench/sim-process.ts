@@ -1,0 +1,22 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+/**
+ * Starts `friendfleet sim` in its own process, so its CPU is not charged to the worker being measured.
+ * Resolves with its URL once it listens.
+ */
+export async function startSimProcess(args: string[]): Promise<{ url: string; child: ChildProcess; stop: () => void }> {
+  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`sim exited with code ${code}`)));
+    lines.on('line', (line) => {
+      const m = /listening on (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { url, child, stop: () => child.kill('SIGTERM') };
+}

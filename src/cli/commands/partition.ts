@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { loadSettings, parseValue } from '../../config/load.ts';
+import { oneOf } from '../../config/parsers.ts';
+import { ConfigError } from '../../errors.ts';
+import { createLogger } from '../../log.ts';
+import { renderTable } from '../../monitor/format.ts';
+import { chooseWorkModel, planPartitions, planRows, type Balance, type PartitionPlan } from '../../partition/plan.ts';
+import { openSink } from '../../sinks/registry.ts';
+import { SOURCE_ID_KINDS, SOURCE_PAGE_SIZES } from '../../sources/registry.ts';
+import { describeReport } from '../../users/report.ts';
+import { StagedUserTable } from '../../users/staged-table.ts';
+import { addSettingFlags } from '../options.ts';
+
+export type PartitionFormat = 'table' | 'json' | 'env';
+
+const COLUMNS = ['partition_id', 'user_count', 'min_id', 'max_id', 'expected_pages'] as const;
+
+/** The plan's buckets as printed: IDs as strings, expected pages rounded to whole pages. */
+export function planTable(plan: PartitionPlan): Record<(typeof COLUMNS)[number], string | number>[] {
+  return plan.buckets.map((b) => ({
+    partition_id: b.partition_id,
+    user_count: b.user_count,
+    min_id: b.min_id,
+    max_id: b.max_id,
+    expected_pages: Math.round(b.expected_pages),
+  }));
+}
+
+/** One line of env settings per worker, ready for `heroku config:set` (one app per bucket). */
+export function planEnvLines(plan: PartitionPlan): string[] {
+  return plan.buckets.map((b) => `PARTITION=${b.partition_id} PARTITIONS=${plan.partitions} MIN_USER_ID=${b.min_id} MAX_USER_ID=${b.max_id}`);
+}
+
+export function registerPartition(program: Command): void {
+  const cmd = program
+    .command('partition')
+    .description('cut the users table into ID-range buckets of equal expected work (or equal user count), print them and store the plan')
+    .option('--balance <mode>', 'work (equal expected pages; default) or count (NTILE over ID order, as the reference)')
+    .option('--format <format>', 'table (default), json, or env (one line of settings per worker)')
+    .option('--dry-run', 'print the plan without storing it in the warehouse');
+  addSettingFlags(cmd, ['users', 'partitions', 'source', 'maxFriends', 'sink', 'logLevel']).action(async (opts: Record<string, unknown>) => {
+    const settings = loadSettings(['users', 'partitions', 'source', 'maxFriends', 'sink', 'logLevel'], opts, process.env);
+    if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: the users table to cut');
+    if (!settings.partitions) throw new ConfigError('PARTITIONS', 'PARTITIONS (flag --partitions) is required: how many buckets to cut');
+    const balance = parseValue('--balance', '--balance', oneOf<Balance>(['work', 'count']), String(opts.balance ?? 'work'));
+    const format = parseValue('--format', '--format', oneOf<PartitionFormat>(['table', 'json', 'env']), String(opts.format ?? 'table'));
+    const log = createLogger(settings.logLevel!);
+    const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]);
+    const sink = await openSink(settings.sink!);
+    try {
+      const problems = describeReport(users.report);
+      if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
+      const pageSize = SOURCE_PAGE_SIZES[settings.source!];
+      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(), { maxFriends: settings.maxFriends!, pageSize });
+      const plan = await planPartitions(users, model, note, { partitions: settings.partitions, balance, maxFriends: settings.maxFriends!, pageSize });
+      if (!opts.dryRun) await sink.writePlan(planRows(plan));
+      const summary =
+        `predicted makespan ratio (slowest bucket / mean): count ${plan.predicted.count.toFixed(2)}, work ${plan.predicted.work.toFixed(2)}\n` +
+        `work model: ${note}\n` +
+        (opts.dryRun ? 'not stored (--dry-run)\n' : `stored as plan ${plan.planId} in ${sink.description} (balance ${balance})\n`);
+      if (format === 'json') {
+        process.stdout.write(`${JSON.stringify(planTable(plan), null, 2)}\n`);
+        process.stderr.write(summary);
+      } else if (format === 'env') {
+        process.stdout.write(`${planEnvLines(plan).join('\n')}\n`);
+        process.stderr.write(summary);
+      } else {
+        process.stdout.write(`${renderTable(planTable(plan), COLUMNS)}\n\n${summary}`);
+      }
+    } finally {
+      await sink.close();
+      await users.close();
+    }
+  });
+}

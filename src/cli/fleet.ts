@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { loadSettings } from '../config/load.ts';
+import { optionKeyOf, SETTINGS, type Setting } from '../config/settings.ts';
+import { ConfigError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { startHost } from '../sinks/host/server.ts';
+import { openSink, type Warehouse } from '../sinks/registry.ts';
+import { COLLECT_SETTINGS } from './worker.ts';
+
+/** The CLI entry (main.ts in src/, main.js in dist/), which each worker process runs. */
+const MAIN = fileURLToPath(new URL(`./main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+export interface FleetOptions {
+  partitions: number;
+  /** Times a crashed worker is started again, as Heroku restarts a crashed dyno. */
+  restarts: number;
+}
+
+export interface PartitionOutcome {
+  partition_id: number;
+  /** Worker processes started for the bucket (1 + restarts). */
+  starts: number;
+  exit_code: number | null;
+  runs: number;
+  users: number;
+  pages: number;
+  /** From the first run's start to the last run's end, in seconds. */
+  wall_seconds: number;
+}
+
+export interface FleetOutcome {
+  ok: boolean;
+  partitions: PartitionOutcome[];
+}
+
+/** Exit code of a worker refused for its configuration: starting it again cannot help. */
+const EXIT_BAD_INPUT = 2;
+
+/**
+ * A local fleet: one warehouse host owning the DuckDB file, and one `collect` process per bucket, each
+ * with its own budget and concurrency as a dyno would have, writing through the host. Workers that
+ * crash are started again (up to `restarts` times) and resume their bucket; SIGTERM is passed on to
+ * every worker, which stops as a dyno does, and the host closes last.
+ */
+export async function runFleet(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, options: FleetOptions, log?: Logger): Promise<FleetOutcome> {
+  // Validate every worker setting here, once, so a bad value stops the fleet before any process starts.
+  const settings = loadSettings(COLLECT_SETTINGS, flags, env);
+  if (settings.sink!.kind !== 'duckdb') throw new ConfigError('SINK', 'a fleet owns an embedded warehouse: SINK must be duckdb:PATH');
+  for (const key of ['partition', 'minUserId', 'maxUserId'] as const) {
+    if (settings[key] !== undefined) throw new ConfigError(SETTINGS[key].env, `${SETTINGS[key].env} is set, but a fleet assigns each worker its bucket: unset it`);
+  }
+  if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required');
+  const logger = log ?? createLogger(settings.logLevel!);
+  const startedAt = new Date();
+  const host = await startHost(settings.sink!.path);
+  logger.info({ host: host.url, database: settings.sink!.path, partitions: options.partitions }, 'fleet warehouse host started');
+
+  const childEnv = workerEnv(flags, env, host.url);
+  const children = new Map<number, ChildProcess>();
+  const starts = new Map<number, number>();
+  const exits = new Map<number, number | null>();
+  let stopping = false;
+  let refused = false;
+
+  const start = (k: number) => {
+    starts.set(k, (starts.get(k) ?? 0) + 1);
+    const child = spawn(process.execPath, [MAIN, 'collect'], {
+      env: { ...childEnv, PARTITION: String(k), PARTITIONS: String(options.partitions), WORKER: `${env.WORKER ?? 'fleet'}-${k}` },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.set(k, child);
+    logger.info({ partition: k, pid: child.pid, start: starts.get(k) }, 'fleet worker started');
+    child.on('exit', (code, signal) => {
+      children.delete(k);
+      logger.info({ partition: k, pid: child.pid, code, signal }, 'fleet worker exited');
+      if (code === EXIT_BAD_INPUT) refused = true;
+      if (!stopping && code !== 0 && code !== EXIT_BAD_INPUT && !refused && starts.get(k)! <= options.restarts) {
+        logger.warn({ partition: k, code, signal }, 'fleet worker crashed; starting it again (it resumes its bucket)');
+        setTimeout(() => {
+          if (!stopping) start(k);
+          else exits.set(k, code);
+        }, 1000);
+        return;
+      }
+      exits.set(k, code);
+    });
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.warn({ signal }, 'fleet stopping: passing the signal to every worker');
+    for (const child of children.values()) child.kill('SIGTERM');
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let reader: Warehouse | undefined;
+  try {
+    for (let k = 1; k <= options.partitions; k++) start(k);
+    reader = await openSink({ kind: 'host', url: host.url });
+    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval!);
+    progress.unref();
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (exits.size === options.partitions || (refused && children.size === 0)) {
+          clearInterval(check);
+          resolve();
+        } else if (refused && !stopping) {
+          onSignal('SIGTERM');
+        }
+      }, 200);
+    });
+    clearInterval(progress);
+    const partitions = await summarise(reader, startedAt, options.partitions, starts, exits);
+    return { ok: partitions.every((p) => p.exit_code === 0), partitions };
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await reader?.close();
+    await host.close();
+  }
+}
+
+/** The workers' environment: the fleet's own, plus its flags as env vars, pointed at the host. */
+function workerEnv(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, hostUrl: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const key of COLLECT_SETTINGS) {
+    const s = SETTINGS[key] as Setting;
+    const value = flags[optionKeyOf(s)];
+    if (value !== undefined) out[s.env] = String(value);
+  }
+  // Platform index variables would not override PARTITION, but a fleet must not inherit them anyway.
+  for (const name of ['DYNO', 'JOB_COMPLETION_INDEX', 'CLOUD_RUN_TASK_INDEX', 'CLOUD_RUN_TASK_COUNT']) delete out[name];
+  out.SINK = `host:${hostUrl}`;
+  out.PROGRESS = 'off';
+  out.HEARTBEAT_INTERVAL ??= '5s';
+  return out;
+}
+
+async function logProgress(reader: Warehouse, since: Date, log: Logger): Promise<void> {
+  try {
+    const rows = await reader.query(
+      `SELECT partition_id, max(users_done) AS done, max(users_planned) AS planned
+       FROM heartbeats WHERE beat_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY partition_id ORDER BY partition_id`,
+      [since.toISOString()],
+    );
+    log.info({ partitions: rows.map((r) => ({ partition: Number(r.partition_id), done: Number(r.done), planned: Number(r.planned) })) }, 'fleet progress');
+  } catch (error) {
+    log.warn({ err: error }, 'fleet progress unavailable');
+  }
+}
+
+async function summarise(
+  reader: Warehouse,
+  since: Date,
+  partitions: number,
+  starts: ReadonlyMap<number, number>,
+  exits: ReadonlyMap<number, number | null>,
+): Promise<PartitionOutcome[]> {
+  const rows = await reader.query(
+    `SELECT partition_id, count(*) AS runs, sum(users_done) AS users, sum(pages) AS pages,
+            date_diff('millisecond', min(started_at), max(coalesce(ended_at, recorded_at))) / 1000.0 AS wall_seconds
+     FROM runs_latest WHERE started_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY partition_id`,
+    [since.toISOString()],
+  );
+  const byPartition = new Map(rows.map((r) => [Number(r.partition_id), r]));
+  return Array.from({ length: partitions }, (_, i) => {
+    const k = i + 1;
+    const r = byPartition.get(k);
+    return {
+      partition_id: k,
+      starts: starts.get(k) ?? 0,
+      exit_code: exits.get(k) ?? null,
+      runs: Number(r?.runs ?? 0),
+      users: Number(r?.users ?? 0),
+      pages: Number(r?.pages ?? 0),
+      wall_seconds: Number(r?.wall_seconds ?? 0),
+    };
+  });
+}
+

@@ -1,0 +1,101 @@
+import { SinkError } from '../errors.ts';
+
+export interface RowBufferOptions<T> {
+  /** Stores a batch durably; a rejection fails the buffer for good. */
+  insert: (rows: T[]) => Promise<void>;
+  /** Called with rows once `insert` stored them. */
+  onAcknowledged?: ((rows: readonly T[]) => void) | undefined;
+  /** Rows held before `write` waits (backpressure). */
+  maxBufferedRows: number;
+  /** Rows that start an insert without waiting for the timer. */
+  flushRows: number;
+  /** Longest time a row waits before an insert starts. */
+  flushIntervalMs: number;
+  /** Turns an insert failure into the SinkError every later call reports. */
+  describeFailure: (error: unknown) => SinkError;
+}
+
+/**
+ * A sink's write path: rows wait in a bounded buffer and are stored in batches, one insert at a time.
+ * `write` resolves at once while there is room and otherwise only when an insert has taken rows out,
+ * so a slow store slows its writers instead of growing memory (at most two buffers' worth: the one
+ * filling and the one being inserted). Rows are acknowledged only after their insert succeeded; after
+ * a failed insert every call rejects with the same SinkError.
+ */
+export class RowBuffer<T> {
+  private readonly options: RowBufferOptions<T>;
+  private buffer: T[] = [];
+  private inserting: Promise<void> | undefined;
+  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private failed: SinkError | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: RowBufferOptions<T>) {
+    this.options = options;
+  }
+
+  get failure(): SinkError | undefined {
+    return this.failed;
+  }
+
+  /** Rows not yet stored (buffered, or in the insert under way). */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.startInsert(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  write(row: T): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    this.buffer.push(row);
+    if (this.buffer.length >= this.options.flushRows) this.startInsert();
+    if (this.buffer.length < this.options.maxBufferedRows) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Resolves when every row written so far is stored; rejects if the buffer failed. */
+  async flush(): Promise<void> {
+    while (this.inserting || this.buffer.length > 0) {
+      if (this.failed) throw this.failed;
+      this.startInsert();
+      await this.inserting;
+    }
+    if (this.failed) throw this.failed;
+  }
+
+  private startInsert(): void {
+    if (this.inserting || this.buffer.length === 0 || this.failed) return;
+    this.inserting = this.insertLoop().finally(() => {
+      this.inserting = undefined;
+    });
+  }
+
+  private async insertLoop(): Promise<void> {
+    while (this.buffer.length > 0 && !this.failed) {
+      const batch = this.buffer;
+      this.buffer = [];
+      this.releaseWaiters();
+      try {
+        await this.options.insert(batch);
+      } catch (error) {
+        this.failed = this.options.describeFailure(error);
+        for (const w of this.waiters.splice(0)) w.reject(this.failed);
+        return;
+      }
+      this.options.onAcknowledged?.(batch);
+    }
+  }
+
+  /** Writers waiting for room may go on once the buffer is below its bound. */
+  private releaseWaiters(): void {
+    while (this.waiters.length > 0 && this.buffer.length < this.options.maxBufferedRows) this.waiters.shift()!.resolve();
+  }
+}
