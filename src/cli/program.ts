@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { registerCollect } from './commands/collect.ts';
 import { registerExport } from './commands/export.ts';
 import { registerFleet } from './commands/fleet.ts';
+import { registerMonitor } from './commands/monitor.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerPartition } from './commands/partition.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerTrial } from './commands/trial.ts';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerCollect(program);
   registerFleet(program);
   registerTrial(program);
+  registerMonitor(program);
+  registerPlan(program);
   registerExport(program);
   return program;
 }

@@ -46,6 +46,7 @@ export const COLLECT_SETTINGS = [
   'worker',
   'shutdownTimeout',
   'heartbeatInterval',
+  'tier',
   'progress',
   'progressInterval',
   'logLevel',
@@ -167,6 +168,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       min_id: bucket.range?.min ?? null,
       max_id: bucket.range?.max ?? null,
       settings: JSON.stringify(describeSettings(settings)),
+      bucket_users: bucket.userCount,
       started_at: new Date(stats.startedAt),
     };
     const activeSink = sink;

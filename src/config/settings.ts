@@ -48,6 +48,7 @@ export const SETTINGS = {
   worker: setting({ env: 'WORKER', arg: '<name>', parser: p.nonEmpty('a worker name'), description: 'name of this worker in rows and logs (default: DYNO, else host name and pid)' }),
   shutdownTimeout: setting({ env: 'SHUTDOWN_TIMEOUT', arg: '<duration>', parser: p.duration(0, 600_000), default: '20s', description: 'after SIGTERM, how long in-flight users may finish before they are abandoned' }),
   heartbeatInterval: setting({ env: 'HEARTBEAT_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'time between heartbeat rows (live counters) in the warehouse' }),
+  tier: setting({ env: 'TIER', arg: '<name>', parser: p.nonEmpty('a server tier name such as standard-1x'), description: 'the server tier this worker runs on, recorded with the run for trial tables and plan' }),
   progress: setting({ env: 'PROGRESS', arg: '<mode>', parser: p.oneOf(['auto', 'bar', 'log', 'off']), default: 'auto', description: 'progress display: a bar on a terminal, log lines otherwise (auto)' }),
   progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'seconds between progress log lines' }),
   logLevel: setting({ env: 'LOG_LEVEL', arg: '<level>', parser: p.logLevel(), default: 'info', description: 'pino log level' }),

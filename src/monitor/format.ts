@@ -20,16 +20,16 @@ export function formatNumber(value: unknown, digits = 2): string {
 }
 
 /** A left-aligned text table with a header row and a rule under it. */
-export function renderTable(rows: readonly Record<string, unknown>[], columns?: readonly string[]): string {
+export function renderTable(rows: readonly object[], columns?: readonly string[]): string {
   const cols = columns ?? Object.keys(rows[0] ?? {});
-  const cells = rows.map((r) => cols.map((c) => formatNumber(r[c])));
+  const cells = rows.map((r) => cols.map((c) => formatNumber((r as Record<string, unknown>)[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 /** A two-column "name  value" listing, for one-row summaries. */
-export function renderKeyValues(row: Record<string, unknown>): string {
+export function renderKeyValues(row: object): string {
   const width = Math.max(...Object.keys(row).map((k) => k.length));
   return Object.entries(row)
     .map(([k, v]) => `${k.padEnd(width)}  ${formatNumber(v)}`)

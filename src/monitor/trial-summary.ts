@@ -1,33 +1,9 @@
-/** Anything that answers SQL: the embedded warehouse, and later BigQuery. */
+/** Anything that answers SQL: the embedded warehouse, a fleet's host, and BigQuery. */
 export interface Queryable {
   query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
 }
 
-/**
- * The reference's per-trial summary (first start, last end, rows, distinct users, runtime in minutes,
- * average seconds per user, average friends) plus throughput and status counts, for one run.
- * `avg_seconds_per_user` is the mean time from a user's first request to its last, as the reference
- * measured; `users_per_hour` is the run's throughput.
- */
-export const TRIAL_SUMMARY_SQL = `
-SELECT run_id,
-       min(start_at) AS first_start,
-       max(end_at) AS last_end,
-       count(*) AS rows,
-       count(DISTINCT user_id) AS distinct_users,
-       date_diff('millisecond', min(start_at), max(end_at)) / 60000.0 AS runtime_minutes,
-       avg(date_diff('millisecond', start_at, end_at)) / 1000.0 AS avg_seconds_per_user,
-       avg(friend_count) FILTER (WHERE status = 'ok') AS avg_friends,
-       count(DISTINCT user_id) / greatest(date_diff('millisecond', min(start_at), max(end_at)) / 60000.0, 1e-9) AS users_per_minute,
-       count(*) FILTER (WHERE status = 'ok') AS ok,
-       count(*) FILTER (WHERE status = 'protected') AS protected,
-       count(*) FILTER (WHERE status = 'not_found') AS not_found,
-       count(*) FILTER (WHERE status = 'suspended') AS suspended,
-       count(*) FILTER (WHERE status = 'failed') AS failed
-FROM user_friends
-WHERE run_id = $1
-GROUP BY run_id`;
-
+/** The figures `trial` prints for its run, read from the `trial_summary` view. */
 export interface TrialSummary {
   run_id: string;
   first_start: Date;
@@ -48,10 +24,9 @@ export interface TrialSummary {
 }
 
 export async function trialSummary(db: Queryable, runId: string): Promise<TrialSummary | undefined> {
-  const [row] = await db.query(TRIAL_SUMMARY_SQL, [runId]);
+  const [row] = await db.query(`SELECT * FROM trial_summary WHERE run_id = $1`, [runId]);
   if (!row) return undefined;
   const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-  const perMinute = n(row.users_per_minute);
   return {
     run_id: String(row.run_id),
     first_start: row.first_start as Date,
@@ -61,9 +36,9 @@ export async function trialSummary(db: Queryable, runId: string): Promise<TrialS
     runtime_minutes: n(row.runtime_minutes),
     avg_seconds_per_user: n(row.avg_seconds_per_user),
     avg_friends: row.avg_friends === null ? null : n(row.avg_friends),
-    users_per_minute: perMinute,
-    users_per_hour: perMinute * 60,
-    users_per_day: perMinute * 1440,
+    users_per_minute: n(row.users_per_minute),
+    users_per_hour: n(row.users_per_hour),
+    users_per_day: n(row.users_per_day),
     ok: n(row.ok),
     protected: n(row.protected),
     not_found: n(row.not_found),

@@ -78,7 +78,7 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
 
 export const RUN_COLUMNS = [
-  'run_id', 'worker', 'source', 'partition_id', 'partitions', 'min_id', 'max_id', 'settings', 'state',
+  'run_id', 'worker', 'source', 'partition_id', 'partitions', 'min_id', 'max_id', 'settings', 'bucket_users', 'state',
   'started_at', 'ended_at', 'users_planned', 'users_done', 'users_saved', 'users_ok', 'users_protected',
   'users_not_found', 'users_suspended', 'users_failed', 'friends', 'pages', 'requests', 'retries',
   'rate_limited', 'dead_letters', 'error',
@@ -138,6 +138,8 @@ export interface RunInfo {
   max_id: string | null;
   /** Settings of the run as JSON text, secrets removed. */
   settings: string;
+  /** Users in the bucket when the run started, collected or not. */
+  bucket_users: number;
   started_at: Date;
 }
 

@@ -78,7 +78,7 @@ describe('loadSettings', () => {
   });
 
   it('covers every collect setting in the bad-value table', () => {
-    const free = new Set(['worker', 'minUserId', 'maxUserId']); // any non-empty text; checked as IDs against the source's ID kind
+    const free = new Set(['worker', 'minUserId', 'maxUserId', 'tier']); // any non-empty text; checked as IDs against the source's ID kind
     for (const key of COLLECT_SETTINGS) if (!free.has(key)) expect(BAD[key], key).toBeDefined();
   });
 });

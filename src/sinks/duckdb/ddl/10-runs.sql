@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS runs (
   min_id          VARCHAR,
   max_id          VARCHAR,
   settings        VARCHAR     NOT NULL,
+  bucket_users    BIGINT,
   state           VARCHAR     NOT NULL,
   started_at      TIMESTAMPTZ NOT NULL,
   ended_at        TIMESTAMPTZ,
@@ -31,3 +32,6 @@ CREATE TABLE IF NOT EXISTS runs (
   error           VARCHAR,
   recorded_at     TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
+
+-- Added after the first release of this table: warehouses created before it get the column here.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS bucket_users BIGINT;

@@ -1,0 +1,53 @@
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { loadSettings, parseValue } from '../../config/load.ts';
+import { duration, integer, oneOf } from '../../config/parsers.ts';
+import { DUCKDB_VIEWS, readMonitorReport } from '../../monitor/report.ts';
+import { renderMonitorHtml } from '../../monitor/render-html.ts';
+import { renderMonitorText } from '../../monitor/render-text.ts';
+import { openForReading } from '../../sinks/registry.ts';
+import { addSettingFlags } from '../options.ts';
+
+export function registerMonitor(program: Command): void {
+  const cmd = program
+    .command('monitor')
+    .description("show progress, throughput, ETA and statuses per partition from the warehouse's monitoring views")
+    .option('--format <format>', 'text (default) or json')
+    .option('--html <file>', 'also write a self-contained HTML page with the same tables, progress bars and a throughput chart')
+    .option('--watch', 'refresh until interrupted')
+    .option('--interval <duration>', 'refresh interval with --watch (default 10s)')
+    .option('--runs <n>', 'newest runs to list (default 20)')
+    .option('--slots <n>', '10-minute throughput slots to list (default 12)');
+  addSettingFlags(cmd, ['sink']).action(async (opts: Record<string, unknown>) => {
+    const { sink: uri } = loadSettings(['sink'], opts, process.env);
+    const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
+    const interval = parseValue('--interval', '--interval', duration(1000, 3_600_000), String(opts.interval ?? '10s'));
+    const runs = parseValue('--runs', '--runs', integer(1, 10_000), String(opts.runs ?? '20'));
+    const slots = parseValue('--slots', '--slots', integer(1, 10_000), String(opts.slots ?? '12'));
+    const tty = process.stdout.isTTY === true;
+    let stop = false;
+    const onSignal = () => (stop = true);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      do {
+        // Reopened each round: a fleet may start or stop between refreshes, moving the file behind a host.
+        const db = await openForReading(uri!);
+        let report;
+        try {
+          report = await readMonitorReport(db, DUCKDB_VIEWS, { runs, slots });
+        } finally {
+          await db.close();
+        }
+        if (opts.html) writeFileSync(String(opts.html), renderMonitorHtml(report));
+        const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderMonitorText(report, { tty });
+        process.stdout.write(opts.watch && tty ? `\x1b[2J\x1b[H${text}` : text);
+        if (opts.watch && !stop) await sleep(interval);
+      } while (opts.watch && !stop);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}
