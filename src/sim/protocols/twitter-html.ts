@@ -1,5 +1,6 @@
 import { hash3 } from '../hash.ts';
 import type { SimGraph } from '../graph.ts';
+import { displayName } from '../profile.ts';
 import type { RateWindowState, SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
 
 /** The legacy mobile site listed 20 accounts per following page. */
@@ -15,11 +16,6 @@ function page(title: string, main: string): string {
     main +
     '\n</div></div></body></html>\n'
   );
-}
-
-function displayName(screenName: string): string {
-  const letters = screenName.replace(/[0-9_]+/g, ' ').trim();
-  return letters === '' ? `User ${screenName}` : letters[0]!.toUpperCase() + letters.slice(1);
 }
 
 function userItem(name: string): string {
