@@ -4,7 +4,9 @@
  * about HTML or JSON.
  */
 
-export type SourceName = 'twitter-html';
+export type SourceName = 'twitter-html' | 'twitter-api' | 'bluesky';
+
+export const SOURCE_NAMES: readonly SourceName[] = ['twitter-html', 'twitter-api', 'bluesky'];
 
 /** The user whose follows are fetched. */
 export interface UserRef {
