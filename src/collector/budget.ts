@@ -48,6 +48,14 @@ export interface BudgetOptions {
   onAvailable?: (() => void) | undefined;
 }
 
+/**
+ * Answers whose resets are this close belong to the same window. A source states one reset per
+ * window, in whole seconds, and windows are at least a second long (RATE_WINDOW's minimum), so
+ * resets a second apart are different windows: an opening burst that straddles a window boundary
+ * must move the budget on to the new window, not be taken for the same one.
+ */
+const SAME_WINDOW_MS = 500;
+
 export class BudgetClosedError extends Error {
   constructor() {
     super('request budget closed');
@@ -130,10 +138,10 @@ export class LocalBudget implements RequestBudget {
     // Requests still in flight were sent after the source counted this one; they will spend too.
     const allowance = Math.max(0, rate.remaining - this.inFlight);
     const windowEnd = rate.resetAt + this.margin;
-    if (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + 1000) {
+    if (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + SAME_WINDOW_MS) {
       this.scheduleRefill(windowEnd, true);
       this.setReservoir(allowance);
-    } else if (windowEnd >= this.refillAt - 1000) {
+    } else if (windowEnd >= this.refillAt - SAME_WINDOW_MS) {
       if (this.reservoir === null || allowance < this.reservoir) this.setReservoir(allowance);
     }
     // Otherwise the answer belongs to a window already refilled: it says nothing about this one.

@@ -91,6 +91,18 @@ describe('LocalBudget with the source\'s documented budget', () => {
     expect(second.every((r) => r.at < 100)).toBe(true);
   });
 
+  it('moves on to the next window when an opening burst straddles a boundary (resets a second apart)', async () => {
+    const b = track(new LocalBudget({ limit: 15, windowMs: 1000, resetMarginMs: 0 }));
+    const now = Date.now();
+    b.observe({ limit: 15, remaining: 5, resetAt: now + 300 }, 0, now); // window k: 5 left
+    b.observe({ limit: 15, remaining: 3, resetAt: now + 1300 }, 0, now); // window k+1: 3 left
+    b.observe({ limit: 15, remaining: 0, resetAt: now + 300 }, 0, now); // a late answer from window k
+    const admitted = await admit(b, 5);
+    expect(admitted.filter((r) => r.at < 250).length).toBe(3);
+    // Refilling at window k's reset would send 15 more into window k+1, which has 3 left.
+    expect(admitted.filter((r) => r.at >= 250).every((r) => r.at >= 1200)).toBe(true);
+  });
+
   it('refills to RATE_LIMIT when set, whatever limit the source states', async () => {
     const b = track(new LocalBudget({ limit: 3, assumedLimit: 15, windowMs: 60_000, resetMarginMs: 0 }));
     const now = Date.now();
