@@ -1,7 +1,8 @@
 import type { SimGraph } from '../graph.ts';
 import { displayName } from '../profile.ts';
-import type { RateWindowState, SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
+import type { SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
 import { cursorCodec } from './cursor.ts';
+import { xRateLimitHeaders } from './x-rate-headers.ts';
 
 /**
  * X API v2 `GET /2/users/:id/following` (docs.x.com, "Follows lookup"): `max_results` 1-1000
@@ -70,11 +71,11 @@ export const twitterApi: SimProtocol = {
     if (status === 'protected') {
       return userProblem(id, 'Authorization Error', `Sorry, you are not authorized to see the user with id: [${id}].`, 'not-authorized-for-resource', 'data');
     }
-    const token_ = request.query.get('pagination_token');
+    const paginationToken = request.query.get('pagination_token');
     let from = 0;
-    if (token_ !== null) {
-      const decoded = tokens.decode(graph.seed, index!, token_);
-      if (decoded === undefined) return invalidRequest('pagination_token', token_);
+    if (paginationToken !== null) {
+      const decoded = tokens.decode(graph.seed, index!, paginationToken);
+      if (decoded === undefined) return invalidRequest('pagination_token', paginationToken);
       from = decoded;
     }
     const { targets, next } = graph.followsPage(index!, from, max);
@@ -92,13 +93,7 @@ export const twitterApi: SimProtocol = {
     return `twitter-api:${request.headers.authorization ?? ''}`;
   },
 
-  rateLimitHeaders(state: RateWindowState) {
-    return {
-      'x-rate-limit-limit': String(state.limit),
-      'x-rate-limit-remaining': String(state.remaining),
-      'x-rate-limit-reset': String(state.resetSeconds),
-    };
-  },
+  rateLimitHeaders: xRateLimitHeaders,
 
   rateLimited() {
     return json(429, { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 });

@@ -54,8 +54,9 @@ const CLIENT_PROBLEMS = new Set(['client-forbidden', 'unsupported-authentication
 
 /**
  * Reads one answer (status and body) of the following endpoint. A body that is not the documented
- * shape is `invalid_response`, never an empty list; IDs must be decimal strings (X sends them as
- * strings, so no ID passes through a JS number).
+ * shape is `invalid_response`, never an empty list. IDs must be decimal strings (v2 sends every ID as a
+ * string), so no ID passes through a JS number; numbers elsewhere in a body (a usage-capped problem's
+ * `account_id`) are never read.
  */
 export function parseFollowingAnswer(status: number, body: string): FollowingAnswer {
   if (status >= 500) return { kind: 'error', error: 'transient', message: `server error ${status}` };
