@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 import { didOfId, handleOf, idOfDid, screenNameOfHandle } from '../../src/sim/did.ts';
 import { SimGraph } from '../../src/sim/graph.ts';
 import { truthOf } from '../../src/sim/truth.ts';
@@ -44,5 +48,22 @@ describe('sim DIDs and handles', () => {
     expect(byId.did).toBe(didOfId(id));
     expect(byId.handle).toBe(handleOf(byId.screen_name));
     for (const a of byId.following) expect(a.did).toBe(didOfId(a.id));
+  });
+});
+
+describe('friendfleet sim users --source', () => {
+  const dir = tempDir();
+
+  it('writes DIDs and handles for bluesky, the same users as the numeric table', async () => {
+    const r = await runCli(['sim', 'users', '--users', '50', '--seed', '4', '--source', 'bluesky', '--out', join(dir, 'dids.csv')]);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(join(dir, 'dids.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('user_id,screen_name');
+    expect(lines).toHaveLength(51);
+    const graph = new SimGraph({ users: 50, seed: 4 });
+    expect(lines[1]).toBe(`${didOfId(graph.idOf(0))},${handleOf(graph.screenName(0))}`);
+    const bad = await runCli(['sim', 'users', '--source', 'mastodon', '--out', join(dir, 'x.csv')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('friendfleet: --source must be one of twitter-html, twitter-api, bluesky; got "mastodon"');
   });
 });
