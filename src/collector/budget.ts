@@ -63,9 +63,10 @@ export class BudgetClosedError extends Error {
 }
 
 /**
- * A budget for one credential of one process: a reservoir of requests left in the current window,
- * refilled at the window's end (several credentials: `CredentialBudgets`). Windows align to the source's own reset times as soon as a response carries them,
- * and the source's `remaining` count only ever lowers the reservoir.
+ * A budget for one credential of one process (several credentials: `CredentialBudgets`): a reservoir
+ * of requests left in the current window, refilled at the window's end. Windows align to the source's
+ * own reset times as soon as a response carries them, and the source's `remaining` count only ever
+ * lowers the reservoir.
  *
  * Why not bottleneck here: its local datastore passes every job through several serial
  * `setTimeout(0)` hops, which Node clamps to 1 ms, so it tops out near 420 jobs/s whatever the
