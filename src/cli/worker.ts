@@ -2,11 +2,13 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
-import { LocalBudget, type RequestBudget } from '../collector/budget.ts';
+import type { RequestBudget } from '../collector/budget.ts';
+import { createBudget } from '../collector/credential-budgets.ts';
 import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
 import type { SettingKey } from '../config/settings.ts';
+import { sourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
@@ -24,6 +26,8 @@ import { StagedUserTable } from '../users/staged-table.ts';
 export const COLLECT_SETTINGS = [
   'source',
   'sourceUrl',
+  'twitterBearerToken',
+  'twitterBearerTokens',
   'users',
   'minUserId',
   'maxUserId',
@@ -117,6 +121,7 @@ function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
  */
 export async function runCollect(flags: Record<string, unknown>, io: CollectIO): Promise<CollectOutcome> {
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
+  const setup = sourceSetup(settings);
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
   const request = bucketRequest(settings);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
@@ -157,8 +162,8 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
 
-    source = createSource({ name: settings.source!, baseUrl: settings.sourceUrl, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! });
-    budget = new LocalBudget({ limit: settings.rateLimit, windowMs: settings.rateWindow! });
+    source = createSource(setup.source);
+    budget = createBudget(source.credentials, setup.budget);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,
