@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadSettings } from '../config/load.ts';
@@ -17,6 +18,8 @@ export interface FleetOptions {
   partitions: number;
   /** Times a crashed worker is started again, as Heroku restarts a crashed dyno. */
   restarts: number;
+  /** Receives each line a worker writes to stderr (its pino log); by default workers write to ours. */
+  onWorkerLine?: (partition: number, line: string) => void;
 }
 
 export interface PartitionOutcome {
@@ -69,8 +72,12 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
     starts.set(k, (starts.get(k) ?? 0) + 1);
     const child = spawn(process.execPath, [MAIN, 'collect'], {
       env: { ...childEnv, PARTITION: String(k), PARTITIONS: String(options.partitions), WORKER: `${env.WORKER ?? 'fleet'}-${k}` },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', options.onWorkerLine ? 'pipe' : 'inherit'],
     });
+    if (options.onWorkerLine) {
+      const onLine = options.onWorkerLine;
+      createInterface({ input: child.stderr! }).on('line', (line) => onLine(k, line));
+    }
     children.set(k, child);
     logger.info({ partition: k, pid: child.pid, start: starts.get(k) }, 'fleet worker started');
     child.on('exit', (code, signal) => {
