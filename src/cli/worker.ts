@@ -2,8 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
-import { LocalBudget, type RequestBudget } from '../collector/budget.ts';
-import { FleetBudget } from '../collector/fleet-budget.ts';
+import type { RequestBudget } from '../collector/budget.ts';
 import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
@@ -21,6 +20,7 @@ import { createSource, SOURCE_ID_KINDS } from '../sources/registry.ts';
 import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import { StagedUserTable } from '../users/staged-table.ts';
+import { createBudget, sharingWorkers } from './request-budget.ts';
 
 export const COLLECT_SETTINGS = [
   'source',
@@ -80,29 +80,6 @@ function newRunId(): string {
   return `run-${t}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A shared budget needs a budget to share and a count of sharers: checked before any work. */
-function checkFleetBudget(settings: CollectSettings): void {
-  if (!settings.rateLimitRedisUrl) return;
-  if (settings.rateLimit === undefined) throw new ConfigError('RATE_LIMIT', 'RATE_LIMIT_REDIS_URL shares a budget among workers: set RATE_LIMIT, the budget of the whole fleet');
-  if ((settings.rateLimitWorkers ?? settings.partitions ?? settings.cloudRunTaskCount) === undefined) {
-    throw new ConfigError('RATE_LIMIT_WORKERS', 'RATE_LIMIT_REDIS_URL needs the number of workers sharing the budget (for the local share when Redis is away): set RATE_LIMIT_WORKERS or PARTITIONS');
-  }
-}
-
-/** The worker's budget: shared through Redis when RATE_LIMIT_REDIS_URL is set, else its own. */
-function createBudget(settings: CollectSettings, source: string, log: Logger): RequestBudget {
-  if (!settings.rateLimitRedisUrl) return new LocalBudget({ limit: settings.rateLimit, windowMs: settings.rateWindow! });
-  const host = settings.sourceUrl ? new URL(settings.sourceUrl).host : 'default';
-  return new FleetBudget({
-    redisUrl: settings.rateLimitRedisUrl,
-    id: settings.rateLimitId ?? `friendfleet:${source}:${host}`,
-    limit: settings.rateLimit!,
-    windowMs: settings.rateWindow!,
-    workers: (settings.rateLimitWorkers ?? settings.partitions ?? settings.cloudRunTaskCount)!,
-    log,
-  });
-}
-
 /**
  * Shutdown in two steps: the first SIGTERM/SIGINT stops taking users and lets in-flight ones finish
  * for up to `timeoutMs`; then (or on a second signal) in-flight users are abandoned.
@@ -146,10 +123,10 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
   const request = bucketRequest(settings);
-  checkFleetBudget(settings);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
   const plan = needsPlan(request) ? await readPlan(settings.sink!) : [];
-  if (needsPlan(request)) bucketCount(request, plan);
+  const buckets = needsPlan(request) ? bucketCount(request, plan) : undefined;
+  const sharing = sharingWorkers(settings, buckets);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
   const log = (io.log ?? createLogger(settings.logLevel!)).child({ worker });
 
@@ -186,7 +163,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     }
 
     source = createSource({ name: settings.source!, baseUrl: settings.sourceUrl, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! });
-    budget = createBudget(settings, source.name, log);
+    budget = createBudget(settings, source.name, sharing, log);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,

@@ -3,224 +3,299 @@ import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RateInfo } from '../sources/source.ts';
-import type { RequestBudget } from './budget.ts';
+import { BudgetClosedError, type RequestBudget } from './budget.ts';
 
 export interface FleetBudgetOptions {
   /** redis://[:password@]host:port (RATE_LIMIT_REDIS_URL). Never logged. */
   redisUrl: string;
-  /** The limiter every worker sharing one source budget uses (same token, same IP). */
+  /** The limiter's name: workers with the same id share one budget (RATE_LIMIT_ID). */
   id: string;
   /** Requests per window for the whole fleet (RATE_LIMIT). */
   limit: number;
+  /** The window in ms (RATE_WINDOW). */
   windowMs: number;
-  /** Workers sharing the budget: without Redis each takes limit / workers (RATE_LIMIT_WORKERS). */
+  /** Workers sharing the budget (RATE_LIMIT_WORKERS): without Redis each one takes limit / workers. */
   workers: number;
   log: Logger;
-  /** How long to wait for Redis at start before using the local share. Default 5 s. */
+  /** How long a worker waits for Redis at start before it uses its local share. Default 5 s. */
   connectTimeoutMs?: number;
+  /** Time between attempts to reach Redis again. Default 1 s. */
+  reconnectMs?: number;
 }
 
-/** Workers notice Redis leave or return within this long of each other (the reconnect interval). */
-const RECONNECT_MS = 1000;
-/** Marks an attempt that its route no longer applies to: it is scheduled again. */
-const REROUTE = Symbol('reroute');
+type Settled = FleetBudgetOptions & Required<Pick<FleetBudgetOptions, 'connectTimeoutMs' | 'reconnectMs'>>;
 
 type Route = 'shared' | 'local';
 
+/** An attempt that no longer applies (its route changed, a hold began): it is scheduled again. */
+const REROUTE = Symbol('reroute');
+
+/** A request waiting in one route's limiter, which can be taken back before it starts. */
+interface Ticket {
+  readonly route: Route;
+  /** Takes the request back (it will be scheduled again); false once it has started. */
+  cancel(): boolean;
+}
+
 /**
- * One rate budget for a whole fleet, kept in Redis by bottleneck's cluster mode: every worker schedules
- * through a limiter with the same id, which spaces requests `window / limit` apart fleet-wide. Spacing,
- * unlike a reservoir refilled on the limiter's own clock, never puts more than `limit` requests into any
- * window of the source, however the source aligns its windows.
+ * One request budget for a whole fleet, kept in Redis by bottleneck's cluster mode: every worker
+ * schedules through the limiter `id`, which starts requests at least `window / limit` apart fleet-wide.
+ * Spacing, unlike a reservoir refilled on the limiter's clock, never puts more than `limit` requests in
+ * any window of the source, however the source aligns its windows. `maxConcurrent = workers` bounds how
+ * far ahead the fleet reserves turns (a worker that dies wastes at most its own), and each reservation
+ * expires after a window, so a killed worker's turns are released.
  *
- * Without Redis (unreachable at start, or gone mid-run) each worker falls back to a conservative local
- * share, spaced `window / (limit / workers)` apart, and logs it; when Redis is back it shares again.
- * Every change of route holds new requests for one window plus the time workers take to notice the
- * change, so no window of the source mixes shared and local requests; a request admitted under a route
- * that no longer applies is scheduled again instead of sent, and a request never runs twice.
+ * Without Redis (unreachable at start, or lost mid-run) each worker falls back to its local share,
+ * `limit / workers` per window, spaced evenly, and logs it; when Redis is back it shares again. At each
+ * change of route the worker starts nothing for `transitionHoldMs`: the workers' changes differ by up to
+ * `reconnectMs`, and the new route's first requests must not crowd the old route's last ones into one
+ * window (see `transitionHold`). A request admitted by a route that no longer applies is scheduled again,
+ * never sent twice.
+ *
+ * A 429, or a response saying 0 remaining, holds this worker's requests until the source's reset; the
+ * other workers learn it from their own next answer.
  */
 export class FleetBudget implements RequestBudget {
-  /** A connection of our own that only watches Redis come and go. */
-  private readonly watcher: Redis;
-  private shared: SharedLimiter;
-  private readonly local: Bottleneck;
-  private readonly options: FleetBudgetOptions;
+  private readonly options: Settled;
   private readonly log: Logger;
-  private readonly windowMs: number;
-  private readonly ready: Promise<void>;
+  /** Fleet spacing (ms between two requests of the fleet) and a worker's spacing on its local share. */
+  private readonly sharedSpacingMs: number;
+  private readonly localSpacingMs: number;
+  readonly transitionHoldMs: number;
   private route: Route = 'local';
+  private shared: SharedLimiter | undefined;
+  private local: Bottleneck;
+  private readonly tickets = new Set<Ticket>();
+  /** No request starts before this (epoch ms): a change of route, or the source said its budget is spent. */
   private holdUntil = 0;
   private closed = false;
-  private readonly pendingShared = new Set<() => void>();
-  private pauseTimer: NodeJS.Timeout | undefined;
+  private readonly closing = new AbortController();
+  /** Settles once Redis answered, or the connect timeout passed: requests wait for it. */
+  private readonly started: Promise<void>;
+  private settleStart!: () => void;
+  /** Whether requests have gone through the local share: then a switch to Redis holds first. */
+  private usedLocal = false;
+  private readonly connectTimer: NodeJS.Timeout;
 
   constructor(options: FleetBudgetOptions) {
-    this.options = options;
+    this.options = { connectTimeoutMs: 5000, reconnectMs: 1000, ...options };
     this.log = options.log;
-    this.windowMs = options.windowMs;
-    const share = Math.max(1, Math.floor(options.limit / options.workers));
-    this.local = new Bottleneck({ minTime: Math.ceil(options.windowMs / share) + 1 });
-    this.watcher = connect(options.redisUrl);
-    const where = { limiter: options.id, limit: options.limit, windowMs: options.windowMs };
-    let firstReady: () => void;
-    this.ready = new Promise<void>((resolve) => (firstReady = resolve));
-    const connectTimer = setTimeout(() => {
-      this.log.warn({ ...where, share }, 'fleet rate limit: Redis unreachable at start; using a local share of the budget');
-      firstReady();
-    }, options.connectTimeoutMs ?? 5000);
-    this.watcher.on('ready', () => {
-      if (this.closed || this.route === 'shared') return;
-      const atStart = this.holdUntil === 0 && !this.localUsed;
-      // A Redis that comes back may have lost the limiter's keys (a restart): start a fresh limiter,
-      // which writes its settings again, rather than wait on the old one.
-      if (!atStart) this.renewShared();
-      this.switchTo('shared', !atStart);
-      clearTimeout(connectTimer);
-      firstReady();
-      this.log.info(where, atStart ? 'fleet rate limit: sharing the budget through Redis' : 'fleet rate limit: Redis is back; sharing the budget again');
-    });
-    this.watcher.on('close', () => {
-      if (this.closed || this.route !== 'shared') return;
-      this.switchTo('local', true);
-      this.log.warn({ ...where, share }, 'fleet rate limit: Redis unreachable; using a local share of the budget');
-    });
-    // Connection errors surface as 'close' above; without a listener ioredis would print them.
-    this.watcher.on('error', () => undefined);
-    this.shared = sharedLimiter(options);
+    this.sharedSpacingMs = Math.ceil(options.windowMs / options.limit) + 1;
+    this.localSpacingMs = Math.ceil((options.windowMs * options.workers) / options.limit) + 1;
+    this.transitionHoldMs = transitionHold(options.limit, options.windowMs, options.workers, this.options.reconnectMs);
+    this.local = new Bottleneck({ minTime: this.localSpacingMs });
+    this.started = new Promise<void>((resolve) => (this.settleStart = resolve));
+    this.connectTimer = setTimeout(() => {
+      this.log.warn(this.describe(), 'fleet rate limit: Redis unreachable at start; using a local share of the budget');
+      this.usedLocal = true;
+      this.settleStart();
+    }, this.options.connectTimeoutMs);
+    this.connect();
   }
 
-  private renewShared(): void {
-    const old = this.shared;
-    this.shared = sharedLimiter(this.options);
-    old.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    old.client.disconnect();
-  }
-
-  private localUsed = false;
-
-  /** Which route requests take now; for tests and logs. */
+  /** Which route requests take now (for tests and logs). */
   get currentRoute(): Route {
     return this.route;
   }
 
   async schedule<T>(fn: () => Promise<T>): Promise<T> {
-    await this.ready;
+    await this.started;
     for (;;) {
+      if (this.closed) throw new BudgetClosedError();
       const hold = this.holdUntil - Date.now();
-      if (hold > 0) await sleep(hold);
-      if (this.closed) throw new Error('request budget closed');
-      const route = this.route;
-      const result = await this.attempt(route, fn);
-      if (result !== REROUTE) return result;
-    }
-  }
-
-  /**
-   * One try through `route`. The request runs only if, when the limiter lets it go, the route still
-   * applies and no hold is on; it resolves with `fn`'s own outcome, not with the limiter's bookkeeping
-   * (which waits on Redis).
-   */
-  private attempt<T>(route: Route, fn: () => Promise<T>): Promise<T | typeof REROUTE> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const job = async () => {
-        if (settled || this.route !== route || Date.now() < this.holdUntil) {
-          if (!settled) {
-            settled = true;
-            resolve(REROUTE);
-          }
-          return;
-        }
-        settled = true;
-        fn().then(resolve, reject);
-      };
-      if (route === 'local') {
-        this.localUsed = true;
-        this.local.schedule(job).catch(() => !settled && ((settled = true), resolve(REROUTE)));
-        return;
+      if (hold > 0) {
+        await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
+        continue;
       }
-      const reroute = () => {
-        this.pendingShared.delete(reroute);
-        if (!settled) {
-          settled = true;
-          resolve(REROUTE);
-        }
-      };
-      this.pendingShared.add(reroute);
-      this.shared.limiter.schedule(job).then(
-        () => this.pendingShared.delete(reroute),
-        () => reroute(),
-      );
-    });
-  }
-
-  private switchTo(route: Route, hold: boolean): void {
-    this.route = route;
-    if (hold) this.holdUntil = Date.now() + this.windowMs + 2 * RECONNECT_MS;
-    if (route === 'local') for (const reroute of [...this.pendingShared]) reroute();
+      const outcome = await this.attempt(fn);
+      if (outcome !== REROUTE) return outcome;
+    }
   }
 
   observe(rate: RateInfo, now: number = Date.now()): void {
     if (rate.remaining <= 0 && rate.resetAt > now) this.pauseUntil(rate.resetAt);
   }
 
-  /** No request starts before `until`: the source said its budget is spent (a 429, or 0 remaining). */
   pauseUntil(until: number): void {
     if (this.closed) return;
+    // Reset headers are whole seconds and clocks differ: start a little after the stated reset.
     this.holdUntil = Math.max(this.holdUntil, until + 250);
-    if (this.route !== 'shared') return;
-    // Hold the whole fleet, not only this worker: the shared limiter's reservoir lives in Redis.
-    this.shared.limiter.updateSettings({ reservoir: 0 });
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.shared.limiter.updateSettings({ reservoir: null }), Math.max(0, until + 250 - Date.now()));
   }
 
   waiting(): number {
-    return this.local.counts().QUEUED + this.pendingShared.size;
+    return this.tickets.size;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    for (const reroute of [...this.pendingShared]) reroute();
+    clearTimeout(this.connectTimer);
+    this.settleStart();
+    this.closing.abort();
+    for (const ticket of [...this.tickets]) ticket.cancel();
+    this.shared?.dispose();
+    this.shared = undefined;
     await this.local.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    this.shared.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    this.shared.client.disconnect();
-    this.watcher.disconnect();
+  }
+
+  /**
+   * One try through the current route. The request starts only if, when the limiter lets it go, the
+   * route still applies and no hold is on; the limiter's job ends when the request starts (spacing
+   * counts starts), and the attempt settles with the request's own outcome.
+   */
+  private attempt<T>(fn: () => Promise<T>): Promise<T | typeof REROUTE> {
+    const route = this.route;
+    const shared = this.shared;
+    return new Promise((resolve, reject) => {
+      const ticket: Ticket = {
+        route,
+        cancel: () => {
+          if (!this.tickets.delete(ticket)) return false;
+          resolve(REROUTE);
+          return true;
+        },
+      };
+      this.tickets.add(ticket);
+      const job = async () => {
+        if (!this.tickets.has(ticket)) return;
+        if (this.route !== route || Date.now() < this.holdUntil || this.closed) {
+          ticket.cancel();
+          return;
+        }
+        this.tickets.delete(ticket);
+        fn().then(resolve, reject);
+      };
+      if (route === 'local') {
+        this.local.schedule(job).catch(() => ticket.cancel());
+        return;
+      }
+      shared!.limiter.schedule({ expiration: this.options.windowMs }, job).catch(() => {
+        // Redis failed this job (gone, or going): take the request back and stop using this connection.
+        if (ticket.cancel() && this.shared === shared) this.lost(shared!);
+      });
+    });
+  }
+
+  /** Opens a connection and a cluster-mode limiter; shares through it once Redis answers. */
+  private connect(): void {
+    if (this.closed) return;
+    const shared = new SharedLimiter(this.options, this.sharedSpacingMs, () => this.lost(shared));
+    this.shared = shared;
+    shared.ready.then(
+      () => {
+        if (this.closed || this.shared !== shared) return;
+        clearTimeout(this.connectTimer);
+        const atStart = !this.usedLocal;
+        this.switchTo('shared', !atStart);
+        this.log.info(this.describe(), atStart ? 'fleet rate limit: sharing the budget through Redis' : 'fleet rate limit: Redis is back; sharing the budget again');
+        this.settleStart();
+      },
+      () => {
+        // The limiter could not start on this connection (Redis went away while it did): try again.
+        if (this.shared !== shared) return;
+        shared.dispose();
+        setTimeout(() => this.shared === shared && this.connect(), this.options.reconnectMs).unref();
+      },
+    );
+  }
+
+  /** Redis went away under `shared`: requests take the local share, and a new connection waits for Redis. */
+  private lost(shared: SharedLimiter): void {
+    if (this.closed || this.shared !== shared) return;
+    shared.dispose();
+    if (this.route === 'shared') {
+      this.switchTo('local', true);
+      this.log.warn(this.describe(), 'fleet rate limit: Redis unreachable; using a local share of the budget');
+    }
+    this.connect();
+  }
+
+  private switchTo(route: Route, hold: boolean): void {
+    if (route === 'local') {
+      // A fresh local limiter: requests queued in the old one were taken back with their tickets.
+      void this.local.stop({ dropWaitingJobs: true }).catch(() => undefined);
+      this.local = new Bottleneck({ minTime: this.localSpacingMs });
+      this.usedLocal = true;
+    }
+    this.route = route;
+    if (hold) this.holdUntil = Math.max(this.holdUntil, Date.now() + this.transitionHoldMs);
+    for (const ticket of [...this.tickets]) if (ticket.route !== route) ticket.cancel();
+  }
+
+  private describe() {
+    return {
+      limiter: this.options.id,
+      limit: this.options.limit,
+      windowMs: this.options.windowMs,
+      workers: this.options.workers,
+      localShare: this.options.limit / this.options.workers,
+      holdMs: this.transitionHoldMs,
+    };
   }
 }
 
-interface SharedLimiter {
-  limiter: Bottleneck;
-  client: Redis;
+/**
+ * How long a worker starts nothing when it changes route. With fleet spacing m = window / limit, N
+ * workers, and workers noticing a change up to `reconnectMs` apart: in a window that holds the end of
+ * one route and the start of the other, the old route spent at most (its part of the window) / m + 1
+ * (shared) or + N (N local shares, spacing N·m each), and the new route, starting `hold` later, at
+ * most (its part of the window − hold + skew) / m + N or + 1. Both together stay within `limit` when
+ * hold ≥ skew + (N + 1)·m. A hold longer than a window plus the skew is never needed: no window then
+ * holds both routes.
+ */
+export function transitionHold(limit: number, windowMs: number, workers: number, reconnectMs: number): number {
+  return Math.ceil(Math.min(windowMs, ((workers + 1) * windowMs) / limit) + reconnectMs);
 }
 
-function connect(url: string): Redis {
-  return new Redis(url, {
-    // While Redis is away, bottleneck's own commands wait for it rather than fail: it does not catch
-    // every one of them, and an unhandled rejection would end the worker. Requests do not wait: they
-    // move to the local share.
-    enableOfflineQueue: true,
-    maxRetriesPerRequest: null,
-    retryStrategy: () => RECONNECT_MS,
-  });
-}
+/**
+ * Bottleneck's cluster mode on one connection of its own. Commands fail at once while Redis is away
+ * (no offline queue, nothing re-sent), so requests never wait on a Redis that is gone: the owner sees
+ * the connection close and moves them to the local share.
+ */
+class SharedLimiter {
+  readonly limiter: Bottleneck;
+  readonly ready: Promise<void>;
+  private readonly connection: Bottleneck.IORedisConnection;
+  private readonly client: Redis;
+  private disposed = false;
 
-/** Bottleneck's cluster mode on a connection of its own: spacing `window / limit` fleet-wide. */
-function sharedLimiter(options: FleetBudgetOptions): SharedLimiter {
-  const client = connect(options.redisUrl);
-  client.on('error', () => undefined);
-  const limiter = new Bottleneck({
-    id: options.id,
-    datastore: 'ioredis',
-    clearDatastore: false,
-    connection: new Bottleneck.IORedisConnection({ client, Redis }),
-    minTime: Math.ceil(options.windowMs / options.limit) + 1,
-    maxConcurrent: null,
-    // Redis keys of a limiter no worker touches for a day expire.
-    timeout: 86_400_000,
-  });
-  limiter.on('error', () => undefined);
-  return { limiter, client };
+  constructor(options: Settled, spacingMs: number, onClose: () => void) {
+    this.client = new Redis(options.redisUrl, {
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => options.reconnectMs,
+      connectTimeout: Math.max(1000, options.reconnectMs),
+    });
+    // Connection errors surface as 'close' below; without a listener ioredis would print them.
+    this.client.on('error', () => undefined);
+    this.connection = new Bottleneck.IORedisConnection({ client: this.client, Redis });
+    this.connection.on('error', () => undefined);
+    const settings = { minTime: spacingMs, maxConcurrent: options.workers };
+    this.limiter = new Bottleneck({
+      id: options.id,
+      datastore: 'ioredis',
+      connection: this.connection,
+      clearDatastore: false,
+      ...settings,
+      // The limiter's keys expire after a day without use.
+      timeout: 86_400_000,
+    });
+    this.limiter.on('error', () => undefined);
+    // The first worker to connect stores its settings for every worker; a fleet restarted with a new
+    // RATE_LIMIT must not keep the old one, so each worker writes its own (they are the fleet's).
+    this.ready = this.limiter.ready().then(() => this.limiter.updateSettings(settings)).then(() => {
+      if (this.disposed) throw new Error('disposed');
+      if (this.client.status === 'ready') this.client.once('close', onClose);
+      else throw new Error(`Redis connection ${this.client.status}`);
+    });
+  }
+
+  /** Drops this limiter's waiting requests and closes its connections, without waiting for Redis. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    void this.connection.disconnect(false);
+  }
 }

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { FleetBudget } from '../../src/collector/fleet-budget.ts';
+import { FleetBudget, transitionHold } from '../../src/collector/fleet-budget.ts';
 import { useRedis } from '../support/redis.ts';
 
 function capturedLogger() {
@@ -16,46 +16,89 @@ function capturedLogger() {
       },
     }),
   );
-  return { log, messages };
+  return { log, count: (msg: string) => messages.filter((m) => m === msg).length };
 }
 
-/** The most requests that started in any window [t, t + windowMs) aligned to the epoch, as a source counts. */
-function maxPerWindow(times: readonly number[], windowMs: number): number {
-  const counts = new Map<number, number>();
-  for (const t of times) counts.set(Math.floor(t / windowMs), (counts.get(Math.floor(t / windowMs)) ?? 0) + 1);
-  return Math.max(0, ...counts.values());
+/** The most requests that started within any span of `windowMs` (a sliding window: stricter than the source's fixed ones). */
+function maxInAnyWindow(times: readonly number[], windowMs: number): number {
+  const t = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; j < t.length; j++) {
+    while (t[j]! - t[i]! >= windowMs) i++;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
 }
+
+/** Each budget sends `jobs` requests from 3 concurrent loops; returns every start time and the route it took. */
+function load(budgets: readonly FleetBudget[], jobs: number) {
+  const starts: { at: number; route: string }[] = [];
+  const done = Promise.all(
+    budgets.map((b) =>
+      Promise.all(
+        Array.from({ length: 3 }, async (_, k) => {
+          for (let i = k; i < jobs; i += 3) await b.schedule(async () => void starts.push({ at: Date.now(), route: b.currentRoute }));
+        }),
+      ),
+    ),
+  );
+  return { starts, done };
+}
+
+const SHARING = 'fleet rate limit: sharing the budget through Redis';
+const LOST = 'fleet rate limit: Redis unreachable; using a local share of the budget';
+const BACK = 'fleet rate limit: Redis is back; sharing the budget again';
+const AWAY_AT_START = 'fleet rate limit: Redis unreachable at start; using a local share of the budget';
 
 describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async () => {
   const redis = await useRedis();
 
-  it('keeps 4 workers sharing 20 requests per 2 s within the budget, through a Redis outage', async () => {
-    const { log, messages } = capturedLogger();
+  it('holds a route change for the skew plus (workers + 1) fleet spacings, never more than a window plus the skew', () => {
+    expect(transitionHold(20, 2000, 4, 1000)).toBe(1500);
+    expect(transitionHold(60, 10_000, 4, 1000)).toBe(1834);
+    expect(transitionHold(15, 900_000, 30, 1000)).toBe(901_000);
+  });
+
+  it('keeps 4 workers sharing 20 requests per 2 s within the budget in every 2 s span, through a Redis outage', async () => {
+    const { log, count } = capturedLogger();
     const id = `test-${Date.now()}`;
     const budgets = Array.from({ length: 4 }, () => new FleetBudget({ redisUrl: redis.url, id, limit: 20, windowMs: 2000, workers: 4, log }));
-    await sleep(300);
-    const starts: number[] = [];
-    const run = async (b: FleetBudget, jobs: number) => {
-      for (let i = 0; i < jobs; i++) await b.schedule(async () => void starts.push(Date.now()));
-    };
-    const t0 = Date.now();
-    const work = Promise.all(budgets.map((b) => Promise.all(Array.from({ length: 3 }, () => run(b, 5)))));
-    // Redis dies a second in and comes back three seconds later.
+    const { starts, done } = load(budgets, 12);
+    // Redis dies a second in and comes back two seconds later.
     await sleep(1000);
     await redis.kill();
-    await sleep(3000);
+    await sleep(2000);
     await redis.start();
-    await work;
-    const elapsed = Date.now() - t0;
+    await done;
     await Promise.all(budgets.map((b) => b.close()));
 
-    expect(starts).toHaveLength(60);
-    expect(maxPerWindow(starts, 2000)).toBeLessThanOrEqual(20);
-    // 60 requests at 20 per 2 s cannot take less than about 5 s; a lost budget would take far longer.
-    expect(elapsed).toBeGreaterThan(4500);
-    expect(elapsed).toBeLessThan(30_000);
-    expect(messages.filter((m) => m === 'fleet rate limit: Redis unreachable; using a local share of the budget')).toHaveLength(4);
-    expect(messages.filter((m) => m === 'fleet rate limit: sharing the budget through Redis')).toHaveLength(4);
-    expect(messages.filter((m) => m === 'fleet rate limit: Redis is back; sharing the budget again')).toHaveLength(4);
+    expect(starts).toHaveLength(48);
+    expect(maxInAnyWindow(starts.map((s) => s.at), 2000)).toBeLessThanOrEqual(20);
+    const routes = starts.map((s) => s.route);
+    expect(routes).toContain('local');
+    expect(routes.at(-1)).toBe('shared');
+    expect(count(SHARING)).toBe(4);
+    expect(count(LOST)).toBe(4);
+    expect(count(BACK)).toBe(4);
+  });
+
+  it('uses the local share when Redis is away at start, and shares once it answers', async () => {
+    await redis.kill();
+    const { log, count } = capturedLogger();
+    const id = `test-start-${Date.now()}`;
+    const budgets = Array.from({ length: 2 }, () => new FleetBudget({ redisUrl: redis.url, id, limit: 20, windowMs: 2000, workers: 2, log, connectTimeoutMs: 300 }));
+    const { starts, done } = load(budgets, 15);
+    await sleep(1200);
+    expect(count(AWAY_AT_START)).toBe(2);
+    // Each worker's local share is 10 per 2 s, spaced 200 ms apart.
+    const local = starts.filter((s) => s.route === 'local').map((s) => s.at);
+    expect(local.length).toBeGreaterThan(2);
+    expect(maxInAnyWindow(local, 2000)).toBeLessThanOrEqual(20);
+    await redis.start();
+    await done;
+    await Promise.all(budgets.map((b) => b.close()));
+    expect(count(BACK)).toBe(2);
+    expect(starts.at(-1)!.route).toBe('shared');
+    expect(maxInAnyWindow(starts.map((s) => s.at), 2000)).toBeLessThanOrEqual(20);
   });
 });

@@ -20,6 +20,8 @@ const BAD: Partial<Record<SettingKey, string[]>> = {
   maxThreads: ['0', '100001', 'abc', '2.5'],
   rateLimit: ['0', 'fast'],
   rateWindow: ['0', '5 minutes', '-1s', '2d'],
+  rateLimitRedisUrl: ['localhost:6379', 'http://cache:6379', 'redis://', 'redis://:secret@ host:6379'],
+  rateLimitWorkers: ['0', 'four', '1.5'],
   maxFriends: ['0', 'all'],
   maxRetries: ['-1', '101'],
   maxAttempts: ['0'],
@@ -68,7 +70,9 @@ describe('loadSettings', () => {
     const s = SETTINGS[key as SettingKey];
     for (const value of values!) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
-      expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${JSON.stringify(value)}`);
+      // A secret's value (a Redis URL carries a password) is never echoed back.
+      const shown = s.secret ? '[redacted]' : JSON.stringify(value);
+      expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${shown}`);
     }
   });
 
@@ -78,7 +82,7 @@ describe('loadSettings', () => {
   });
 
   it('covers every collect setting in the bad-value table', () => {
-    const free = new Set(['worker', 'minUserId', 'maxUserId', 'tier']); // any non-empty text; checked as IDs against the source's ID kind
+    const free = new Set(['worker', 'minUserId', 'maxUserId', 'tier', 'rateLimitId']); // any non-empty text; checked as IDs against the source's ID kind
     for (const key of COLLECT_SETTINGS) if (!free.has(key)) expect(BAD[key], key).toBeDefined();
   });
 });
@@ -91,6 +95,8 @@ describe('friendfleet collect with bad configuration', () => {
     [{ USERS: 'users.csv', RATE_WINDOW: '' }, 'RATE_WINDOW'],
     [{ USERS: 'users.csv', PARTITION: '4' }, 'PARTITIONS'],
     [{ MAX_THREADS: '10' }, 'USERS'],
+    [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, 'RATE_LIMIT'],
+    [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT: '60' }, 'RATE_LIMIT_WORKERS'],
   ])('stops before any work with exit code 2: %o', async (env, variable) => {
     const r = await runCli(['collect'], env, { cwd: dir });
     expect(r.code).toBe(2);

@@ -32,7 +32,9 @@ export async function useRedis(): Promise<RunningRedis> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      child!.once('error', reject);
+      child!.once('error', (e: NodeJS.ErrnoException) =>
+        reject(e.code === 'ENOENT' ? new Error('redis-server is missing: apt-get install -y redis-server (.ci/run installs it)') : e),
+      );
       child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
       child!.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
