@@ -21,6 +21,7 @@ import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import { StagedUserTable } from '../users/staged-table.ts';
 import { createBudget, sharingWorkers } from './request-budget.ts';
+import { Shutdown } from './shutdown.ts';
 
 export const COLLECT_SETTINGS = [
   'source',
@@ -81,40 +82,6 @@ function newRunId(): string {
 }
 
 /**
- * Shutdown in two steps: the first SIGTERM/SIGINT stops taking users and lets in-flight ones finish
- * for up to `timeoutMs`; then (or on a second signal) in-flight users are abandoned.
- */
-function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
-  let interrupted = false;
-  let timer: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      collector.abort(`second ${signal}`);
-      return;
-    }
-    interrupted = true;
-    log.warn({ signal, shutdownTimeoutMs: timeoutMs }, 'stopping: no new users; in-flight users may finish');
-    collector.stop();
-    timer = setTimeout(() => {
-      log.warn('shutdown timeout: abandoning in-flight users (the next run redoes them)');
-      collector.abort('shutdown timeout');
-    }, timeoutMs);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return {
-    get interrupted() {
-      return interrupted;
-    },
-    dispose() {
-      if (timer) clearTimeout(timer);
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    },
-  };
-}
-
-/**
  * One worker's run: validate settings, load the users table, find the bucket, skip users already
  * collected, collect the rest into the sink, record the run. Every bad setting throws a ConfigError
  * before any work.
@@ -129,8 +96,13 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const sharing = sharingWorkers(settings, buckets);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
   const log = (io.log ?? createLogger(settings.logLevel!)).child({ worker });
+  // Signals are handled from here on: the run's set-up (staging a large users table) takes seconds.
+  const shutdown = io.handleSignals ? new Shutdown(settings.shutdownTimeout!, log) : undefined;
 
-  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]);
+  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]).catch((e: unknown) => {
+    shutdown?.dispose();
+    throw e;
+  });
   const stats = new RunStats();
   let sink: Sink | undefined;
   let source: Source | undefined;
@@ -161,6 +133,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       log.info({ partition: bucket.partitionId, users: bucket.userCount, completed: completed.size }, 'bucket already collected; nothing to do');
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
+    if (shutdown?.requested) return { runId: undefined, state: 'interrupted', bucket, stats: stats.snapshot(), sink: sink.description };
 
     source = createSource({ name: settings.source!, baseUrl: settings.sourceUrl, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! });
     budget = createBudget(settings, source.name, sharing, log);
@@ -193,7 +166,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     const mode: ProgressMode = settings.progress === 'auto' ? (io.isTTY ? 'bar' : 'log') : (settings.progress as ProgressMode);
     const progress = new ProgressReporter(stats, { mode, intervalMs: settings.progressInterval!, log });
     const heartbeat = new HeartbeatWriter({ sink, stats, info, intervalMs: settings.heartbeatInterval!, log });
-    const shutdown = io.handleSignals ? gracefulStop(collector, settings.shutdownTimeout!, log) : undefined;
+    shutdown?.attach(collector);
     progress.start();
     heartbeat.start();
     let state: RunState = 'finished';
@@ -201,13 +174,12 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     try {
       await collector.run(users.batches(bucket.range, { batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
       await sink.flush();
-      if (shutdown?.interrupted) state = 'interrupted';
+      if (shutdown?.requested) state = 'interrupted';
     } catch (e) {
       state = 'failed';
       error = e instanceof Error ? e.message : String(e);
       throw e;
     } finally {
-      shutdown?.dispose();
       progress.stop();
       await heartbeat.stop();
       const record = sink.writeRun(toRunRecord(info, stats.snapshot(), state, error));
@@ -222,5 +194,6 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await source?.close();
     await sink?.close().catch((e: unknown) => log.error({ err: e }, 'closing the sink failed'));
     await users.close();
+    shutdown?.dispose();
   }
 }

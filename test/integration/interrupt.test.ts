@@ -64,3 +64,29 @@ describe('an interrupted run resumes where it stopped', async () => {
     });
   });
 });
+
+describe('SIGTERM while requests wait for a spent rate-limit window', async () => {
+  const sim = await useSim({ users: 2_000, seed: 6, latencyMs: 5 });
+  const usersFile = join(dir, 'users-budget.csv');
+  await writeUsersFile(sim.graph, usersFile);
+
+  it('abandons the waiting users after SHUTDOWN_TIMEOUT instead of waiting for the window to refill', async () => {
+    const sink = join(dir, 'budget.duckdb');
+    // 30 requests an hour: after the first 30 every request waits for a refill an hour away.
+    const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '1/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', PROGRESS: 'off', RATE_LIMIT: '30', RATE_WINDOW: '1h', SHUTDOWN_TIMEOUT: '1s' };
+    const first = await collectAndInterrupt(env, 'SIGTERM', 2500);
+    expect(first.code).toBe(0);
+    expect(first.stopMs).toBeLessThan(5000);
+    expect(first.stderr).toContain('shutdown timeout: abandoning in-flight users');
+    const [run] = await withWarehouse(sink, (db) => db.query(`SELECT state, users_done, users_saved FROM runs_latest`));
+    expect(run!.state).toBe('interrupted');
+    expect(run!.users_saved).toBe(run!.users_done);
+
+    const { RATE_LIMIT: _limit, RATE_WINDOW: _window, ...unlimited } = env;
+    expect((await runCli(['collect'], unlimited)).code).toBe(0);
+    await withWarehouse(sink, async (db) => {
+      const [counts] = await db.query(`SELECT count(*) AS rows, count(DISTINCT user_id) AS users FROM user_friends`);
+      expect(counts).toEqual({ rows: 200n, users: 200n });
+    });
+  });
+});
