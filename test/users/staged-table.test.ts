@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
@@ -136,6 +138,29 @@ describe('StagedUserTable', () => {
       expect(got).toEqual(['102', '103', '104', '105', '106']);
     } finally {
       await table.close();
+    }
+  });
+});
+
+describe('staging files of workers that died', () => {
+  it('are removed by the next worker on the host; live workers\' files are kept', async () => {
+    // A pid that has just exited, and one that lives (the test runner's parent).
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const prefix = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
+    const orphan = join(tmpdir(), `${prefix}${dead}-00000000-0000-0000-0000-000000000000.duckdb`);
+    const live = join(tmpdir(), `${prefix}${process.ppid}-00000000-0000-0000-0000-000000000001.duckdb`);
+    writeFileSync(orphan, 'x');
+    writeFileSync(`${orphan}.wal`, 'x');
+    writeFileSync(live, 'x');
+    try {
+      const file = join(dir, 'orphans.csv');
+      writeFileSync(file, 'user_id\n1\n');
+      await (await StagedUserTable.fromFile(file, 'numeric')).close();
+      expect(existsSync(orphan)).toBe(false);
+      expect(existsSync(`${orphan}.wal`)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      for (const f of [orphan, `${orphan}.wal`, live]) rmSync(f, { force: true });
     }
   });
 });
