@@ -89,7 +89,7 @@ function newRunId(): string {
 export async function runCollect(flags: Record<string, unknown>, io: CollectIO): Promise<CollectOutcome> {
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
-  const request = bucketRequest(settings);
+  const request = bucketRequest(settings, SOURCE_ID_KINDS[settings.source!]);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
   const plan = needsPlan(request) ? await readPlan(settings.sink!) : [];
   const buckets = needsPlan(request) ? bucketCount(request, plan) : undefined;

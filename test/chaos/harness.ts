@@ -158,14 +158,31 @@ export function logLines(stderr: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** Checks the warehouse's latest rows of `ids` against the sim's truth. */
-export async function verify(ctx: ScenarioContext, running: RunningSim, sink: SinkHandle, ids: readonly string[], maxFriends = 2000): Promise<Omit<Outcome, 'notes'>> {
+/**
+ * Checks the warehouse's latest rows of `ids` against the sim's truth. `others` are users the sim does
+ * not have (an ID only the users table names), with the status the source gives them.
+ */
+export async function verify(
+  ctx: ScenarioContext,
+  running: RunningSim,
+  sink: SinkHandle,
+  ids: readonly string[],
+  maxFriends = 2000,
+  others: Readonly<Record<string, string>> = {},
+): Promise<Omit<Outcome, 'notes'>> {
   const rows = await latestRows(sink);
   const check = await checkAgainstTruth(running.url, ids, rows, maxFriends, ctx.source.pageSize);
   const known = new Set(ids);
+  let wrong = check.wrong.length;
+  let lost = check.lost.length;
+  for (const [id, status] of Object.entries(others)) {
+    const row = rows.filter((r) => r.user_id === id);
+    if (row.length === 0) lost++;
+    else if (row[0]!.status !== status) wrong++;
+  }
   // A row for a user the scenario did not ask for is as wrong as a wrong row.
-  const strangers = rows.filter((r) => !known.has(r.user_id)).length;
-  return { users: ids.length, lost: check.lost.length, duplicated: check.duplicated.length, wrong: check.wrong.length + strangers };
+  wrong += rows.filter((r) => !known.has(r.user_id) && !(r.user_id in others)).length;
+  return { users: ids.length + Object.keys(others).length, lost, duplicated: check.duplicated.length, wrong };
 }
 
 /** Counts what the sim injected, for the notes: `5xx 31, reset 4`. */

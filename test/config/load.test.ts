@@ -66,6 +66,8 @@ describe('friendfleet collect with bad configuration', () => {
     [{ USERS: 'users.csv', RATE_WINDOW: '' }, 'RATE_WINDOW'],
     [{ USERS: 'users.csv', PARTITION: '4' }, 'PARTITIONS'],
     [{ MAX_THREADS: '10' }, 'USERS'],
+    [{ USERS: 'users.csv', MIN_USER_ID: 'abc', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
+    [{ USERS: 'users.csv', MIN_USER_ID: '9', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
     [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, 'RATE_LIMIT'],
     [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT: '60' }, 'RATE_LIMIT_WORKERS'],
   ])('stops before any work with exit code 2: %o', async (env, variable) => {

@@ -111,6 +111,22 @@ describe('StagedUserTable', () => {
     }
   });
 
+  it('rejects a row with a stray or unclosed quote or too many fields, not the rows after it', async () => {
+    const file = join(dir, 'quotes.csv');
+    writeFileSync(file, ['user_id,screen_name', '12,alice', '1"3,stray', '7,8,9', '14,carol', '"15,unclosed'].join('\n') + '\n');
+    const table = await StagedUserTable.fromFile(file, 'numeric');
+    try {
+      expect(table.report).toMatchObject({ rows: 5, accepted: 2, rejected: { malformed: 1, bad_row: 2 } });
+      expect(table.report.examples).toEqual([
+        'line 3: user_id "1\\"3" is not a decimal integer',
+        'line 4: wrong number of fields',
+        expect.stringMatching(/^line \d+: unreadable CSV: Quote Not Closed/),
+      ]);
+    } finally {
+      await table.close();
+    }
+  });
+
   it('reads NDJSON with bare 19-digit numbers without losing digits', async () => {
     const file = join(dir, 'users.ndjson');
     writeFileSync(file, '{"user_id": 1242523027058769921, "screen_name": "a"}\n{"user_id": "1242523027058769920", "screen_name": "@b"}\nnot json\n');
