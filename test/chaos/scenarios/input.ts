@@ -93,6 +93,7 @@ export const INPUT_SCENARIOS: readonly Scenario[] = [
     group: 'input',
     name: 'every setting: wrong types, ranges, empty values',
     sinks: { short: ['duckdb'], full: ['duckdb'] },
+    concurrent: true,
     async run(ctx) {
       const running = await sim(ctx, { users: 500, seed: 12 });
       const users = await usersFile(ctx, running);
@@ -135,6 +136,7 @@ export const INPUT_SCENARIOS: readonly Scenario[] = [
       group: 'input',
       name: `users ${format}: malformed rows, duplicates, zeros, signs, spaces, > 2^63`,
       sinks: format === 'csv' ? { short: ['duckdb'], full: ['duckdb'] } : { short: [], full: ['duckdb'] },
+      concurrent: true,
       async run(ctx) {
         const running = await sim(ctx, { users: 1000, seed: 13, latencyMs: 1 });
         const table = messyTable(running.graph, format);

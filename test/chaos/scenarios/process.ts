@@ -29,9 +29,9 @@ const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host'] } as const;
 /** Heroku sends SIGKILL 30 s after SIGTERM; a worker must be gone well before. */
 const GRACE_MS = 25_000;
 
-/** A bucket that takes a worker several seconds: 400 users at 20 ms a page, 20 at a time. */
+/** A bucket that takes a worker seconds: 200 (full: 400) users at 20 ms a page, 20 at a time. */
 async function slowBucket(ctx: ScenarioContext) {
-  const running = await sim(ctx, { users: 4000, seed: 11, latencyMs: 20 });
+  const running = await sim(ctx, { users: ctx.scale(2000, 4000), seed: 11, latencyMs: 20 });
   const users = await usersFile(ctx, running);
   const sink = await warehouse(ctx);
   const env = { ...baseEnv(ctx, running, sink, users), PARTITION: '10/10', MAX_THREADS: '20' };
@@ -73,7 +73,7 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
       let early = 0;
       for (let round = 0; round < rounds; round++) {
         const worker = spawnCollect(ctx, runEnv);
-        await sleep(200 + ctx.random() * ctx.scale(2800, 5800));
+        await sleep(200 + ctx.random() * ctx.scale(2000, 5800));
         const sentAt = Date.now();
         worker.kill(signal);
         const { code, signal: by } = await worker.exited;

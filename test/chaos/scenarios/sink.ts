@@ -58,6 +58,7 @@ export const SINK_SCENARIOS: readonly Scenario[] = [
     group: 'sink',
     name: 'DuckDB file locked by another process',
     sinks: { short: ['duckdb'], full: ['duckdb'] },
+    concurrent: true,
     async run(ctx) {
       const running = await sim(ctx, { users: 2000, seed: 9, latencyMs: 1 });
       const users = await usersFile(ctx, running);
@@ -82,6 +83,7 @@ export const SINK_SCENARIOS: readonly Scenario[] = [
     group: 'sink',
     name: 'disk full mid-run (tmpfs)',
     sinks: { short: ['duckdb'], full: ['duckdb', 'fleet-host'] },
+    concurrent: true,
     async run(ctx) {
       const disk = join(ctx.dir, 'disk');
       mountTmpfs(ctx, disk, '8m');
