@@ -29,12 +29,15 @@ const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host'] } as const;
 /** Heroku sends SIGKILL 30 s after SIGTERM; a worker must be gone well before. */
 const GRACE_MS = 25_000;
 
-/** A bucket that takes a worker seconds: 200 (full: 400) users at 20 ms a page, 20 at a time. */
+/**
+ * A bucket that takes a worker seconds (short: 200 users, 10 at a time; full: 400 users, 5 at a time;
+ * 20 ms a page), so that most random signals land while it collects.
+ */
 async function slowBucket(ctx: ScenarioContext) {
   const running = await sim(ctx, { users: ctx.scale(2000, 4000), seed: 11, latencyMs: 20 });
   const users = await usersFile(ctx, running);
   const sink = await warehouse(ctx);
-  const env = { ...baseEnv(ctx, running, sink, users), PARTITION: '10/10', MAX_THREADS: '20' };
+  const env = { ...baseEnv(ctx, running, sink, users), PARTITION: '10/10', MAX_THREADS: ctx.scale('10', '5') };
   return { running, users, sink, env, ids: () => bucketIds(ctx, users, 10, 10) };
 }
 
@@ -71,10 +74,12 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
       const stops: number[] = [];
       const killed: number[] = [];
       let early = 0;
+      let midRun = 0;
       for (let round = 0; round < rounds; round++) {
         const worker = spawnCollect(ctx, runEnv);
         await sleep(200 + ctx.random() * ctx.scale(2000, 5800));
         const sentAt = Date.now();
+        if (collecting(worker)) midRun++;
         worker.kill(signal);
         const { code, signal: by } = await worker.exited;
         stops.push(Date.now() - sentAt);
@@ -89,10 +94,11 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
         expect(code === 0, `exit ${code} after SIGTERM: ${worker.stderr().trim().split('\n').at(-1)}`);
         expect(Date.now() - sentAt < Math.min(GRACE_MS, shutdownMs + 5000), `stopped ${Date.now() - sentAt} ms after SIGTERM`);
       }
-      await collectUntilDone({ ...runEnv, SINK: sink.uri });
+      // The last start runs to the end (faster: more users at a time).
+      await collectUntilDone({ ...runEnv, MAX_THREADS: '50', SINK: sink.uri });
       const twice = await storedTwice(sink);
       expect(twice === 0, `${twice} users stored twice as done`);
-      const notes = [`${rounds} ${signal}s`];
+      const notes = [`${rounds} ${signal}s, ${midRun} while collecting`];
       if (signal === 'SIGTERM') {
         notes.push(`exit 0 within ${(Math.max(...stops) / 1000).toFixed(1)} s`, `${await interruptedRunsFlushed(sink)} interrupted runs flushed whole`);
         if (early > 0) notes.push(`${early} before the worker read its settings`);
