@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startHost } from '../sinks/host/server.ts';
 import { openSink, type Warehouse } from '../sinks/registry.ts';
+import { sharingWorkers } from './request-budget.ts';
 import { COLLECT_SETTINGS } from './worker.ts';
 
 /** The CLI entry (main.ts in src/, main.js in dist/), which each worker process runs. */
@@ -56,6 +57,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
     if (settings[key] !== undefined) throw new ConfigError(SETTINGS[key].env, `${SETTINGS[key].env} is set, but a fleet assigns each worker its bucket: unset it`);
   }
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required');
+  sharingWorkers(settings, options.partitions);
   const logger = log ?? createLogger(settings.logLevel!);
   const startedAt = new Date();
   const host = await startHost(settings.sink!.path);
