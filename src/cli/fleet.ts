@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadSettings } from '../config/load.ts';
@@ -9,6 +10,7 @@ import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startHost } from '../sinks/host/server.ts';
 import { openSink, type Warehouse } from '../sinks/registry.ts';
+import { sharingWorkers } from './request-budget.ts';
 import { COLLECT_SETTINGS } from './worker.ts';
 
 /** The CLI entry (main.ts in src/, main.js in dist/), which each worker process runs. */
@@ -18,6 +20,8 @@ export interface FleetOptions {
   partitions: number;
   /** Times a crashed worker is started again, as Heroku restarts a crashed dyno. */
   restarts: number;
+  /** Receives each line a worker writes to stderr (its pino log); by default workers write to ours. */
+  onWorkerLine?: (partition: number, line: string) => void;
 }
 
 export interface PartitionOutcome {
@@ -55,6 +59,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
     if (settings[key] !== undefined) throw new ConfigError(SETTINGS[key].env, `${SETTINGS[key].env} is set, but a fleet assigns each worker its bucket: unset it`);
   }
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required');
+  sharingWorkers(settings, options.partitions);
   const logger = log ?? createLogger(settings.logLevel!);
   const startedAt = new Date();
   const host = await startHost(settings.sink!.path);
@@ -71,8 +76,12 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
     starts.set(k, (starts.get(k) ?? 0) + 1);
     const child = spawn(process.execPath, [MAIN, 'collect'], {
       env: { ...childEnv, PARTITION: String(k), PARTITIONS: String(options.partitions), WORKER: `${env.WORKER ?? 'fleet'}-${k}` },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', options.onWorkerLine ? 'pipe' : 'inherit'],
     });
+    if (options.onWorkerLine) {
+      const onLine = options.onWorkerLine;
+      createInterface({ input: child.stderr! }).on('line', (line) => onLine(k, line));
+    }
     children.set(k, child);
     logger.info({ partition: k, pid: child.pid, start: starts.get(k) }, 'fleet worker started');
     child.on('exit', (code, signal) => {

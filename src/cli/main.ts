@@ -1,29 +1,16 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
-import { ConfigError, FriendfleetError, UsersInputError } from '../errors.ts';
-import { buildProgram } from './program.ts';
+/**
+ * The friendfleet command. While its modules load (a moment; Heroku may restart a dyno in it) nothing
+ * has started, so a SIGTERM or SIGINT then ends the process at once with exit 0, as a stopped worker
+ * does, instead of killing it by the signal. The modules are imported only once this is in place; when
+ * the command begins it handles signals itself (a worker's graceful stop) or they end it as usual.
+ */
+const endNow = () => process.exit(0);
+process.on('SIGTERM', endNow);
+process.on('SIGINT', endNow);
 
-/** Exit codes: 0 done, 1 a run failed, 2 bad configuration or input (nothing was done). */
-export const EXIT_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
-
-export async function main(argv: string[]): Promise<void> {
-  try {
-    await buildProgram().parseAsync(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-      return;
-    }
-    if (error instanceof ConfigError || error instanceof UsersInputError) {
-      process.stderr.write(`friendfleet: ${error.message}\n`);
-      process.exitCode = EXIT_BAD_INPUT;
-      return;
-    }
-    const message = error instanceof FriendfleetError ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`friendfleet: ${message}\n`);
-    process.exitCode = EXIT_FAILED;
-  }
-}
-
-await main(process.argv);
+const { main } = await import('./entry.ts');
+await main(process.argv, () => {
+  process.off('SIGTERM', endNow);
+  process.off('SIGINT', endNow);
+});

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
 import type { RequestBudget } from '../collector/budget.ts';
-import { createBudget } from '../collector/credential-budgets.ts';
 import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
@@ -22,6 +21,8 @@ import { createSource, SOURCE_ID_KINDS } from '../sources/registry.ts';
 import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import { StagedUserTable } from '../users/staged-table.ts';
+import { createBudget, sharingWorkers } from './request-budget.ts';
+import { Shutdown } from './shutdown.ts';
 
 export const COLLECT_SETTINGS = [
   'source',
@@ -42,6 +43,9 @@ export const COLLECT_SETTINGS = [
   'maxThreads',
   'rateLimit',
   'rateWindow',
+  'rateLimitRedisUrl',
+  'rateLimitId',
+  'rateLimitWorkers',
   'maxFriends',
   'maxRetries',
   'maxAttempts',
@@ -81,40 +85,6 @@ function newRunId(): string {
 }
 
 /**
- * Shutdown in two steps: the first SIGTERM/SIGINT stops taking users and lets in-flight ones finish
- * for up to `timeoutMs`; then (or on a second signal) in-flight users are abandoned.
- */
-function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
-  let interrupted = false;
-  let timer: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      collector.abort(`second ${signal}`);
-      return;
-    }
-    interrupted = true;
-    log.warn({ signal, shutdownTimeoutMs: timeoutMs }, 'stopping: no new users; in-flight users may finish');
-    collector.stop();
-    timer = setTimeout(() => {
-      log.warn('shutdown timeout: abandoning in-flight users (the next run redoes them)');
-      collector.abort('shutdown timeout');
-    }, timeoutMs);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return {
-    get interrupted() {
-      return interrupted;
-    },
-    dispose() {
-      if (timer) clearTimeout(timer);
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    },
-  };
-}
-
-/**
  * One worker's run: validate settings, load the users table, find the bucket, skip users already
  * collected, collect the rest into the sink, record the run. Every bad setting throws a ConfigError
  * before any work.
@@ -123,14 +93,20 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
   const setup = sourceSetup(settings);
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
-  const request = bucketRequest(settings);
+  const request = bucketRequest(settings, SOURCE_ID_KINDS[settings.source!]);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
   const plan = needsPlan(request) ? await readPlan(settings.sink!) : [];
-  if (needsPlan(request)) bucketCount(request, plan);
+  const buckets = needsPlan(request) ? bucketCount(request, plan) : undefined;
+  const sharing = sharingWorkers(settings, buckets);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
   const log = (io.log ?? createLogger(settings.logLevel!)).child({ worker });
+  // Signals are handled from here on: the run's set-up (staging a large users table) takes seconds.
+  const shutdown = io.handleSignals ? new Shutdown(settings.shutdownTimeout!, log) : undefined;
 
-  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]);
+  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]).catch((e: unknown) => {
+    shutdown?.dispose();
+    throw e;
+  });
   const stats = new RunStats();
   let sink: Sink | undefined;
   let source: Source | undefined;
@@ -161,9 +137,10 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       log.info({ partition: bucket.partitionId, users: bucket.userCount, completed: completed.size }, 'bucket already collected; nothing to do');
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
+    if (shutdown?.requested) return { runId: undefined, state: 'interrupted', bucket, stats: stats.snapshot(), sink: sink.description };
 
     source = createSource(setup.source);
-    budget = createBudget(source.credentials, setup.budget);
+    budget = createBudget(settings, setup, source.credentials, sharing, log);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,
@@ -193,7 +170,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     const mode: ProgressMode = settings.progress === 'auto' ? (io.isTTY ? 'bar' : 'log') : (settings.progress as ProgressMode);
     const progress = new ProgressReporter(stats, { mode, intervalMs: settings.progressInterval!, log });
     const heartbeat = new HeartbeatWriter({ sink, stats, info, intervalMs: settings.heartbeatInterval!, log });
-    const shutdown = io.handleSignals ? gracefulStop(collector, settings.shutdownTimeout!, log) : undefined;
+    shutdown?.attach(collector);
     progress.start();
     heartbeat.start();
     let state: RunState = 'finished';
@@ -201,13 +178,12 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     try {
       await collector.run(users.batches(bucket.range, { batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
       await sink.flush();
-      if (shutdown?.interrupted) state = 'interrupted';
+      if (shutdown?.requested) state = 'interrupted';
     } catch (e) {
       state = 'failed';
       error = e instanceof Error ? e.message : String(e);
       throw e;
     } finally {
-      shutdown?.dispose();
       progress.stop();
       await heartbeat.stop();
       const record = sink.writeRun(toRunRecord(info, stats.snapshot(), state, error));
@@ -222,5 +198,6 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await source?.close();
     await sink?.close().catch((e: unknown) => log.error({ err: e }, 'closing the sink failed'));
     await users.close();
+    shutdown?.dispose();
   }
 }

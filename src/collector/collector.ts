@@ -34,7 +34,8 @@ export interface CollectorDeps {
  * only as fast as slots free up (memory stays bounded whatever the bucket size).
  *
  * Shutdown is two-step: `stop()` takes no new users and lets in-flight ones finish; `abort()` also
- * cancels in-flight requests, and those users are abandoned without a row (the next run redoes them).
+ * cancels in-flight requests (and closes the budget, so none waits for it), and those users are
+ * abandoned without a row (the next run redoes them).
  */
 export class Collector {
   private readonly deps: CollectorDeps;
@@ -55,6 +56,9 @@ export class Collector {
   abort(reason = 'shutdown'): void {
     this.stopped = true;
     this.abortController.abort(new Error(reason));
+    // Requests still waiting for the budget are in flight too, and a spent window can last 15 minutes:
+    // closing the budget rejects them, so their users are abandoned now rather than when it refills.
+    void this.deps.budget.close();
   }
 
   get abandoning(): boolean {

@@ -107,6 +107,11 @@ export function usersLocation(): ValueParser<UsersLocation> {
   );
 }
 
+/** `RATE_LIMIT_REDIS_URL`: redis:// or rediss:// (TLS), as Heroku Redis and most hosts give it. */
+export function redisUrl(): ValueParser<string> {
+  return parser('a redis://[:password@]host:port URL', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^rediss?:\/\/[^\s]+$/)));
+}
+
 /** Heroku's `DYNO`: process type and index, such as worker.3. */
 export function dynoName(): ValueParser<string> {
   return parser('a Heroku dyno name such as worker.3', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^[A-Za-z0-9_-]+\.[0-9]+$/)));

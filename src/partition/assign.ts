@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { compareIds, normaliseId } from '../ids.ts';
+import { compareIds, normaliseId, type IdKind } from '../ids.ts';
 import type { UserTable } from '../users/user-table.ts';
 import type { Bucket, IdRange } from './bucket.ts';
 import type { PartitionRow } from './plan.ts';
@@ -31,12 +31,15 @@ export type BucketRequest =
 /**
  * Decides, before any work, which rule assigns this worker's bucket: MIN_USER_ID/MAX_USER_ID, then
  * PARTITION (+ PARTITIONS), then the platform's own index (Heroku DYNO=worker.N, Kubernetes
- * JOB_COMPLETION_INDEX, Cloud Run CLOUD_RUN_TASK_INDEX/COUNT), else the whole table.
+ * JOB_COMPLETION_INDEX, Cloud Run CLOUD_RUN_TASK_INDEX/COUNT), else the whole table. Given the
+ * source's ID kind, an ID range is checked too, so that a bad MIN_USER_ID stops the worker before it
+ * opens anything.
  */
-export function bucketRequest(s: BucketSettings): BucketRequest {
+export function bucketRequest(s: BucketSettings, idKind?: IdKind): BucketRequest {
   if (s.minUserId !== undefined || s.maxUserId !== undefined) {
     if (s.minUserId === undefined) throw new ConfigError('MIN_USER_ID', 'MAX_USER_ID is set, so MIN_USER_ID must be set too');
     if (s.maxUserId === undefined) throw new ConfigError('MAX_USER_ID', 'MIN_USER_ID is set, so MAX_USER_ID must be set too');
+    if (idKind) idRange(s.minUserId, s.maxUserId, idKind);
     return { rule: 'range', min: s.minUserId, max: s.maxUserId };
   }
   if (s.partition) {
@@ -73,7 +76,7 @@ export async function resolveBucket(request: BucketRequest, users: UserTable, pl
     return { rule: 'all', bounds: 'table', partitionId: null, partitions: null, range: undefined, userCount: await users.count(), planId: null };
   }
   if (request.rule === 'range') {
-    const range = idRange(request.min, request.max, users);
+    const range = idRange(request.min, request.max, users.idKind);
     return { rule: 'range', bounds: 'range', partitionId: null, partitions: null, range, userCount: await users.count(range), planId: null };
   }
   const stored = plan[0];
@@ -122,11 +125,11 @@ export function needsPlan(request: BucketRequest): request is Extract<BucketRequ
   return request.rule !== 'all' && request.rule !== 'range';
 }
 
-function idRange(rawMin: string, rawMax: string, users: UserTable): IdRange {
-  const min = normaliseId(rawMin, users.idKind);
-  if (!min.ok) throw new ConfigError('MIN_USER_ID', `MIN_USER_ID must be a valid ${users.idKind} user ID: ${min.reason}`);
-  const max = normaliseId(rawMax, users.idKind);
-  if (!max.ok) throw new ConfigError('MAX_USER_ID', `MAX_USER_ID must be a valid ${users.idKind} user ID: ${max.reason}`);
-  if (compareIds(min.id, max.id, users.idKind) > 0) throw new ConfigError('MIN_USER_ID', `MIN_USER_ID ${min.id} is above MAX_USER_ID ${max.id}`);
-  return { kind: users.idKind, min: min.id, max: max.id };
+function idRange(rawMin: string, rawMax: string, kind: IdKind): IdRange {
+  const min = normaliseId(rawMin, kind);
+  if (!min.ok) throw new ConfigError('MIN_USER_ID', `MIN_USER_ID must be a valid ${kind} user ID: ${min.reason}`);
+  const max = normaliseId(rawMax, kind);
+  if (!max.ok) throw new ConfigError('MAX_USER_ID', `MAX_USER_ID must be a valid ${kind} user ID: ${max.reason}`);
+  if (compareIds(min.id, max.id, kind) > 0) throw new ConfigError('MIN_USER_ID', `MIN_USER_ID ${min.id} is above MAX_USER_ID ${max.id}`);
+  return { kind, min: min.id, max: max.id };
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { BrokenUsers } from './faults.ts';
 import type { SimGraph } from './graph.ts';
 
 /** A complete response a protocol wants to send; the server adds latency, faults and rate limits. */
@@ -36,7 +37,11 @@ export interface SimProtocol {
   readonly name: string;
   /** True when this protocol serves `pathname`. */
   matches(pathname: string): boolean;
-  handle(request: SimRequest, graph: SimGraph): SimResponse;
+  /**
+   * Answers one request from the graph. A list page of a user `broken` names (`pageFault`) is
+   * rendered broken as it says: a next cursor naming the page itself, or an unknown markup.
+   */
+  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers): SimResponse;
   /** Who a rate limit is counted against: the IP for the scraped site, the token for an API. */
   clientKey(request: SimRequest): string;
   rateLimitHeaders(state: RateWindowState): Record<string, string>;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FaultPlan, type FaultKind } from './faults.ts';
+import { BrokenUsers, FaultPlan, type BrokenKind, type FaultKind } from './faults.ts';
 import { SimGraph } from './graph.ts';
 import type { SimProtocol, SimRequest, SimResponse } from './protocol.ts';
 import { bluesky } from './protocols/bluesky.ts';
@@ -25,8 +25,16 @@ export interface SimOptions {
   rateWindowMs?: number;
   /** Share of protocol requests that get a fault. Default 0. */
   faultRate?: number;
-  /** Which faults to inject. Default all. */
+  /** Which faults to inject. Default error, reset and truncate. */
   faultKinds?: readonly FaultKind[];
+  /** How long a `stall` fault holds its answer, in ms. Default 30 s. */
+  stallMs?: number;
+  /** How long a 429 storm (`storm`, `storm-bare`) lasts, in ms. Default 5 s. */
+  stormMs?: number;
+  /** Share of users whose follow pages are broken for good (see `BrokenUsers`). Default 0. */
+  brokenShare?: number;
+  /** How their pages are broken. Default all kinds. */
+  brokenKinds?: readonly BrokenKind[];
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: a free port. */
@@ -68,7 +76,19 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const jitter = options.latencyJitter ?? 0.25;
   const limiter = options.rateLimit ? new FixedWindowLimiter(options.rateLimit, options.rateWindowMs ?? 15 * 60_000) : undefined;
   const faults = new FaultPlan(options.faultRate ?? 0, options.faultKinds);
+  const broken = new BrokenUsers(graph.seed, options.brokenShare ?? 0, options.brokenKinds);
+  const stallMs = options.stallMs ?? 30_000;
+  const stormMs = options.stormMs ?? 5000;
+  /** The 429 storm under way, if any: every protocol request is refused until `until`. */
+  let storm: { until: number; bare: boolean } | undefined;
   const stats: SimStats = { requests: 0, byStatus: {}, rateLimited: 0, faults: {}, inFlight: 0, peakInFlight: 0 };
+
+  /** The counters, with broken pages served counted among the faults. */
+  const snapshot = (): SimStats => {
+    const copy = structuredClone(stats);
+    for (const [kind, n] of Object.entries(broken.served)) copy.faults[kind] = n;
+    return copy;
+  };
 
   const countStatus = (status: number) => {
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
@@ -91,16 +111,38 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     stats.inFlight++;
     if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
     try {
-      const limit = limiter?.hit(protocol.clientKey(request), Date.now());
-      const fault = limit && !limit.allowed ? undefined : faults.pick();
+      const now = Date.now();
+      if (storm && storm.until <= now) storm = undefined;
+      const limit = storm ? undefined : limiter?.hit(protocol.clientKey(request), now);
+      const fault = storm || (limit && !limit.allowed) ? undefined : faults.pick();
+      if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
+      if (fault === 'storm' || fault === 'storm-bare') storm = { until: now + stormMs, bare: fault === 'storm-bare' };
       if (latencyMs > 0) await sleep(latencyMs * (1 - jitter + 2 * jitter * Math.random()));
+      if (storm) {
+        stats.rateLimited++;
+        const state = {
+          limit: limiter?.limit ?? 0,
+          remaining: 0,
+          resetSeconds: Math.ceil(storm.until / 1000),
+          resetAtMs: storm.until,
+          windowSeconds: Math.max(1, Math.round(stormMs / 1000)),
+        };
+        send(res, protocol.rateLimited(state), storm.bare ? undefined : protocol.rateLimitHeaders(state));
+        return;
+      }
       const rateHeaders = limit ? protocol.rateLimitHeaders(limit.state) : undefined;
       if (limit && !limit.allowed) {
         stats.rateLimited++;
         send(res, protocol.rateLimited(limit.state), rateHeaders);
         return;
       }
-      if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
+      if (fault === 'stall') {
+        // Hold the answer; a client whose request timeout fired closes the socket and gets nothing.
+        const gone = new AbortController();
+        req.socket.once('close', () => gone.abort());
+        const waited = await sleep(stallMs, true, { signal: gone.signal }).catch(() => false);
+        if (!waited) return;
+      }
       if (fault === 'reset') {
         req.socket.destroy();
         return;
@@ -109,7 +151,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
         send(res, protocol.serverError(Math.random() < 0.5 ? 500 : 503), rateHeaders);
         return;
       }
-      const response = protocol.handle(request, graph);
+      const response = protocol.handle(request, graph, broken);
       if (fault === 'truncate') {
         const body = Buffer.from(response.body);
         res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': body.length, ...rateHeaders });
@@ -124,10 +166,13 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
 
   function serveControl(pathname: string, res: ServerResponse): void {
     if (pathname === '/_sim/health') return json(res, 200, { ok: true, users: graph.size, seed: graph.seed });
-    if (pathname === '/_sim/stats') return json(res, 200, stats);
+    if (pathname === '/_sim/stats') return json(res, 200, snapshot());
     if (pathname.startsWith('/_sim/truth/')) {
       const truth = truthOf(graph, decodeURIComponent(pathname.slice('/_sim/truth/'.length)));
-      return truth ? json(res, 200, truth) : json(res, 404, { error: 'no such user' });
+      if (!truth) return json(res, 404, { error: 'no such user' });
+      // A user whose pages are broken for good: a correct collector records it as failed.
+      const kind = truth.status === 'ok' ? broken.kindOf(graph.indexOfId(truth.user_id)!) : undefined;
+      return json(res, 200, kind ? { ...truth, broken: kind } : truth);
     }
     json(res, 404, { error: 'no such control endpoint' });
   }
@@ -169,7 +214,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   return {
     url: `http://${host}:${address.port}`,
     graph,
-    stats: () => structuredClone(stats),
+    stats: snapshot,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

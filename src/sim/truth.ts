@@ -1,3 +1,4 @@
+import type { BrokenKind } from './faults.ts';
 import type { SimGraph, SimStatus } from './graph.ts';
 import { didOfId, handleOf, idOfDid } from './did.ts';
 
@@ -15,6 +16,11 @@ export interface Truth extends TruthAccount {
   status: SimStatus;
   /** Every listed account the user follows, uncapped, in list order; empty unless status is `ok`. */
   following: TruthAccount[];
+  /**
+   * Set (by the sim server) when the user's pages are broken for good (`--broken-users`): a correct
+   * collector records `failed`, as far as it reads (a loop shows from the second page on).
+   */
+  broken?: BrokenKind;
 }
 
 function account(graph: SimGraph, index: number): TruthAccount {

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { PartitionRow } from '../partition/plan.ts';
-import { SinkError } from '../errors.ts';
 import type { Queryable } from '../monitor/trial-summary.ts';
-import { DuckDbSink, planFromRows } from './duckdb/sink.ts';
+import { DuckDbSink, openError, planFromRows } from './duckdb/sink.ts';
 import { hostFileOf } from './host/server.ts';
 import { RemoteSink } from './host/remote-sink.ts';
 import type { Sink, SinkOptions } from './sink.ts';
@@ -64,7 +63,7 @@ export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
   try {
     instance = await DuckDBInstance.create(uri.path, { access_mode: 'READ_ONLY' });
   } catch (error) {
-    throw new SinkError(`cannot open DuckDB file ${uri.path}: ${(error as Error).message}`, { cause: error });
+    throw openError(uri.path, error);
   }
   const conn = await instance.connect();
   try {

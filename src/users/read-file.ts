@@ -56,20 +56,42 @@ async function* readNdjson(path: string): AsyncGenerator<RawUserRow> {
 }
 
 async function* readCsv(path: string): AsyncGenerator<RawUserRow> {
+  // A row the CSV grammar cannot read (an unclosed quote) is one bad row, reported with its line, not
+  // a reason to refuse a 3.6M-row table; a quote inside an unquoted field is kept as a character, and
+  // the ID check then rejects the row.
+  const unreadable: RawUserRow[] = [];
   const parser = createReadStream(path).pipe(
-    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, relax_column_count: true, bom: true, info: true }),
+    parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        const line = Number((error as { lines?: number } | undefined)?.lines ?? 0);
+        unreadable.push({ line, userId: undefined, screenName: undefined, friendsCount: undefined, problem: `unreadable CSV: ${error?.message ?? 'skipped'}` });
+        return undefined;
+      },
+      bom: true,
+      info: true,
+    }),
   );
   let checkedHeader = false;
+  // csv-parse counts records of the wrong length so far; a record is one of them when the count grows.
+  let invalidSoFar = 0;
   try {
     for await (const record of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; invalid_field_length: number } }>) {
+      yield* unreadable.splice(0);
       const r = record.record;
       if (!checkedHeader) {
         checkedHeader = true;
         if (!('user_id' in r) && !('id' in r)) throw new UsersInputError(`users file ${path} has no user_id column in its header`);
       }
-      const problem = record.info.invalid_field_length > 0 ? 'wrong number of fields' : undefined;
+      const problem = record.info.invalid_field_length > invalidSoFar ? 'wrong number of fields' : undefined;
+      invalidSoFar = record.info.invalid_field_length;
       yield { line: record.info.lines, userId: r.user_id ?? r.id, screenName: r.screen_name ?? r.username ?? r.handle, friendsCount: r.friends_count, ...(problem ? { problem } : {}) };
     }
+    yield* unreadable.splice(0);
   } catch (error) {
     if (error instanceof UsersInputError) throw error;
     throw new UsersInputError(`cannot read users file ${path}: ${(error as Error).message}`, { cause: error });

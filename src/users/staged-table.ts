@@ -1,5 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -52,7 +52,8 @@ export class StagedUserTable implements UserTable {
   }
 
   private static async load(rows: AsyncIterable<RawUserRow>, idKind: IdKind): Promise<StagedUserTable> {
-    const file = join(tmpdir(), `friendfleet-users-${process.pid}-${randomUUID()}.duckdb`);
+    removeOrphans();
+    const file = join(tmpdir(), `${STAGING_PREFIX}${process.pid}-${randomUUID()}.duckdb`);
     const instance = await DuckDBInstance.create(file, { memory_limit: '256MB', threads: '2' });
     const conn = await instance.connect();
     const keyType = idKind === 'numeric' ? 'HUGEINT' : 'VARCHAR';
@@ -234,6 +235,35 @@ export class StagedUserTable implements UserTable {
     if (!range) return { sql: 'TRUE', params: [] };
     const type = this.idKind === 'numeric' ? 'HUGEINT' : 'VARCHAR';
     return { sql: `k BETWEEN CAST($1 AS ${type}) AND CAST($2 AS ${type})`, params: [range.min, range.max] };
+  }
+}
+
+/** Staging files are named for this host and process, so that a later worker can tell orphans. */
+const STAGING_PREFIX = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
+
+/**
+ * Removes the staging files of this host's workers that died without closing them (SIGKILL, an OOM
+ * kill): a 3.6M-user table stages into a file of over 100 MB, and a worker killed every day would
+ * otherwise fill the disk. A file whose process is alive, or that belongs to another host sharing
+ * the directory, is left alone.
+ */
+function removeOrphans(): void {
+  const dir = tmpdir();
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(STAGING_PREFIX)) continue;
+    const pid = Number(/^([0-9]+)-/.exec(name.slice(STAGING_PREFIX.length))?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

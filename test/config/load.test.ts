@@ -6,38 +6,9 @@ import { ConfigError } from '../../src/errors.ts';
 import { COLLECT_SETTINGS } from '../../src/cli/worker.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
+import { BAD } from '../support/bad-settings.ts';
 
 const KEYS = Object.keys(SETTINGS) as SettingKey[];
-
-/** Values each kind of setting must refuse. */
-const BAD: Partial<Record<SettingKey, string[]>> = {
-  source: ['twitter', 'TWITTER-HTML ', 'x-api', 'atproto'],
-  sourceUrl: ['ftp://example.com', 'not a url'],
-  twitterBearerToken: ['AAAA token with spaces', 'a,b', 'bad\u0001char'],
-  twitterBearerTokens: ['a,,b', 'a,b,a', 'a, b c', 'a,'],
-  partition: ['0', 'x', '3/2', '1/0', '-1'],
-  partitions: ['0', 'ten', '1.5'],
-  usersLimit: ['0', '-3', '1e3'],
-  batchSize: ['0', 'twenty'],
-  maxThreads: ['0', '100001', 'abc', '2.5'],
-  rateLimit: ['0', 'fast'],
-  rateWindow: ['0', '5 minutes', '-1s', '2d'],
-  maxFriends: ['0', 'all'],
-  maxRetries: ['-1', '101'],
-  maxAttempts: ['0'],
-  requestTimeout: ['10ms', 'soon'],
-  sink: ['postgres://x', 'duckdb:', './x.duckdb', 'host:ftp://x'],
-  users: ['duckdb:x.duckdb', 'duckdb:x.duckdb#bad table'],
-  dyno: ['worker', 'worker.', '.3'],
-  jobCompletionIndex: ['-1', 'first'],
-  cloudRunTaskIndex: ['-1'],
-  cloudRunTaskCount: ['0'],
-  shutdownTimeout: ['forever'],
-  progress: ['fancy'],
-  progressInterval: ['0'],
-  heartbeatInterval: ['500ms', 'often'],
-  logLevel: ['loud'],
-};
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -70,7 +41,7 @@ describe('loadSettings', () => {
     const s = SETTINGS[key as SettingKey];
     for (const value of values!) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
-      // A secret (a bearer token) never reaches a message, not even when it is refused.
+      // A secret's value (a bearer token, a Redis URL with its password) never reaches a message.
       const shown = (s as Setting).secret ? '[redacted]' : JSON.stringify(value);
       expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${shown}`);
       if ((s as Setting).secret) expect(e.message).not.toContain(value);
@@ -83,7 +54,7 @@ describe('loadSettings', () => {
   });
 
   it('covers every collect setting in the bad-value table', () => {
-    const free = new Set(['worker', 'minUserId', 'maxUserId', 'tier']); // any non-empty text; checked as IDs against the source's ID kind
+    const free = new Set(['worker', 'minUserId', 'maxUserId', 'tier', 'rateLimitId']); // any non-empty text; checked as IDs against the source's ID kind
     for (const key of COLLECT_SETTINGS) if (!free.has(key)) expect(BAD[key], key).toBeDefined();
   });
 });
@@ -100,6 +71,10 @@ describe('friendfleet collect with bad configuration', () => {
     [{ USERS: 'users.csv', SOURCE: 'twitter-api' }, 'TWITTER_BEARER_TOKEN'],
     [{ USERS: 'users.csv', SOURCE: 'twitter-api', TWITTER_BEARER_TOKEN: 'tok-1', TWITTER_BEARER_TOKENS: 'tok-2,tok-3' }, 'TWITTER_BEARER_TOKENS'],
     [{ USERS: 'users.csv', SOURCE: 'twitter-api', TWITTER_BEARER_TOKENS: 'sekrit-token-1,sekrit-token-1' }, 'TWITTER_BEARER_TOKENS'],
+    [{ USERS: 'users.csv', MIN_USER_ID: 'abc', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
+    [{ USERS: 'users.csv', MIN_USER_ID: '9', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
+    [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, 'RATE_LIMIT'],
+    [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT: '60' }, 'RATE_LIMIT_WORKERS'],
   ])('stops before any work with exit code 2: %o', async (env, variable) => {
     const r = await runCli(['collect'], env, { cwd: dir });
     expect(r.code).toBe(2);

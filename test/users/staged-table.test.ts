@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
@@ -109,6 +111,22 @@ describe('StagedUserTable', () => {
     }
   });
 
+  it('rejects a row with a stray or unclosed quote or too many fields, not the rows after it', async () => {
+    const file = join(dir, 'quotes.csv');
+    writeFileSync(file, ['user_id,screen_name', '12,alice', '1"3,stray', '7,8,9', '14,carol', '"15,unclosed'].join('\n') + '\n');
+    const table = await StagedUserTable.fromFile(file, 'numeric');
+    try {
+      expect(table.report).toMatchObject({ rows: 5, accepted: 2, rejected: { malformed: 1, bad_row: 2 } });
+      expect(table.report.examples).toEqual([
+        'line 3: user_id "1\\"3" is not a decimal integer',
+        'line 4: wrong number of fields',
+        expect.stringMatching(/^line \d+: unreadable CSV: Quote Not Closed/),
+      ]);
+    } finally {
+      await table.close();
+    }
+  });
+
   it('reads NDJSON with bare 19-digit numbers without losing digits', async () => {
     const file = join(dir, 'users.ndjson');
     writeFileSync(file, '{"user_id": 1242523027058769921, "screen_name": "a"}\n{"user_id": "1242523027058769920", "screen_name": "@b"}\nnot json\n');
@@ -136,6 +154,29 @@ describe('StagedUserTable', () => {
       expect(got).toEqual(['102', '103', '104', '105', '106']);
     } finally {
       await table.close();
+    }
+  });
+});
+
+describe('staging files of workers that died', () => {
+  it('are removed by the next worker on the host; live workers\' files are kept', async () => {
+    // A pid that has just exited, and one that lives (the test runner's parent).
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const prefix = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
+    const orphan = join(tmpdir(), `${prefix}${dead}-00000000-0000-0000-0000-000000000000.duckdb`);
+    const live = join(tmpdir(), `${prefix}${process.ppid}-00000000-0000-0000-0000-000000000001.duckdb`);
+    writeFileSync(orphan, 'x');
+    writeFileSync(`${orphan}.wal`, 'x');
+    writeFileSync(live, 'x');
+    try {
+      const file = join(dir, 'orphans.csv');
+      writeFileSync(file, 'user_id\n1\n');
+      await (await StagedUserTable.fromFile(file, 'numeric')).close();
+      expect(existsSync(orphan)).toBe(false);
+      expect(existsSync(`${orphan}.wal`)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      for (const f of [orphan, `${orphan}.wal`, live]) rmSync(f, { force: true });
     }
   });
 });

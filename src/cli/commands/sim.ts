@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseValue } from '../../config/load.ts';
 import * as p from '../../config/parsers.ts';
 import type { ValueParser } from '../../config/parsers.ts';
-import { FAULT_KINDS, type FaultKind } from '../../sim/faults.ts';
+import { BROKEN_KINDS, DEFAULT_FAULT_KINDS, FAULT_KINDS, type BrokenKind, type FaultKind } from '../../sim/faults.ts';
 import { SimGraph } from '../../sim/graph.ts';
 import { startSim, type RunningSim } from '../../sim/server.ts';
 import { writeUsersFile } from '../../sim/users-file.ts';
@@ -14,11 +14,11 @@ function flag<T>(opts: Record<string, unknown>, key: string, name: string, parse
   return parseValue(name, name, parser, raw);
 }
 
-function faultKinds(raw: unknown): FaultKind[] {
-  if (raw === undefined) return [...FAULT_KINDS];
+function kinds<T extends string>(raw: unknown, name: string, all: readonly T[], fallback: readonly T[]): T[] {
+  if (raw === undefined) return [...fallback];
   return String(raw)
     .split(',')
-    .map((k) => parseValue('--faults', '--faults', p.oneOf(FAULT_KINDS), k));
+    .map((k) => parseValue(name, name, p.oneOf(all), k));
 }
 
 function graphOptions(opts: Record<string, unknown>): { users: number; seed: number } {
@@ -37,7 +37,11 @@ export async function startSimFromFlags(opts: Record<string, unknown>): Promise<
     rateLimit: flag(opts, 'rateLimit', '--rate-limit', p.integer(0, 10_000_000), '0'),
     rateWindowMs: flag(opts, 'rateWindow', '--rate-window', p.duration(1000, 86_400_000), '15m'),
     faultRate: flag(opts, 'faultRate', '--fault-rate', p.fraction(), '0'),
-    faultKinds: faultKinds(opts.faults),
+    faultKinds: kinds<FaultKind>(opts.faults, '--faults', FAULT_KINDS, DEFAULT_FAULT_KINDS),
+    stallMs: flag(opts, 'stall', '--stall', p.duration(1, 3_600_000), '30s'),
+    stormMs: flag(opts, 'storm', '--storm', p.duration(1, 3_600_000), '5s'),
+    brokenShare: flag(opts, 'brokenUsers', '--broken-users', p.fraction(), '0'),
+    brokenKinds: kinds<BrokenKind>(opts.broken, '--broken', BROKEN_KINDS, BROKEN_KINDS),
   });
 }
 
@@ -52,8 +56,12 @@ export function registerSim(program: Command): void {
     .option('--latency-ms <ms>', 'mean latency per page, ±25% jitter (default 0)')
     .option('--rate-limit <n>', 'requests per window per client, then 429 with x-rate-limit-reset; 0 = off (default 0)')
     .option('--rate-window <duration>', 'rate-limit window (default 15m)')
-    .option('--fault-rate <p>', 'share of requests that fail: 5xx, connection reset or truncated body (default 0)')
-    .option('--faults <kinds>', `which faults, comma-separated: ${FAULT_KINDS.join(',')} (default all)`)
+    .option('--fault-rate <p>', 'share of requests that get a fault (default 0)')
+    .option('--faults <kinds>', `which faults, comma-separated: ${FAULT_KINDS.join(',')} (default ${DEFAULT_FAULT_KINDS.join(',')})`)
+    .option('--stall <duration>', 'how long a stall fault holds its answer (default 30s)')
+    .option('--storm <duration>', 'how long a 429 storm lasts (default 5s)')
+    .option('--broken-users <p>', 'share of users whose follow pages are broken for good (default 0)')
+    .option('--broken <kinds>', `how their pages are broken, comma-separated: ${BROKEN_KINDS.join(',')} (default all)`)
     .passThroughOptions()
     .action(async (opts: Record<string, unknown>) => {
       const running = await startSimFromFlags(opts);

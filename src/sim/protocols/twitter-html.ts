@@ -1,4 +1,5 @@
 import { hash3 } from '../hash.ts';
+import type { BrokenUsers } from '../faults.ts';
 import type { SimGraph } from '../graph.ts';
 import { displayName } from '../profile.ts';
 import type { SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
@@ -39,6 +40,17 @@ function userItem(name: string): string {
 }
 
 /**
+ * The same list in a markup the legacy parser does not know, as after a site redesign: accounts are
+ * `<li class="account" data-screen-name>` items and the next page a `data-cursor` button.
+ */
+function redesignedList(names: readonly string[], owner: string, next: number | undefined): string {
+  let items = '';
+  for (const name of names) items += `<li class="account" data-screen-name="${name}"><a href="/${name}">@${name}</a></li>\n`;
+  const more = next === undefined ? '' : `<button class="load-more" data-owner="${owner}" data-cursor="${next}">Show more</button>`;
+  return `<ul class="follows">\n${items}</ul>\n${more}`;
+}
+
+/**
  * Cursors look like the site's opaque 64-bit numbers: the raw list position in the high bits and a
  * check hash of (user, position) in the low 32, so a cursor replayed against another user is refused.
  */
@@ -72,7 +84,7 @@ export const twitterHtml: SimProtocol = {
     return /^\/[A-Za-z0-9_]{1,15}\/following$/.test(pathname) || pathname === '/account/suspended';
   },
 
-  handle(request: SimRequest, graph: SimGraph): SimResponse {
+  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers): SimResponse {
     if (request.pathname === '/account/suspended') {
       return {
         status: 200,
@@ -109,7 +121,11 @@ export const twitterHtml: SimProtocol = {
       }
       from = decoded;
     }
-    const { targets, next } = graph.followsPage(index, from, HTML_PAGE_SIZE);
+    const fault = broken?.pageFault(index);
+    const { targets, next: listNext } = graph.followsPage(index, from, HTML_PAGE_SIZE);
+    // A looping list: every page after the first sends the client back to itself.
+    const next = fault === 'cursor-loop' && from > 0 ? from : listNext;
+    if (fault === 'markup') return { status: 200, contentType: HTML, body: page(title, redesignedList(targets.map((t) => graph.screenName(t)), screenName, next)) };
     let items = '';
     for (const t of targets) items += userItem(graph.screenName(t));
     const more =

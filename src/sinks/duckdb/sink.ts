@@ -74,7 +74,7 @@ export class DuckDbSink implements Sink {
     try {
       this.instance = await DuckDBInstance.create(this.path);
     } catch (error) {
-      throw new SinkError(`cannot open DuckDB file ${this.path}: ${(error as Error).message}`, { cause: error });
+      throw openError(this.path, error);
     }
     this.writer = await this.instance.connect();
     for (const file of readSqlDir('sinks/duckdb/ddl')) {
@@ -233,6 +233,18 @@ export class DuckDbSink implements Sink {
       throw error;
     }
   }
+}
+
+/**
+ * Why a DuckDB file could not be opened. DuckDB lets one process open a file and locks out every
+ * other, so the commonest cause gets its remedy spelled out.
+ */
+export function openError(path: string, error: unknown): SinkError {
+  const message = (error as Error).message;
+  const remedy = /Could not set lock/.test(message)
+    ? ' (another process has the file open: a second worker on it, or a reader; the workers of one machine share a file through a fleet\'s warehouse host)'
+    : '';
+  return new SinkError(`cannot open DuckDB file ${path}: ${message}${remedy}`, { cause: error });
 }
 
 /** Rows of `partitions_latest` as typed plan rows. */

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import type { Collector } from '../collector/collector.ts';
+
+/**
+ * A worker's answer to SIGTERM and SIGINT (Heroku's daily restart gives 30 s before SIGKILL), in two
+ * steps: the first signal stops taking users and lets in-flight ones finish for up to `timeoutMs`;
+ * then, or on a second signal, in-flight users are abandoned (no row; the next run redoes them).
+ *
+ * It listens from the start of the worker, not only once users are collected: a signal while the
+ * users table is staged or the bucket resolved stops the worker before it collects anything (nothing
+ * is in flight, nothing to save), and a second one ends the process at once.
+ */
+export class Shutdown {
+  private readonly timeoutMs: number;
+  private readonly log: Logger;
+  private collector: Collector | undefined;
+  private signalled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.handle(signal);
+
+  constructor(timeoutMs: number, log: Logger) {
+    this.timeoutMs = timeoutMs;
+    this.log = log;
+    process.on('SIGTERM', this.onSignal);
+    process.on('SIGINT', this.onSignal);
+  }
+
+  /** Whether a signal asked the worker to stop. */
+  get requested(): boolean {
+    return this.signalled;
+  }
+
+  /** From now on a signal stops `collector` (gracefully, then by abandoning in-flight users). */
+  attach(collector: Collector): void {
+    this.collector = collector;
+    if (this.signalled) this.stop(collector);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    process.off('SIGTERM', this.onSignal);
+    process.off('SIGINT', this.onSignal);
+  }
+
+  private handle(signal: NodeJS.Signals): void {
+    const collector = this.collector;
+    if (this.signalled) {
+      if (collector) collector.abort(`second ${signal}`);
+      else {
+        this.log.warn({ signal }, 'stopping at once: second signal before collecting began');
+        process.exit(0);
+      }
+      return;
+    }
+    this.signalled = true;
+    if (!collector) {
+      this.log.warn({ signal }, 'stopping: signal before collecting began; nothing to save');
+      return;
+    }
+    this.log.warn({ signal, shutdownTimeoutMs: this.timeoutMs }, 'stopping: no new users; in-flight users may finish');
+    this.stop(collector);
+  }
+
+  private stop(collector: Collector): void {
+    collector.stop();
+    this.timer = setTimeout(() => {
+      this.log.warn('shutdown timeout: abandoning in-flight users (the next run redoes them)');
+      collector.abort('shutdown timeout');
+    }, this.timeoutMs);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Source faults: the sim fails requests in the ways real sources do; every user must still end with
+ * the row the truth says, or `failed` with the reason where the source broke a user for good.
+ */
+import type { SimOptions } from '../../../src/sim/server.ts';
+import { baseEnv, bucketIds, collectUntilDone, expect, faultNotes, sim, usersFile, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
+import { latestRows } from '../targets.ts';
+
+const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host'] } as const;
+
+interface SourceFault {
+  name: string;
+  sim(ctx: ScenarioContext): SimOptions;
+  /** Settings beside the defaults. */
+  env?(ctx: ScenarioContext): Record<string, string>;
+  /** Checks beyond the truth, given the runs' summed counters; returns notes. */
+  check?(ctx: ScenarioContext, totals: Totals, rows: Awaited<ReturnType<typeof latestRows>>): string[];
+}
+
+interface Totals {
+  runs: number;
+  retries: number;
+  rateLimited: number;
+  failed: number;
+  faults: Record<string, number>;
+}
+
+function scenario(fault: SourceFault): Scenario {
+  return {
+    group: 'source',
+    name: fault.name,
+    sinks: SINKS,
+    concurrent: true,
+    async run(ctx): Promise<Outcome> {
+      const running = await sim(ctx, { users: ctx.scale(2000, 10_000), seed: 8, latencyMs: ctx.scale(2, 5), ...fault.sim(ctx) });
+      const users = await usersFile(ctx, running);
+      const sink = await warehouse(ctx);
+      // The newest bucket (short lists) in the short form; a middle one, with longer lists, in the full one.
+      const [k, n] = ctx.scale([40, 40], [10, 20]);
+      const env = { ...baseEnv(ctx, running, sink, users), PARTITION: `${k}/${n}`, MAX_THREADS: '50', ...fault.env?.(ctx) };
+      const outcomes = await collectUntilDone(env);
+      const totals: Totals = {
+        runs: outcomes.filter((o) => o.runId).length,
+        retries: outcomes.reduce((t, o) => t + o.stats.retries, 0),
+        rateLimited: outcomes.reduce((t, o) => t + o.stats.rateLimited, 0),
+        failed: outcomes.reduce((t, o) => t + o.stats.byStatus.failed, 0),
+        faults: running.stats().faults,
+      };
+      const ids = await bucketIds(ctx, users, k, n);
+      const result = await verify(ctx, running, sink, ids);
+      const notes = [faultNotes(running), `${totals.runs} run(s)`, `${totals.retries} retries`, ...(fault.check?.(ctx, totals, await latestRows(sink)) ?? [])];
+      return { ...result, notes };
+    },
+  };
+}
+
+const stormCheck = (kind: 'storm' | 'storm-bare') => (_ctx: ScenarioContext, t: Totals, rows: Awaited<ReturnType<typeof latestRows>>) => {
+  const storms = t.faults[kind] ?? 0;
+  expect(storms > 0, `no ${kind} happened`);
+  expect(t.rateLimited > 0, 'the worker saw no 429');
+  expect(!rows.some((r) => /rate limited/.test(r.error ?? '')), 'a user failed for 429s');
+  // With a stated reset the first 429 pauses the whole worker until the storm is over: only the
+  // requests already on the wire (at most MAX_THREADS) meet the storm.
+  if (kind === 'storm') expect(t.rateLimited <= storms * 50, `${t.rateLimited} 429s in ${storms} storms: requests kept going during a storm`);
+  return [`${t.rateLimited} 429s seen`];
+};
+
+export const SOURCE_SCENARIOS: readonly Scenario[] = [
+  scenario({ name: '20% 5xx answers', sim: () => ({ faultRate: 0.2, faultKinds: ['error'] }) }),
+  scenario({ name: '20% connection resets', sim: () => ({ faultRate: 0.2, faultKinds: ['reset'] }) }),
+  scenario({ name: '20% truncated pages', sim: () => ({ faultRate: 0.2, faultKinds: ['truncate'] }) }),
+  scenario({
+    name: 'stalls (REQUEST_TIMEOUT fires)',
+    sim: (ctx) => ({ faultRate: 0.02, faultKinds: ['stall'], stallMs: ctx.scale(3000, 30_000) }),
+    env: (ctx) => ({ REQUEST_TIMEOUT: ctx.scale('500ms', '10s') }),
+    check: (ctx, t) => {
+      const stalls = t.faults.stall ?? 0;
+      expect(stalls > 0, 'no stall happened');
+      // Only stalls fail requests here: one retry per stall means the timeout fired for every one.
+      expect(t.retries === stalls, `${stalls} stalls but ${t.retries} retries: a request outwaited its timeout`);
+      return [`stall ${ctx.scale('3 s', '30 s')}, timeout ${ctx.scale('0.5 s', '10 s')}`];
+    },
+  }),
+  scenario({
+    name: 'cursor repeats (no endless loop)',
+    sim: () => ({ brokenShare: 0.1, brokenKinds: ['cursor-loop'] }),
+    check: (_ctx, _t, rows) => {
+      const looped = rows.filter((r) => /repeated cursor/.test(r.error ?? ''));
+      expect(looped.length > 0, 'no user looped');
+      expect(looped.every((r) => r.pages === 2), 'a looping user was read past its second page');
+      return [`${looped.length} users stopped at page 2`];
+    },
+  }),
+  scenario({
+    name: 'page markup changed (failed, not 0 friends)',
+    sim: () => ({ brokenShare: 0.1, brokenKinds: ['markup'] }),
+    // Each unreadable page is retried with backoff; the short form retries less.
+    env: (ctx) => ctx.scale<Record<string, string>>({ MAX_RETRIES: '2', MAX_ATTEMPTS: '1' }, {}),
+    check: (_ctx, _t, rows) => {
+      const changed = rows.filter((r) => /markup changed/.test(r.error ?? ''));
+      expect(changed.length > 0, 'no page had changed markup');
+      expect(changed.every((r) => r.status === 'failed' && r.friend_count === null), 'a changed page was stored as a list');
+      return [`${changed.length} users failed with the parser's reason`];
+    },
+  }),
+  scenario({
+    name: '429 storms with reset headers',
+    sim: (ctx) => ({ faultRate: ctx.scale(0.01, 0.001), faultKinds: ['storm'], stormMs: ctx.scale(500, 5000) }),
+    check: stormCheck('storm'),
+  }),
+  scenario({
+    name: '429 storms without reset headers',
+    sim: (ctx) => ({ faultRate: ctx.scale(0.01, 0.001), faultKinds: ['storm-bare'], stormMs: ctx.scale(500, 5000) }),
+    check: stormCheck('storm-bare'),
+  }),
+];

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { runFleet } from '../../src/cli/fleet.ts';
+import { writeUsersFile } from '../../src/sim/users-file.ts';
+import { useRedis } from '../support/redis.ts';
+import { useSim } from '../support/sim.ts';
+import { tempDir } from '../support/tmp.ts';
+import { checkAgainstTruth } from '../support/truth.ts';
+import { latestRows } from '../support/warehouse.ts';
+
+const dir = tempDir();
+const SHARING = 'fleet rate limit: sharing the budget through Redis';
+
+describe('one rate limit for the whole fleet (RATE_LIMIT_REDIS_URL)', async () => {
+  const redis = await useRedis();
+  // The source allows 60 requests per 10 s from this machine, whichever worker sends them.
+  const sim = await useSim({ users: 300, seed: 9, latencyMs: 5, rateLimit: 60, rateWindowMs: 10_000 });
+  const usersFile = join(dir, 'users.csv');
+  await writeUsersFile(sim.graph, usersFile);
+
+  it('keeps 4 workers within 60 requests per 10 s, through Redis going away and coming back', { timeout: 60_000 }, async () => {
+    const lines: { partition: number; msg: string }[] = [];
+    const db = join(dir, 'shared.duckdb');
+    const outage = (async () => {
+      // Every worker has 8 to 10 pages to fetch (2 users, at most 100 friends each); at 6 requests a
+      // second for the fleet, all four are still busy when Redis dies and when it comes back.
+      while (lines.filter((l) => l.msg === SHARING).length < 4) await sleep(50);
+      await sleep(1500);
+      await redis.kill();
+      await sleep(2000);
+      await redis.start();
+    })();
+    const outcome = await runFleet(
+      {
+        users: usersFile,
+        sourceUrl: sim.url,
+        sink: `duckdb:${db}`,
+        usersLimit: '2',
+        maxFriends: '100',
+        maxThreads: '10',
+        rateLimit: '60',
+        rateWindow: '10s',
+        rateLimitRedisUrl: redis.url,
+        logLevel: 'info',
+      },
+      { PATH: process.env.PATH },
+      {
+        partitions: 4,
+        restarts: 0,
+        onWorkerLine: (partition, line) => {
+          if (line.startsWith('{')) lines.push({ partition, msg: (JSON.parse(line) as { msg: string }).msg });
+        },
+      },
+      pino({ level: 'silent' }),
+    );
+    await outage;
+    expect(outcome.ok).toBe(true);
+    // Not one request over the source's budget in any of its windows.
+    expect(sim.stats().rateLimited).toBe(0);
+    const perPartition = (msg: string) => [...new Set(lines.filter((l) => l.msg === msg).map((l) => l.partition))].sort();
+    expect(perPartition(SHARING)).toEqual([1, 2, 3, 4]);
+    expect(perPartition('fleet rate limit: Redis unreachable; using a local share of the budget')).toEqual([1, 2, 3, 4]);
+    expect(perPartition('fleet rate limit: Redis is back; sharing the budget again')).toEqual([1, 2, 3, 4]);
+    const rows = await latestRows(db);
+    expect(rows).toHaveLength(8);
+    expect(await checkAgainstTruth(sim.url, rows.map((r) => r.user_id), rows, 100)).toEqual({ lost: [], wrong: [], duplicated: [] });
+  });
+});
