@@ -6,12 +6,13 @@ import { LocalBudget, type RequestBudget } from '../collector/budget.ts';
 import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
+import { sinkFrom, usersFrom } from '../config/warehouse.ts';
 import type { SettingKey } from '../config/settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
 import { ProgressReporter, type ProgressMode } from '../monitor/progress.ts';
-import { bucketCount, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
+import { bucketCount, bucketRangeHint, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
 import type { Bucket } from '../partition/bucket.ts';
 import { openSink, readPlan } from '../sinks/registry.ts';
 import { toRow, toRunRecord, type RunInfo, type RunState } from '../sinks/row.ts';
@@ -25,6 +26,7 @@ export const COLLECT_SETTINGS = [
   'source',
   'sourceUrl',
   'users',
+  'usersQuery',
   'minUserId',
   'maxUserId',
   'partition',
@@ -43,6 +45,11 @@ export const COLLECT_SETTINGS = [
   'maxAttempts',
   'requestTimeout',
   'sink',
+  'googleCredentials',
+  'googleApplicationCredentials',
+  'bigqueryLocation',
+  'bigqueryApiEndpoint',
+  'deadLetterFile',
   'worker',
   'shutdownTimeout',
   'heartbeatInterval',
@@ -71,6 +78,9 @@ export interface CollectOutcome {
   sink: string;
 }
 
+/** Time the sink gets to store the last rows after in-flight users were let finish (see gracefulStop). */
+export const FLUSH_GRACE_MS = 5_000;
+
 function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `run-${t}-${randomBytes(3).toString('hex')}`;
@@ -82,6 +92,7 @@ function newRunId(): string {
  */
 function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
   let interrupted = false;
+  let stoppedAt = 0;
   let timer: NodeJS.Timeout | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
@@ -89,6 +100,7 @@ function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
       return;
     }
     interrupted = true;
+    stoppedAt = Date.now();
     log.warn({ signal, shutdownTimeoutMs: timeoutMs }, 'stopping: no new users; in-flight users may finish');
     collector.stop();
     timer = setTimeout(() => {
@@ -101,6 +113,13 @@ function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
   return {
     get interrupted() {
       return interrupted;
+    },
+    /**
+     * When rows must be stored by, after a signal: in-flight users get the shutdown timeout, the
+     * flush FLUSH_GRACE_MS more (Heroku kills 30 s after SIGTERM; 20 s + 5 s by default).
+     */
+    get flushDeadline(): number | undefined {
+      return interrupted ? stoppedAt + timeoutMs + FLUSH_GRACE_MS : undefined;
     },
     dispose() {
       if (timer) clearTimeout(timer);
@@ -117,15 +136,20 @@ function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
  */
 export async function runCollect(flags: Record<string, unknown>, io: CollectIO): Promise<CollectOutcome> {
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
-  if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
+  const usersLocation = usersFrom(settings);
+  if (!usersLocation) {
+    throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, duckdb:PATH#TABLE or bigquery:PROJECT.DATASET.TABLE (or USERS_QUERY)');
+  }
+  const sinkUri = sinkFrom(settings);
   const request = bucketRequest(settings);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
-  const plan = needsPlan(request) ? await readPlan(settings.sink!) : [];
+  const plan = needsPlan(request) ? await readPlan(sinkUri) : [];
   if (needsPlan(request)) bucketCount(request, plan);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
   const log = (io.log ?? createLogger(settings.logLevel!)).child({ worker });
 
-  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]);
+  const idKind = SOURCE_ID_KINDS[settings.source!];
+  const users = await StagedUserTable.open(usersLocation, idKind, { range: bucketRangeHint(request, plan, idKind) });
   const stats = new RunStats();
   let sink: Sink | undefined;
   let source: Source | undefined;
@@ -133,7 +157,12 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   try {
     const problems = describeReport(users.report);
     if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
-    sink = await openSink(settings.sink!, { onAcknowledged: (rows) => (stats.usersSaved += rows.length) });
+    sink = await openSink(sinkUri, {
+      onAcknowledged: (rows) => (stats.usersSaved += rows.length),
+      onDeadLettered: (rows) => (stats.deadLetters += rows),
+      deadLetterFile: settings.deadLetterFile,
+      log,
+    });
     const bucket = await resolveBucket(request, users, plan);
     log.info(
       {
@@ -195,7 +224,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     let error: string | null = null;
     try {
       await collector.run(users.batches(bucket.range, { batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
-      await sink.flush();
+      await sink.flush(shutdown?.flushDeadline);
       if (shutdown?.interrupted) state = 'interrupted';
     } catch (e) {
       state = 'failed';
