@@ -50,6 +50,7 @@ export const COLLECT_SETTINGS = [
   'bigqueryLocation',
   'bigqueryApiEndpoint',
   'deadLetterFile',
+  'sinkBufferRows',
   'worker',
   'shutdownTimeout',
   'heartbeatInterval',
@@ -161,6 +162,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       onAcknowledged: (rows) => (stats.usersSaved += rows.length),
       onDeadLettered: (rows) => (stats.deadLetters += rows),
       deadLetterFile: settings.deadLetterFile,
+      maxBufferedRows: settings.sinkBufferRows,
       log,
     });
     const bucket = await resolveBucket(request, users, plan);

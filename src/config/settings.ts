@@ -50,6 +50,7 @@ export const SETTINGS = {
   googleApplicationCredentials: setting({ env: 'GOOGLE_APPLICATION_CREDENTIALS', arg: '<path>', parser: p.jsonPath(), description: "path to a Google Cloud key file, for BigQuery (Google's usual variable)" }),
   bigqueryLocation: setting({ env: 'BIGQUERY_LOCATION', arg: '<location>', parser: p.bigQueryLocation(), default: 'US', description: 'where setup creates the BigQuery dataset, and where queries run' }),
   bigqueryApiEndpoint: setting({ env: 'BIGQUERY_API_ENDPOINT', arg: '<url>', parser: p.httpUrl(), description: "BigQuery's API root, for an emulator (default: Google's)" }),
+  sinkBufferRows: setting({ env: 'SINK_BUFFER_ROWS', arg: '<n>', parser: p.integer(10, 1_000_000), default: '1000', description: 'rows held in memory for the warehouse before fetching waits (backpressure)' }),
   deadLetterFile: setting({ env: 'DEAD_LETTER_FILE', arg: '<path>', parser: p.ndjsonPath(), default: './friendfleet-dead-letters.ndjson', description: 'where rows the warehouse refuses as invalid are written, with the reason' }),
   worker: setting({ env: 'WORKER', arg: '<name>', parser: p.nonEmpty('a worker name'), description: 'name of this worker in rows and logs (default: DYNO, else host name and pid)' }),
   shutdownTimeout: setting({ env: 'SHUTDOWN_TIMEOUT', arg: '<duration>', parser: p.duration(0, 600_000), default: '20s', description: 'after SIGTERM, how long in-flight users may finish before they are abandoned' }),

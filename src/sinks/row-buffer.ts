@@ -69,8 +69,9 @@ export class RowBuffer<T> {
     if (this.failed) return Promise.reject(this.failed);
     this.buffer.push(row);
     if (this.options.sizeOf) this.bufferedBytes += this.options.sizeOf(row);
-    if (this.buffer.length >= this.options.flushRows || this.bufferedBytes >= (this.options.maxBufferedBytes ?? Infinity) / 2) this.startInsert();
-    if (this.hasRoom()) return Promise.resolve();
+    const full = !this.hasRoom();
+    if (full || this.buffer.length >= this.options.flushRows || this.bufferedBytes >= (this.options.maxBufferedBytes ?? Infinity) / 2) this.startInsert();
+    if (!full) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 

@@ -12,7 +12,7 @@ export interface FakeFaults {
   insertErrorRate: number;
   /** Share of insertAll calls in which some rows fail with a retryable per-row error (backendError). */
   partialFailureRate: number;
-  /** In a partial failure, the share of the request's rows that fail (at least one). */
+  /** In a partial failure, the share of the request's rows that fail (rounded to whole rows). */
   partialRowShare: number;
   /** Share of insertAll calls whose rows are stored but whose answer is a 503: the client cannot know. */
   lostResponseRate: number;
@@ -48,6 +48,8 @@ export interface FakeStats {
   rowsStored: number;
   rowsDeduplicated: number;
   rowsRejectedInvalid: number;
+  /** Rows failed by injected partial failures (not stored; the client must send them again). */
+  rowsFailedPartial: number;
   injected: { error: number; partial: number; lostResponse: number; oversize: number; queryError: number };
   /** Largest insertAll body, and most rows in one call. */
   maxRequestBytes: number;
@@ -159,6 +161,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     rowsStored: 0,
     rowsDeduplicated: 0,
     rowsRejectedInvalid: 0,
+    rowsFailedPartial: 0,
     injected: { error: 0, partial: 0, lostResponse: 0, oversize: 0, queryError: 0 },
     maxRequestBytes: 0,
     maxRequestRows: 0,
@@ -249,8 +252,10 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     const failing = new Set<number>();
     if (draw() < faults.partialFailureRate) {
       stats.injected.partial++;
-      const n = Math.max(1, Math.round(rows.length * faults.partialRowShare));
+      // Rounded, so that a small retry of a few rows can pass even at a partial-failure rate of 1.
+      const n = Math.round(rows.length * faults.partialRowShare);
       while (failing.size < Math.min(n, rows.length)) failing.add(Math.floor(draw() * rows.length));
+      stats.rowsFailedPartial += failing.size;
     }
     const invalid = new Set(faults.invalidUserIds);
     const kept = rows.filter((_, i) => !failing.has(i));

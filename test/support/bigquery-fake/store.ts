@@ -195,8 +195,9 @@ export class FakeStore {
         throw new ApiFault(400, 'invalidQuery', `${(error as Error).message.split('\n')[0]} [fake: translated SQL: ${typed.replace(/\s+/g, ' ').slice(0, 400)}]`);
       }
     });
-    const statementType = /^\s*(CREATE|DROP|ALTER)\b/i.test(sql) ? /^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW/i.test(sql) ? 'CREATE_VIEW' : 'CREATE_TABLE' : 'SELECT';
-    const target = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?`([^`]+)`/i.exec(sql)?.[1];
+    const statement = sql.replace(/--[^\n]*/g, '');
+    const statementType = /^\s*(CREATE|DROP|ALTER)\b/i.test(statement) ? /^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW/i.test(statement) ? 'CREATE_VIEW' : 'CREATE_TABLE' : 'SELECT';
+    const target = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?`([^`]+)`/i.exec(statement)?.[1];
     if (target) {
       const key = target.split('.').length === 3 ? target : `${project}.${target}`;
       if (layout) this.layouts.set(key, layout);
