@@ -23,6 +23,8 @@ export interface QueryOptions {
   pageRows?: number;
   /** What the query is for, in error messages. */
   what?: string;
+  /** Added to the error message when a table is not found (404). */
+  notFoundHint?: string;
 }
 
 /** GoogleSQL type of a parameter value; null needs one too. */
@@ -61,7 +63,7 @@ export async function* queryPages(client: BigQuery, sql: string, options: QueryO
   };
   const fail = (error: unknown) => {
     const failure = classifyFailure(error);
-    const hint = failure.status === 404 ? ' (has friendfleet setup made the dataset\'s tables and views?)' : '';
+    const hint = failure.status === 404 && options.notFoundHint ? ` (${options.notFoundHint})` : '';
     return new QueryFailed(`BigQuery query failed${options.what ? ` (${options.what})` : ''}: ${failure.summary}${hint}`, failure);
   };
   type Page = [Record<string, unknown>[], ({ job?: { getQueryResults(q: unknown): Promise<unknown> } } & Record<string, unknown>) | null | undefined, unknown];

@@ -63,6 +63,10 @@ export class BigQuerySink implements Sink {
   private deadline = Infinity;
   private closed = false;
 
+  private get setupHint(): string {
+    return `run friendfleet setup --sink ${this.description}`;
+  }
+
   constructor(target: BigQueryTarget, options: BigQuerySinkOptions = {}) {
     this.target = target;
     this.options = options;
@@ -91,11 +95,11 @@ export class BigQuerySink implements Sink {
         fields = (metadata as { schema?: { fields?: { name?: string }[] } }).schema?.fields ?? [];
       } catch (error) {
         const failure = classifyFailure(error);
-        if (failure.status === 404) throw new SinkError(`${this.description} has no table ${table}: run friendfleet setup --sink ${this.description}`);
+        if (failure.status === 404) throw new SinkError(`${this.description} has no table ${table}: ${this.setupHint}`);
         throw new SinkError(`cannot open ${this.description}: ${failure.summary}`);
       }
       const missing = columns.filter((c) => !fields.some((f) => f.name === c));
-      if (missing.length > 0) throw new SinkError(`${this.description}: table ${table} lacks columns ${missing.join(', ')}: run friendfleet setup --sink ${this.description}`);
+      if (missing.length > 0) throw new SinkError(`${this.description}: table ${table} lacks columns ${missing.join(', ')}: ${this.setupHint}`);
     }
     this.rows.start();
   }
@@ -110,6 +114,7 @@ export class BigQuerySink implements Sink {
       params: Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v])),
       defaultDataset: this.target,
       what: 'warehouse query',
+      notFoundHint: this.setupHint,
     });
   }
 
@@ -161,7 +166,7 @@ export class BigQuerySink implements Sink {
     const done = new Set<string>();
     const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends')} WHERE ${where.sql}
                  GROUP BY user_id HAVING LOGICAL_OR(status <> 'failed') OR COUNT(*) >= @max_attempts`;
-    for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, max_attempts: maxAttempts }, what: 'resume query' })) {
+    for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
       for (const r of rows) done.add(String(r.user_id));
     }
     return done;

@@ -55,6 +55,8 @@ export interface FakeStats {
   maxRequestBytes: number;
   maxRequestRows: number;
   queries: number;
+  /** Pages of query results served (jobs.query answers and getQueryResults pages). */
+  resultPages: number;
   /** SQL text of every query, in order (the tests check that IDs travel as parameters, never in SQL). */
   queryTexts: string[];
   /** Service accounts whose signed tokens the fake accepted. */
@@ -166,6 +168,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     maxRequestBytes: 0,
     maxRequestRows: 0,
     queries: 0,
+    resultPages: 0,
     queryTexts: [],
     principals: [],
     stalledCalls: 0,
@@ -200,6 +203,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
 
   function page(res: ServerResponse, kind: string, jobId: string, result: QueryResult, projectId: string, location: string, start: number, max: number | undefined, int64Timestamps: boolean): void {
     const size = Math.min(max ?? pageRows, pageRows);
+    stats.resultPages++;
     const rows = result.rows.slice(start, start + size);
     const fields = result.schema?.fields ?? [];
     const body: Record<string, unknown> = {

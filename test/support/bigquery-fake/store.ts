@@ -192,6 +192,9 @@ export class FakeStore {
         const reader = await c.runAndReadAll(typed, bound);
         return { names: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowsJS() as unknown[][] };
       } catch (error) {
+        // BigQuery answers a query over a missing table with 404 notFound, not a compile error.
+        const missing = /Table with name (\S+) does not exist/.exec((error as Error).message);
+        if (missing) throw new ApiFault(404, 'notFound', `Not found: Table ${missing[1]} was not found in location ${location}`);
         throw new ApiFault(400, 'invalidQuery', `${(error as Error).message.split('\n')[0]} [fake: translated SQL: ${typed.replace(/\s+/g, ' ').slice(0, 400)}]`);
       }
     });
