@@ -62,6 +62,7 @@ export class BigQuerySink implements Sink {
   /** Epoch ms after which inserts give up (set by `flush` at shutdown). */
   private deadline = Infinity;
   private closed = false;
+  private lastRecordedAt = 0;
 
   private get setupHint(): string {
     return `run friendfleet setup --sink ${this.description}`;
@@ -133,7 +134,10 @@ export class BigQuerySink implements Sink {
   }
 
   async writeRun(run: RunRecord): Promise<void> {
-    const recorded = new Date();
+    // Strictly increasing within the process, so runs_latest orders a run's states even when two
+    // are recorded in the same millisecond.
+    const recorded = new Date(Math.max(Date.now(), this.lastRecordedAt + 1));
+    this.lastRecordedAt = recorded.getTime();
     await this.record('runs', [streamed(run, insertIdOf('run', run.run_id, run.state, recorded.getTime()), toJson({ ...run, recorded_at: recorded }))]);
   }
 

@@ -49,6 +49,8 @@ const FUNCTIONS: Record<string, string> = {
   JSON_VALUE: 'json_extract_string',
   REGEXP_EXTRACT: 'bq_regexp_extract',
   ARRAY_LENGTH: 'len',
+  LOGICAL_OR: 'bool_or',
+  LOGICAL_AND: 'bool_and',
 };
 
 /** Column types of CREATE TABLE and CAST. */

@@ -251,21 +251,23 @@ export class FakeStore {
     const seen = this.seenInsertIds.get(key) ?? new Map<string, number>();
     this.seenInsertIds.set(key, seen);
     const now = Date.now();
-    const accepted: Record<string, unknown>[] = [];
+    const accepted: { insertId?: string; json: Record<string, unknown> }[] = [];
     let deduplicated = 0;
     rows.forEach((row, i) => {
       if (errors.has(i)) return;
-      if (row.insertId !== undefined) {
-        const at = seen.get(row.insertId);
-        if (at !== undefined && now - at < options.dedupeWindowMs) {
-          deduplicated++;
-          return;
-        }
-        seen.set(row.insertId, now);
-      }
-      accepted.push(row.json);
+      const at = row.insertId === undefined ? undefined : seen.get(row.insertId);
+      if (at !== undefined && now - at < options.dedupeWindowMs) deduplicated++;
+      else accepted.push(row);
     });
-    if (accepted.length > 0) await this.append(project, dataset, table, described.fields, accepted);
+    // Claimed before the (asynchronous) append, so a copy arriving meanwhile is dropped; released if
+    // the append fails: a failed request stores nothing and de-duplicates nothing.
+    for (const row of accepted) if (row.insertId !== undefined) seen.set(row.insertId, now);
+    try {
+      if (accepted.length > 0) await this.append(project, dataset, table, described.fields, accepted.map((r) => r.json));
+    } catch (error) {
+      for (const row of accepted) if (row.insertId !== undefined) seen.delete(row.insertId);
+      throw error;
+    }
     return { errors, stored: accepted.length, deduplicated };
   }
 
@@ -275,7 +277,7 @@ export class FakeStore {
       const cells = fields.map((f) => {
         values.push(toDuck(json[f.name], f));
         const n = `$${values.length}`;
-        if (f.mode === 'REPEATED') return n;
+        if (f.mode === 'REPEATED') return `CAST(${n} AS VARCHAR[])`;
         if (f.type === 'TIMESTAMP') return `CAST(${n} AS TIMESTAMPTZ)`;
         if (f.type === 'INTEGER') return `CAST(${n} AS BIGINT)`;
         if (f.type === 'FLOAT') return `CAST(${n} AS DOUBLE)`;
@@ -297,7 +299,11 @@ export class FakeStore {
 /** A JSON value of a streamed row as a DuckDB parameter for its column. */
 function toDuck(value: unknown, field: FieldSchema): DuckDBValue {
   if (value === undefined || value === null) return null;
-  if (field.mode === 'REPEATED') return listValue((value as unknown[]).map((v) => String(v)));
+  if (field.mode === 'REPEATED') {
+    const items = (value as unknown[]).map((v) => String(v));
+    // An empty list has no item type to bind; NULL reads back as [] (BigQuery has no NULL arrays either).
+    return items.length === 0 ? null : listValue(items);
+  }
   if (field.type === 'TIMESTAMP') return typeof value === 'number' ? new Date(value * 1000).toISOString() : String(value);
   if (field.type === 'BOOLEAN') return value === true || value === 'true';
   return String(value);
