@@ -40,7 +40,7 @@ const TABLES: Record<string, readonly string[]> = {
 
 /** Rows (and bytes) a worker holds before `write` waits: a 2,000-name row is ~80 KB of JSON. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
-/** After a shutdown deadline passed, a run or heartbeat record gets this long, then the worker goes. */
+/** Run and heartbeat records may still be stored this long after a shutdown deadline, then the worker goes. */
 const AFTER_DEADLINE_MS = 2_000;
 
 /**
@@ -187,12 +187,12 @@ export class BigQuerySink implements Sink {
 
   /**
    * Stores a few records (runs, heartbeats, plans) now. They give up after `recordTimeoutMs`, and once
-   * a shutdown deadline is set, at that deadline (or 2 s after the call, if it already passed).
+   * a shutdown deadline is set, 2 s after it: the last heartbeat and the run's final state may still
+   * land when the rows just did, but a worker whose BigQuery is gone exits soon after the deadline.
    */
   private async record<T>(table: string, rows: StreamedRow<T>[]): Promise<void> {
-    const start = Date.now();
-    const limit = start + (this.options.recordTimeoutMs ?? 60_000);
-    const giveUpAt = () => Math.min(limit, Math.max(this.deadline, start + AFTER_DEADLINE_MS));
+    const limit = Date.now() + (this.options.recordTimeoutMs ?? 60_000);
+    const giveUpAt = () => Math.min(limit, this.deadline + AFTER_DEADLINE_MS);
     const stored = await this.stream(table, rows, giveUpAt);
     if (stored.length < rows.length) throw new SinkError(`${this.description}: a ${table} record was refused as invalid (see the dead-letter file)`);
   }

@@ -5,7 +5,7 @@ import { ApiFault, encodeValue, FakeStore, type QueryParameter, type QueryResult
 
 /**
  * Faults the fake injects, changeable while it runs (`fake.faults`, or PUT /_fake/faults from another
- * process). Shares are per insertAll call, drawn from a seeded generator so a test run repeats.
+ * process). Shares are per call, spread evenly over the calls (see FaultSchedule).
  */
 export interface FakeFaults {
   /** Share of insertAll calls answered 500 or 503 (alternately) without storing anything. */
@@ -88,6 +88,23 @@ export interface BigQueryFake {
   stall(): void;
   resume(): void;
   close(): Promise<void>;
+}
+
+/**
+ * Which calls get a fault of rate r: spread evenly (call n is hit when floor(n·r + phase) moves on),
+ * so "10% of insert calls" is exactly every tenth call from a seeded starting phase, whatever the
+ * timing of the calls. Random draws would leave a short test without a single fault now and then.
+ */
+class FaultSchedule {
+  private calls = 0;
+  private readonly phase: number;
+  constructor(phase: number) {
+    this.phase = phase;
+  }
+  hit(rate: number): boolean {
+    this.calls++;
+    return Math.floor(this.calls * rate + this.phase) > Math.floor((this.calls - 1) * rate + this.phase);
+  }
 }
 
 /** mulberry32: a small seeded generator, so injected faults repeat from run to run. */
@@ -177,6 +194,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
   const pageRows = options.maxPageRows ?? 1000;
   const dedupeWindowMs = options.dedupeWindowMs ?? 10 * 60_000;
   const draw = random(options.seed ?? 1);
+  const schedules = { error: new FaultSchedule(draw()), partial: new FaultSchedule(draw()), lost: new FaultSchedule(draw()), query: new FaultSchedule(draw()) };
   let stallWaiters: (() => void)[] = [];
   let errorToggle = 0;
 
@@ -246,7 +264,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     if (rows.length === 0) return fail(res, 400, 'invalid', 'No rows present in the request.');
     if (rows.length > 50_000) return fail(res, 400, 'invalid', 'too many rows present in the request, limit: 50000.');
     stats.maxRequestRows = Math.max(stats.maxRequestRows, rows.length);
-    if (draw() < faults.insertErrorRate) {
+    if (schedules.error.hit(faults.insertErrorRate)) {
       stats.injected.error++;
       const status = errorToggle++ % 2 === 0 ? 500 : 503;
       return fail(res, status, status === 500 ? 'internalError' : 'backendError', status === 500 ? 'An internal error occurred and the request could not be completed.' : 'Visibility check was unavailable. Please retry the request.');
@@ -254,7 +272,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     stats.rowsReceived += rows.length;
     // A partial failure: some rows fail with a retryable per-row error and are not stored.
     const failing = new Set<number>();
-    if (draw() < faults.partialFailureRate) {
+    if (schedules.partial.hit(faults.partialFailureRate)) {
       stats.injected.partial++;
       // Rounded, so that a small retry of a few rows can pass even at a partial-failure rate of 1.
       const n = Math.round(rows.length * faults.partialRowShare);
@@ -278,7 +296,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     }
     for (const i of failing) insertErrors.push({ index: i, errors: [{ reason: 'backendError', location: '', message: 'Backend error. Please retry the request.' }] });
     insertErrors.sort((a, b) => a.index - b.index);
-    if (outcome.stored > 0 && draw() < faults.lostResponseRate) {
+    if (outcome.stored > 0 && schedules.lost.hit(faults.lostResponseRate)) {
       stats.injected.lostResponse++;
       return fail(res, 503, 'backendError', 'The service is currently unavailable.');
     }
@@ -286,7 +304,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
   }
 
   function queryFault(res: ServerResponse): boolean {
-    if (draw() >= faults.queryErrorRate) return false;
+    if (!schedules.query.hit(faults.queryErrorRate)) return false;
     stats.injected.queryError++;
     fail(res, 503, 'backendError', 'The service is currently unavailable.');
     return true;
@@ -428,7 +446,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
       fake.resume();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      store.close();
+      await store.close();
     },
   });
   return fake;

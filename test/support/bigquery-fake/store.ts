@@ -113,17 +113,34 @@ export class FakeStore {
     return new FakeStore(instance);
   }
 
-  close(): void {
+  private closed = false;
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.turn.catch(() => undefined);
     this.instance.closeSync();
   }
 
-  private async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const conn = await this.instance.connect();
-    try {
-      return await fn(conn);
-    } finally {
-      conn.closeSync();
-    }
+  /**
+   * One statement at a time: the fake serves many concurrent HTTP requests, and running them on
+   * concurrent DuckDB connections crashed the process now and then (a native mutex assertion) when
+   * inserts, catalog reads and DDL met. The fake does not need the throughput.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (this.closed) throw new ApiFault(503, 'backendError', 'the fake is shutting down');
+      const conn = await this.instance.connect();
+      try {
+        return await fn(conn);
+      } finally {
+        conn.closeSync();
+      }
+    };
+    const next = this.turn.catch(() => undefined).then(run);
+    this.turn = next;
+    return next;
   }
 
   hasDataset(project: string, dataset: string): boolean {
