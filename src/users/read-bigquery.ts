@@ -2,7 +2,7 @@ import { UsersInputError } from '../errors.ts';
 import type { IdRange } from '../partition/bucket.ts';
 import { createClient, NAME, tableName, type BigQueryConnection, type TableRef } from '../sinks/bigquery/client.ts';
 import { classifyFailure } from '../sinks/bigquery/errors.ts';
-import { QueryFailed, queryPages } from '../sinks/bigquery/query.ts';
+import { answered, QueryFailed, queryPages } from '../sinks/bigquery/query.ts';
 import { rangeCondition } from '../sinks/bigquery/sql.ts';
 import type { RawUserRow } from './read-file.ts';
 
@@ -36,11 +36,11 @@ function usersError(source: BigQueryUsers, error: unknown): Error {
  */
 export async function* readBigQueryUsers(source: BigQueryUsers, range: IdRange | undefined): AsyncGenerator<RawUserRow> {
   const project = source.kind === 'bigquery' ? source.table.project : source.project;
-  const client = createClient(project, source.connection, { autoRetry: true, timeoutMs: 120_000 });
+  const client = createClient(project, source.connection, { autoRetry: true });
   const from = source.kind === 'bigquery' ? tableName(source.table, source.table.table) : `(\n${source.sql}\n)`;
   let fields: { name: string; type: string }[];
   try {
-    const [job] = await client.createQueryJob({ query: `SELECT * FROM ${from} AS u`, dryRun: true });
+    const [job] = await answered(client.createQueryJob({ query: `SELECT * FROM ${from} AS u`, dryRun: true }), 'the dry run');
     fields = ((job.metadata as { statistics?: { query?: { schema?: { fields?: { name: string; type: string }[] } } } }).statistics?.query?.schema?.fields ?? []);
   } catch (error) {
     throw usersError(source, error);

@@ -24,8 +24,15 @@ const BAD: Partial<Record<SettingKey, string[]>> = {
   maxRetries: ['-1', '101'],
   maxAttempts: ['0'],
   requestTimeout: ['10ms', 'soon'],
-  sink: ['postgres://x', 'duckdb:', './x.duckdb', 'host:ftp://x'],
-  users: ['duckdb:x.duckdb', 'duckdb:x.duckdb#bad table'],
+  sink: ['postgres://x', 'duckdb:', './x.duckdb', 'host:ftp://x', 'bigquery:my-project', 'bigquery:My_Project.ds', 'bigquery:my-project.ds.table', 'bigquery:my-project.bad-name'],
+  users: ['duckdb:x.duckdb', 'duckdb:x.duckdb#bad table', 'bigquery:my-project.ds', 'bigquery:my-project.ds.bad-table'],
+  usersQuery: ['DROP TABLE users', 'users'],
+  googleCredentials: ['{}', 'not json', '{"type":"authorized_user","client_email":"a@b","private_key":"-----BEGIN PRIVATE KEY-----"}'],
+  googleApplicationCredentials: ['key.pem', '/tmp/'],
+  bigqueryLocation: ['us central', 'EU!'],
+  bigqueryApiEndpoint: ['ftp://x', 'localhost:9050'],
+  deadLetterFile: ['dead.csv', '/tmp/'],
+  sinkBufferRows: ['0', '5', 'lots'],
   dyno: ['worker', 'worker.', '.3'],
   jobCompletionIndex: ['-1', 'first'],
   cloudRunTaskIndex: ['-1'],
@@ -68,7 +75,9 @@ describe('loadSettings', () => {
     const s = SETTINGS[key as SettingKey];
     for (const value of values!) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
-      expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${JSON.stringify(value)}`);
+      // A secret's value is never shown, even a wrong one (it may be a real key pasted in the wrong place).
+      const shown = s.secret ? '[redacted]' : JSON.stringify(value);
+      expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${shown}`);
     }
   });
 

@@ -75,8 +75,6 @@ export interface ClientOptions {
    * (same insertIds, its own backoff, a shutdown deadline), so its client does not.
    */
   autoRetry: boolean;
-  /** Time allowed for one HTTP request. */
-  timeoutMs?: number;
 }
 
 /** A `@google-cloud/bigquery` client for `project`, authenticated as the connection says. */
@@ -88,6 +86,7 @@ export function createClient(project: string, connection: BigQueryConnection, op
     ...(connection.apiEndpoint ? { apiEndpoint: connection.apiEndpoint } : {}),
     autoRetry: options.autoRetry,
     ...(options.autoRetry ? {} : { maxRetries: 0 }),
-    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    // No `timeout`: the client passes it to node-fetch 3, which ignores it. Callers time requests
+    // themselves (insert-all.ts answerWithin).
   });
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, type BackoffOptions } from '../../collector/backoff.ts';
 import { SinkError } from '../../errors.ts';
 import { classifyFailure, type BigQueryFailure } from './errors.ts';
+import { answerWithin } from './within.ts';
 
 /**
  * BigQuery's streaming limits (cloud.google.com/bigquery/quotas#streaming_inserts): 10 MB per HTTP
@@ -10,6 +11,8 @@ import { classifyFailure, type BigQueryFailure } from './errors.ts';
  */
 export const MAX_REQUEST_ROWS = 500;
 export const MAX_REQUEST_BYTES = 9 * 1024 * 1024;
+/** insertAll answers in well under a second; a request without an answer after this is retried. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** One row as tabledata.insertAll takes it (`raw`), with its JSON size. */
 export interface StreamedRow<T> {
@@ -42,6 +45,8 @@ export interface InsertAllOptions {
   backoff: BackoffOptions;
   /** Give up (reject) once this epoch-ms time has passed; read before every attempt and wait. */
   giveUpAt: () => number;
+  /** Time one request may take before it counts as failed (and is sent again). Default 30 s. */
+  requestTimeoutMs?: number;
   /** Told of each failed attempt that will be retried (for the log). */
   onRetry?: (info: { attempt: number; rows: number; failure: string; delayMs: number }) => void;
   maxRequestRows?: number;
@@ -83,25 +88,6 @@ async function waitUnless(ms: number, giveUpAt: () => number): Promise<boolean> 
   return Date.now() < giveUpAt();
 }
 
-/** Resolves with the request's outcome, or with `undefined` when `giveUpAt` passes first. */
-async function raceDeadline<R>(request: Promise<R>, giveUpAt: () => number): Promise<R | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    const check = () => {
-      const left = giveUpAt() - Date.now();
-      if (left <= 0) resolve(undefined);
-      // Re-read: the deadline may move (a shutdown sets one while a request is out).
-      else timer = setTimeout(check, Math.min(left, 250));
-    };
-    check();
-  });
-  try {
-    return await Promise.race([request, deadline]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
-
 /**
  * Streams rows into one table until BigQuery has accepted every one that can be accepted:
  * - requests of ≤ 500 rows and < 9 MB; a 413 (or "payload size exceeds") splits the request in two;
@@ -127,12 +113,12 @@ export async function insertAll<T>(rows: readonly StreamedRow<T>[], options: Ins
     if (Date.now() >= options.giveUpAt()) throw new SinkError(`gave up streaming ${rowsLeft(request, queue)} rows: shutdown deadline passed`);
     let answer: InsertAnswer | undefined;
     let failure: BigQueryFailure | undefined;
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     try {
-      answer = await raceDeadline(
-        options.send(request.map((r) => ({ insertId: r.insertId, json: r.json }))),
-        options.giveUpAt,
-      );
-      if (answer === undefined) throw new SinkError(`gave up streaming ${rowsLeft(request, queue)} rows: shutdown deadline passed during a request`);
+      const outcome = await answerWithin(options.send(request.map((r) => ({ insertId: r.insertId, json: r.json }))), timeoutMs, options.giveUpAt);
+      if (outcome === 'deadline') throw new SinkError(`gave up streaming ${rowsLeft(request, queue)} rows: shutdown deadline passed during a request`);
+      if (outcome === 'timeout') failure = { kind: 'retryable', status: undefined, reason: 'timeout', summary: `no answer within ${timeoutMs / 1000} s` };
+      else answer = outcome.answer;
     } catch (error) {
       if (error instanceof SinkError) throw error;
       failure = classifyFailure(error);

@@ -2,6 +2,20 @@ import { BigQueryDate, BigQueryDatetime, BigQueryTime, BigQueryTimestamp, type B
 import { SinkError } from '../../errors.ts';
 import type { DatasetRef } from './client.ts';
 import { classifyFailure, type BigQueryFailure } from './errors.ts';
+import { answerWithin } from './within.ts';
+
+/** Time one API call of a query (a page, a dry run, a metadata read) may take. */
+export const CALL_TIMEOUT_MS = 120_000;
+
+/** The call's result, or a retryable QueryFailed when it takes over `timeoutMs` (see answerWithin). */
+export async function answered<R>(call: Promise<R>, what: string, timeoutMs = CALL_TIMEOUT_MS): Promise<R> {
+  const outcome = await answerWithin(call, timeoutMs);
+  if (outcome === 'timeout' || outcome === 'deadline') {
+    const summary = `${what}: no answer within ${timeoutMs / 1000} s`;
+    throw new QueryFailed(`BigQuery did not answer: ${summary}`, { kind: 'retryable', status: undefined, reason: 'timeout', summary });
+  }
+  return outcome.answer;
+}
 
 /** A query BigQuery refused or could not run; `failure` says how (status, reason). */
 export class QueryFailed extends SinkError {
@@ -69,18 +83,18 @@ export async function* queryPages(client: BigQuery, sql: string, options: QueryO
   type Page = [Record<string, unknown>[], ({ job?: { getQueryResults(q: unknown): Promise<unknown> } } & Record<string, unknown>) | null | undefined, unknown];
   let page: Page;
   try {
-    page = (await client.query(request, { autoPaginate: false })) as unknown as Page;
+    page = (await answered(client.query(request, { autoPaginate: false }), 'jobs.query')) as unknown as Page;
   } catch (error) {
-    throw fail(error);
+    throw error instanceof QueryFailed ? error : fail(error);
   }
   for (;;) {
     const [rows, next] = page;
     yield rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
     if (!next?.pageToken || !next.job) return;
     try {
-      page = (await next.job.getQueryResults(next)) as Page;
+      page = (await answered(next.job.getQueryResults(next), 'jobs.getQueryResults')) as Page;
     } catch (error) {
-      throw fail(error);
+      throw error instanceof QueryFailed ? error : fail(error);
     }
   }
 }

@@ -2,7 +2,7 @@ import { SinkError } from '../../errors.ts';
 import { readSqlDir } from '../sql-files.ts';
 import { createClient, PROJECT_ID, NAME } from './client.ts';
 import { classifyFailure } from './errors.ts';
-import { queryAll } from './query.ts';
+import { answered, queryAll } from './query.ts';
 import type { BigQueryTarget } from './sink.ts';
 
 /** One step of `friendfleet setup`, for its report. */
@@ -30,16 +30,16 @@ export function bigQueryDdl(target: { project: string; dataset: string }): { nam
  * text (which a new friendfleet version may have changed).
  */
 export async function setupBigQuery(target: BigQueryTarget): Promise<SetupStep[]> {
-  const client = createClient(target.project, target.connection, { autoRetry: true, timeoutMs: 60_000 });
+  const client = createClient(target.project, target.connection, { autoRetry: true });
   const steps: SetupStep[] = [];
   const dataset = client.dataset(target.dataset, { location: target.connection.location });
   const name = `${target.project}.${target.dataset}`;
   try {
-    const [exists] = await dataset.exists();
+    const [exists] = await answered(dataset.exists(), 'datasets.get');
     if (exists) steps.push({ object: `dataset ${name}`, action: 'exists' });
     else {
       try {
-        await dataset.create({ location: target.connection.location });
+        await answered(dataset.create({ location: target.connection.location }), 'datasets.insert');
         steps.push({ object: `dataset ${name} (${target.connection.location})`, action: 'created' });
       } catch (error) {
         // Another process created it between the two calls.

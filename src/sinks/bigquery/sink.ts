@@ -13,7 +13,7 @@ import { createClient, tableName, type BigQueryConnection, type DatasetRef } fro
 import { insertIdOf, streamed, toJson } from './encode.ts';
 import { classifyFailure } from './errors.ts';
 import { insertAll, type InsertAnswer, type InsertTransport, type StreamedRow } from './insert-all.ts';
-import { queryAll, queryPages, type QueryParam } from './query.ts';
+import { answered, queryAll, queryPages, type QueryParam } from './query.ts';
 import { rangeCondition } from './sql.ts';
 
 /** A `bigquery:PROJECT.DATASET` warehouse and how to reach it. */
@@ -22,7 +22,7 @@ export interface BigQueryTarget extends DatasetRef {
 }
 
 export interface BigQuerySinkOptions extends SinkOptions {
-  /** Time allowed for one HTTP request to BigQuery. Default 30 s. */
+  /** Time one insert request may take before it is sent again. Default 30 s. */
   requestTimeoutMs?: number;
   /** Retries of failed inserts. Default 0.5 s doubling up to 30 s, with full jitter. */
   backoff?: BackoffOptions;
@@ -72,8 +72,8 @@ export class BigQuerySink implements Sink {
     this.target = target;
     this.options = options;
     this.description = `bigquery:${target.project}.${target.dataset}`;
-    this.reader = createClient(target.project, target.connection, { autoRetry: true, timeoutMs: options.requestTimeoutMs ?? 30_000 });
-    this.streamer = createClient(target.project, target.connection, { autoRetry: false, timeoutMs: options.requestTimeoutMs ?? 30_000 });
+    this.reader = createClient(target.project, target.connection, { autoRetry: true });
+    this.streamer = createClient(target.project, target.connection, { autoRetry: false });
     this.deadLetters = options.deadLetterFile ? new DeadLetterFile(options.deadLetterFile) : undefined;
     this.rows = new RowBuffer({
       insert: (batch) => this.stream('user_friends', batch, () => this.deadline),
@@ -92,7 +92,7 @@ export class BigQuerySink implements Sink {
     for (const [table, columns] of Object.entries(TABLES)) {
       let fields: { name?: string }[];
       try {
-        const [metadata] = await dataset.table(table).getMetadata();
+        const [metadata] = await answered(dataset.table(table).getMetadata(), 'tables.get');
         fields = (metadata as { schema?: { fields?: { name?: string }[] } }).schema?.fields ?? [];
       } catch (error) {
         const failure = classifyFailure(error);
@@ -203,6 +203,7 @@ export class BigQuerySink implements Sink {
       send: this.transport(table),
       backoff: this.options.backoff ?? DEFAULT_BACKOFF,
       giveUpAt: () => (this.closed ? 0 : giveUpAt()),
+      requestTimeoutMs: this.options.requestTimeoutMs,
       onRetry: (info) => this.options.log?.warn({ table, ...info }, 'BigQuery insert failed; retrying'),
     });
     if (rejected.length > 0) {

@@ -150,6 +150,23 @@ describe('streaming into BigQuery (the fake)', () => {
     expect((await stored()).sort()).toEqual(ids(300).sort());
   });
 
+  it('sends a request again when it gets no answer in time; BigQuery keeps one copy', async () => {
+    resetFake();
+    const before = structuredClone(w.fake.stats);
+    const { sink, acked, stored } = await freshSink({ requestTimeoutMs: 300, flushIntervalMs: 50 });
+    w.fake.stall();
+    for (const id of ids(20)) await sink.write(row({ user_id: id, run_id: 'run-timeout' }));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The first request and at least one retry are held by the stalled fake; nothing acknowledged.
+    expect(w.fake.stats.stalledCalls).toBeGreaterThan(1);
+    expect(acked).toHaveLength(0);
+    w.fake.resume();
+    await sink.close();
+    expect((await stored()).sort()).toEqual(ids(20).sort());
+    expect(acked).toHaveLength(20);
+    expect(w.fake.stats.rowsDeduplicated - before.rowsDeduplicated).toBeGreaterThanOrEqual(20);
+  });
+
   it('gives up at a shutdown deadline without acknowledging what BigQuery has not taken', async () => {
     resetFake();
     const { sink, acked } = await freshSink({ flushIntervalMs: 50 });
