@@ -2,7 +2,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../../collector/backoff.ts';
 import { SinkError } from '../../errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
-import type { PartitionRow } from '../../partition/plan.ts';
+import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';
 import { DeadLetterFile } from '../dead-letter.ts';
 import { planFromRows } from '../duckdb/sink.ts';
@@ -35,7 +35,7 @@ const TABLES: Record<string, readonly string[]> = {
   user_friends: USER_FRIENDS_COLUMNS,
   runs: [...RUN_COLUMNS, 'recorded_at'],
   heartbeats: HEARTBEAT_COLUMNS,
-  partitions: ['plan_id', 'partition_id', 'partitions', 'user_count', 'min_id', 'max_id', 'expected_pages', 'id_kind', 'balance', 'created_at'],
+  partitions: PARTITION_COLUMNS,
 };
 
 /** Rows (and bytes) a worker holds before `write` waits: a 2,000-name row is ~80 KB of JSON. */

@@ -1,44 +1,11 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { authenticate } from './auth.ts';
+import { FaultSchedule, NO_FAULTS, random, type FakeFaults } from './faults.ts';
 import { ApiFault, encodeValue, FakeStore, type QueryParameter, type QueryResult, type RowError } from './store.ts';
 
-/**
- * Faults the fake injects, changeable while it runs (`fake.faults`, or PUT /_fake/faults from another
- * process). Shares are per call, spread evenly over the calls (see FaultSchedule).
- */
-export interface FakeFaults {
-  /** Share of insertAll calls answered 500 or 503 (alternately) without storing anything. */
-  insertErrorRate: number;
-  /** Share of insertAll calls in which some rows fail with a retryable per-row error (backendError). */
-  partialFailureRate: number;
-  /** In a partial failure, the share of the request's rows that fail (rounded to whole rows). */
-  partialRowShare: number;
-  /** Share of insertAll calls whose rows are stored but whose answer is a 503: the client cannot know. */
-  lostResponseRate: number;
-  /** Milliseconds every insertAll call waits before it is answered. */
-  delayMs: number;
-  /** While true, insertAll calls are held unanswered (and unstored) until the stall ends. */
-  stalled: boolean;
-  /** insertAll bodies above this many bytes get 413, as BigQuery's 10 MB request limit. */
-  maxRequestBytes: number;
-  /** Rows with these user_id values are rejected as invalid (reason `invalid`). */
-  invalidUserIds: string[];
-  /** Share of jobs.query / jobs.insert / getQueryResults calls answered 503. */
-  queryErrorRate: number;
-}
-
-export const NO_FAULTS: FakeFaults = {
-  insertErrorRate: 0,
-  partialFailureRate: 0,
-  partialRowShare: 0.2,
-  lostResponseRate: 0,
-  delayMs: 0,
-  stalled: false,
-  maxRequestBytes: 10 * 1024 * 1024,
-  invalidUserIds: [],
-  queryErrorRate: 0,
-};
+export { NO_FAULTS, type FakeFaults } from './faults.ts';
 
 /** What the fake saw: tests assert on these, and on the stored rows. */
 export interface FakeStats {
@@ -90,35 +57,6 @@ export interface BigQueryFake {
   close(): Promise<void>;
 }
 
-/**
- * Which calls get a fault of rate r: spread evenly (call n is hit when floor(n·r + phase) moves on),
- * so "10% of insert calls" is exactly every tenth call from a seeded starting phase, whatever the
- * timing of the calls. Random draws would leave a short test without a single fault now and then.
- */
-class FaultSchedule {
-  private calls = 0;
-  private readonly phase: number;
-  constructor(phase: number) {
-    this.phase = phase;
-  }
-  hit(rate: number): boolean {
-    this.calls++;
-    return Math.floor(this.calls * rate + this.phase) > Math.floor((this.calls - 1) * rate + this.phase);
-  }
-}
-
-/** mulberry32: a small seeded generator, so injected faults repeat from run to run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
@@ -140,28 +78,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function json(body: Buffer): Record<string, unknown> {
   return body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>);
-}
-
-/**
- * Checks a self-signed service-account JWT (RS256, as google-auth-library signs it with the key's
- * private key): signature, issuer, expiry and the BigQuery scope. Returns the service account.
- */
-function authenticate(header: string | undefined, keys: Map<string, KeyObject>): string | undefined {
-  const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
-  if (!token) return undefined;
-  const [h, p, s] = token.split('.');
-  if (!h || !p || !s) return undefined;
-  let claims: { iss?: string; exp?: number; scope?: string };
-  try {
-    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof claims;
-  } catch {
-    return undefined;
-  }
-  const key = claims.iss ? keys.get(claims.iss) : undefined;
-  if (!key || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'))) return undefined;
-  if (!claims.exp || claims.exp * 1000 < Date.now()) return undefined;
-  if (!claims.scope?.split(' ').includes('https://www.googleapis.com/auth/bigquery')) return undefined;
-  return claims.iss;
 }
 
 /**
