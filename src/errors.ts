@@ -29,7 +29,9 @@ export class ConfigError extends FriendfleetError {
  * - `transient`: 5xx, connection reset, timeout, truncated body: retried with backoff.
  * - `invalid_response`: a page the parser does not recognise (markup change or truncation with intact
  *   framing); retried like `transient`, then the user fails with the parser's reason.
- * - `fatal`: a request that can never succeed as made (bad credentials, user without a required name).
+ * - `fatal`: a request for this user that can never succeed as made (a user without a required name).
+ * - `unauthorized`: the source refuses the client itself (credentials rejected, plan's usage cap
+ *   reached): no request can succeed, so the run stops instead of failing every user.
  */
 export type SourceErrorKind =
   | 'protected'
@@ -38,7 +40,8 @@ export type SourceErrorKind =
   | 'rate_limited'
   | 'transient'
   | 'invalid_response'
-  | 'fatal';
+  | 'fatal'
+  | 'unauthorized';
 
 export class SourceError extends FriendfleetError {
   readonly kind: SourceErrorKind;

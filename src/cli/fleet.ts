@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadSettings } from '../config/load.ts';
 import { optionKeyOf, SETTINGS, type Setting } from '../config/settings.ts';
+import { sourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startHost } from '../sinks/host/server.ts';
@@ -48,6 +49,7 @@ const EXIT_BAD_INPUT = 2;
 export async function runFleet(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, options: FleetOptions, log?: Logger): Promise<FleetOutcome> {
   // Validate every worker setting here, once, so a bad value stops the fleet before any process starts.
   const settings = loadSettings(COLLECT_SETTINGS, flags, env);
+  sourceSetup(settings);
   if (settings.sink!.kind !== 'duckdb') throw new ConfigError('SINK', 'a fleet owns an embedded warehouse: SINK must be duckdb:PATH');
   for (const key of ['partition', 'minUserId', 'maxUserId'] as const) {
     if (settings[key] !== undefined) throw new ConfigError(SETTINGS[key].env, `${SETTINGS[key].env} is set, but a fleet assigns each worker its bucket: unset it`);

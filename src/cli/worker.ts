@@ -2,12 +2,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
-import { LocalBudget, type RequestBudget } from '../collector/budget.ts';
+import type { RequestBudget } from '../collector/budget.ts';
+import { createBudget } from '../collector/credential-budgets.ts';
 import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
 import { sinkFrom, usersFrom } from '../config/warehouse.ts';
 import type { SettingKey } from '../config/settings.ts';
+import { sourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
@@ -25,6 +27,8 @@ import { StagedUserTable } from '../users/staged-table.ts';
 export const COLLECT_SETTINGS = [
   'source',
   'sourceUrl',
+  'twitterBearerToken',
+  'twitterBearerTokens',
   'users',
   'usersQuery',
   'minUserId',
@@ -137,6 +141,7 @@ function gracefulStop(collector: Collector, timeoutMs: number, log: Logger) {
  */
 export async function runCollect(flags: Record<string, unknown>, io: CollectIO): Promise<CollectOutcome> {
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
+  const setup = sourceSetup(settings);
   const usersLocation = usersFrom(settings);
   if (!usersLocation) {
     throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, duckdb:PATH#TABLE or bigquery:PROJECT.DATASET.TABLE (or USERS_QUERY)');
@@ -188,8 +193,8 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
 
-    source = createSource({ name: settings.source!, baseUrl: settings.sourceUrl, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! });
-    budget = new LocalBudget({ limit: settings.rateLimit, windowMs: settings.rateWindow! });
+    source = createSource(setup.source);
+    budget = createBudget(source.credentials, setup.budget);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,

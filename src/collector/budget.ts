@@ -6,12 +6,16 @@ import type { RateInfo } from '../sources/source.ts';
  * one that saw it) when the source says the budget is spent.
  */
 export interface RequestBudget {
-  /** Runs `fn` when the budget allows one more request. Rejects once the budget is closed. */
-  schedule<T>(fn: () => Promise<T>): Promise<T>;
-  /** Feeds what a response said about the budget (limit, remaining, reset) into the budget. */
-  observe(rate: RateInfo, now?: number): void;
-  /** No request starts before `until` (epoch ms): a 429 said so. */
-  pauseUntil(until: number): void;
+  /**
+   * Runs `fn` when the budget allows one more request, passing the lane (the source credential) the
+   * request was admitted on; with `lane`, waits for that lane (a follow-up request that must use the
+   * same credential). Rejects once the budget is closed.
+   */
+  schedule<T>(fn: (lane: number) => Promise<T>, lane?: number): Promise<T>;
+  /** Feeds what a response on `lane` (default 0) said about its budget (limit, remaining, reset). */
+  observe(rate: RateInfo, lane?: number, now?: number): void;
+  /** No request starts on `lane` (default 0) before `until` (epoch ms): a 429 said so. */
+  pauseUntil(until: number, lane?: number): void;
   /** Requests waiting for budget. */
   waiting(): number;
   /** Rejects waiting requests and stops the window clock. */
@@ -20,10 +24,16 @@ export interface RequestBudget {
 
 export interface BudgetOptions {
   /**
-   * Requests allowed per window (RATE_LIMIT). Undefined: unlimited until a response states a limit
-   * in its rate-limit headers, which is then adopted.
+   * Requests allowed per window (RATE_LIMIT). Undefined: `assumedLimit`, or unlimited, until a
+   * response states a limit in its rate-limit headers, which is then adopted.
    */
   limit?: number | undefined;
+  /**
+   * The source's documented budget (15 per 15 minutes for X API v2 follows), used from the first
+   * request when RATE_LIMIT is not set, so that the opening burst does not run into 429s; a limit the
+   * source states in its headers replaces it.
+   */
+  assumedLimit?: number | undefined;
   /** Window length in ms (RATE_WINDOW), used until the source's own reset times are known. */
   windowMs: number;
   /**
@@ -31,7 +41,20 @@ export interface BudgetOptions {
    * whole seconds and clocks differ. Default 250 ms.
    */
   resetMarginMs?: number | undefined;
+  /**
+   * Called whenever requests may start again after the reservoir ran dry (a refill, a larger
+   * remaining count), so that a composite budget can hand its waiting requests to this one.
+   */
+  onAvailable?: (() => void) | undefined;
 }
+
+/**
+ * Answers whose resets are this close belong to the same window. A source states one reset per
+ * window, in whole seconds, and windows are at least a second long (RATE_WINDOW's minimum), so
+ * resets a second apart are different windows: an opening burst that straddles a window boundary
+ * must move the budget on to the new window, not be taken for the same one.
+ */
+const SAME_WINDOW_MS = 500;
 
 export class BudgetClosedError extends Error {
   constructor() {
@@ -40,9 +63,10 @@ export class BudgetClosedError extends Error {
 }
 
 /**
- * A budget for one process: a reservoir of requests left in the current window, refilled at the
- * window's end. Windows align to the source's own reset times as soon as a response carries them,
- * and the source's `remaining` count only ever lowers the reservoir.
+ * A budget for one credential of one process (several credentials: `CredentialBudgets`): a reservoir
+ * of requests left in the current window, refilled at the window's end. Windows align to the source's
+ * own reset times as soon as a response carries them, and the source's `remaining` count only ever
+ * lowers the reservoir.
  *
  * Why not bottleneck here: its local datastore passes every job through several serial
  * `setTimeout(0)` hops, which Node clamps to 1 ms, so it tops out near 420 jobs/s whatever the
@@ -52,6 +76,8 @@ export class BudgetClosedError extends Error {
  */
 export class LocalBudget implements RequestBudget {
   private limit: number | undefined;
+  /** Whether a limit stated by the source replaces `limit` (RATE_LIMIT was not set). */
+  private readonly adoptStated: boolean;
   private readonly windowMs: number;
   private readonly margin: number;
   /** Requests left in this window; null when unlimited. */
@@ -64,52 +90,65 @@ export class LocalBudget implements RequestBudget {
   private refillKnown = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly onAvailable: (() => void) | undefined;
 
   constructor(options: BudgetOptions) {
-    this.limit = options.limit;
+    this.limit = options.limit ?? options.assumedLimit;
+    this.adoptStated = options.limit === undefined;
     this.windowMs = options.windowMs;
     this.margin = options.resetMarginMs ?? 250;
-    this.reservoir = options.limit ?? null;
+    this.onAvailable = options.onAvailable;
+    this.reservoir = this.limit ?? null;
     if (this.limit !== undefined) this.scheduleRefill(Date.now() + this.windowMs, false);
   }
 
-  async schedule<T>(fn: () => Promise<T>): Promise<T> {
+  async schedule<T>(fn: (lane: number) => Promise<T>): Promise<T> {
     if (this.closed) throw new BudgetClosedError();
-    if (this.reservoir === null || (this.reservoir > 0 && this.waiting() === 0)) {
-      if (this.reservoir !== null) this.reservoir--;
-    } else {
-      await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.tryTake()) await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.runTaken(fn, 0);
+  }
+
+  /** Takes one request from the reservoir now, if it has one and nobody waits before us. */
+  tryTake(): boolean {
+    if (this.closed) return false;
+    if (this.reservoir === null) return true;
+    if (this.reservoir > 0 && this.waiting() === 0) {
+      this.reservoir--;
+      return true;
     }
+    return false;
+  }
+
+  /** Runs a request whose budget `tryTake` already took, counting it as in flight. */
+  async runTaken<T>(fn: (lane: number) => Promise<T>, lane: number): Promise<T> {
     this.inFlight++;
     try {
-      return await fn();
+      return await fn(lane);
     } finally {
       this.inFlight--;
     }
   }
 
-  observe(rate: RateInfo, now: number = Date.now()): void {
+  observe(rate: RateInfo, _lane = 0, now: number = Date.now()): void {
     if (this.closed) return;
+    if (this.adoptStated && rate.limit !== undefined) this.limit = rate.limit;
     if (this.limit === undefined) {
-      if (rate.limit === undefined) {
-        if (rate.remaining <= 0 && rate.resetAt > now) this.pauseUntil(rate.resetAt);
-        return;
-      }
-      this.limit = rate.limit;
+      if (rate.remaining <= 0 && rate.resetAt > now) this.pauseUntil(rate.resetAt);
+      return;
     }
     // Requests still in flight were sent after the source counted this one; they will spend too.
     const allowance = Math.max(0, rate.remaining - this.inFlight);
     const windowEnd = rate.resetAt + this.margin;
-    if (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + 1000) {
+    if (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + SAME_WINDOW_MS) {
       this.scheduleRefill(windowEnd, true);
       this.setReservoir(allowance);
-    } else if (windowEnd >= this.refillAt - 1000) {
+    } else if (windowEnd >= this.refillAt - SAME_WINDOW_MS) {
       if (this.reservoir === null || allowance < this.reservoir) this.setReservoir(allowance);
     }
     // Otherwise the answer belongs to a window already refilled: it says nothing about this one.
   }
 
-  pauseUntil(until: number): void {
+  pauseUntil(until: number, _lane = 0): void {
     if (this.closed) return;
     this.setReservoir(0);
     this.scheduleRefill(until + this.margin, true);
@@ -142,6 +181,7 @@ export class LocalBudget implements RequestBudget {
       this.waiters.splice(0, this.head);
       this.head = 0;
     }
+    if (this.onAvailable && this.waiting() === 0 && (this.reservoir === null || this.reservoir > 0)) this.onAvailable();
   }
 
   private scheduleRefill(at: number, known: boolean): void {

@@ -79,6 +79,8 @@ export async function collectUser(
     }
   } catch (error) {
     if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
+    // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
+    if (error instanceof SourceError && error.kind === 'unauthorized') throw error;
     if (error instanceof SourceError) {
       const status = STATUS_OF_KIND[error.kind];
       if (status) return finish(status, error.message);
@@ -100,14 +102,23 @@ async function fetchPage(
   let rateWaits = 0;
   for (;;) {
     signal.throwIfAborted();
+    // The budget lane (source credential) the request was admitted on: its answer feeds that lane only.
+    let lane = 0;
+    const followUp = <T>(send: () => Promise<T>): Promise<T> => {
+      deps.stats.requests++;
+      return deps.budget.schedule(send, lane);
+    };
     try {
       deps.stats.requests++;
-      const page = await deps.budget.schedule(() => deps.source.fetchPage(user, cursor, { signal }));
-      if (page.rate) deps.budget.observe(page.rate);
+      const page = await deps.budget.schedule((admitted) => {
+        lane = admitted;
+        return deps.source.fetchPage(user, cursor, { signal, credential: admitted, followUp });
+      });
+      if (page.rate) deps.budget.observe(page.rate, lane);
       return page;
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
-      if (error.rate) deps.budget.observe(error.rate);
+      if (error.rate) deps.budget.observe(error.rate, lane);
       if (error.kind === 'rate_limited') {
         deps.stats.rateLimited++;
         rateWaits++;
@@ -117,7 +128,7 @@ async function fetchPage(
         const now = Date.now();
         // Without a reset time, back off as for any other failure rather than hammer the source.
         const until = error.resetAt !== undefined && error.resetAt > now ? error.resetAt : now + backoffDelay(rateWaits, options.backoff);
-        deps.budget.pauseUntil(until);
+        deps.budget.pauseUntil(until, lane);
         deps.stats.rateLimitWaitMs += until - now;
         continue;
       }

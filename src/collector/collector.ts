@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import { SourceError } from '../errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { RequestBudget } from './budget.ts';
@@ -97,21 +98,27 @@ export class Collector {
       result = await collectUser(user, this.deps, this.options, this.abortController.signal);
     } catch (error) {
       if (error instanceof Abandoned) return;
+      // The source refuses our credentials: no user can succeed, so stop rather than fail them all.
+      if (error instanceof SourceError && error.kind === 'unauthorized') return this.fail(error, 'source refused the credentials; stopping');
       throw error;
     }
     try {
       await this.deps.onResult(result);
     } catch (error) {
       // The sink failed: nothing more can be stored, so stop taking users and report it at the end.
-      if (this.failure === undefined) {
-        this.failure = error;
-        this.deps.log.error({ err: error }, 'sink failed; stopping');
-      }
-      this.abort('sink failed');
-      return;
+      return this.fail(error, 'sink failed; stopping');
     }
     stats.usersDone++;
     stats.byStatus[result.status]++;
     stats.friends += result.accounts.length;
+  }
+
+  /** Stops the run for good: in-flight users are abandoned and `run` rejects with the first failure. */
+  private fail(error: unknown, msg: string): void {
+    if (this.failure === undefined) {
+      this.failure = error;
+      this.deps.log.error({ err: error }, msg);
+    }
+    this.abort(msg);
   }
 }

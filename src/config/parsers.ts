@@ -217,3 +217,21 @@ export function sinkUri(): ValueParser<SinkUri> {
 export function logLevel(): ValueParser<string> {
   return oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 }
+
+const TOKEN = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+/** A credential such as a bearer token: printable ASCII, no spaces or commas. Never echoed (secret). */
+export function token(what: string): ValueParser<string> {
+  return parser(`${what} (printable characters, no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().regex(TOKEN)));
+}
+
+/** Several credentials, comma-separated, each its own budget: none empty, none twice. */
+export function tokenList(what: string): ValueParser<string[]> {
+  return parser(
+    `a comma-separated list of ${what} (no spaces inside one, none empty, none twice)`,
+    z
+      .string()
+      .transform((s) => s.split(',').map((t) => t.trim()))
+      .refine((list) => list.every((t) => TOKEN.test(t)) && new Set(list).size === list.length),
+  );
+}

@@ -1,6 +1,6 @@
 import type { ValueParser } from './parsers.ts';
 import * as p from './parsers.ts';
-import type { SourceName } from '../sources/source.ts';
+import { SOURCE_NAMES, type SourceName } from '../sources/source.ts';
 
 /**
  * Every setting friendfleet reads, once. The CLI builds its flags from this table, `loadSettings`
@@ -24,8 +24,10 @@ function setting<T>(s: Setting<T>): Setting<T> {
 }
 
 export const SETTINGS = {
-  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(['twitter-html']), default: 'twitter-html', description: 'where follows come from' }),
-  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the real site of the source)" }),
+  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(SOURCE_NAMES), default: 'twitter-html', description: `where follows come from: ${SOURCE_NAMES.join(', ')}` }),
+  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the real service of the source; for bluesky, the AppView)" }),
+  twitterBearerToken: setting({ env: 'TWITTER_BEARER_TOKEN', arg: '<token>', parser: p.token('an X API bearer token'), secret: true, description: 'X API v2 bearer token (SOURCE=twitter-api); never logged' }),
+  twitterBearerTokens: setting({ env: 'TWITTER_BEARER_TOKENS', arg: '<a,b,c>', parser: p.tokenList('X API bearer tokens'), secret: true, description: 'several X API bearer tokens, each with its own budget, used round-robin; never logged' }),
   users: setting({ env: 'USERS', arg: '<file|duckdb:PATH#TABLE|bigquery:PROJECT.DATASET.TABLE>', parser: p.usersLocation(), description: 'users table: a CSV with a user_id header (screen_name, friends_count optional), an NDJSON file, a DuckDB table or a BigQuery table' }),
   usersQuery: setting({ env: 'USERS_QUERY', arg: '<sql>', parser: p.usersQuery(), description: 'instead of USERS: a GoogleSQL query giving the users, run in the BigQuery project of SINK' }),
   minUserId: setting({ env: 'MIN_USER_ID', arg: '<id>', parser: p.nonEmpty('a user ID'), description: 'collect the users with IDs from MIN_USER_ID to MAX_USER_ID (first bucket rule)' }),
@@ -39,8 +41,8 @@ export const SETTINGS = {
   usersLimit: setting({ env: 'USERS_LIMIT', arg: '<n>', parser: p.integer(1, 1_000_000_000), description: 'collect at most this many users in this run' }),
   batchSize: setting({ env: 'BATCH_SIZE', arg: '<n>', parser: p.integer(1, 100_000), default: '20', description: 'users read from the users table at a time' }),
   maxThreads: setting({ env: 'MAX_THREADS', arg: '<n>', parser: p.integer(1, 100_000), default: '50', description: 'users collected concurrently' }),
-  rateLimit: setting({ env: 'RATE_LIMIT', arg: '<n>', parser: p.integer(1, 10_000_000), description: 'requests allowed per RATE_WINDOW (default: unlimited, or what the source announces)' }),
-  rateWindow: setting({ env: 'RATE_WINDOW', arg: '<duration>', parser: p.duration(1000, 86_400_000), default: '15m', description: 'rate-limit window' }),
+  rateLimit: setting({ env: 'RATE_LIMIT', arg: '<n>', parser: p.integer(1, 10_000_000), description: "requests allowed per RATE_WINDOW per credential (default: the source's documented budget, or unlimited, until the source announces one)" }),
+  rateWindow: setting({ env: 'RATE_WINDOW', arg: '<duration>', parser: p.duration(1000, 86_400_000), description: "rate-limit window (default: the source's, 15m; 5m for bluesky)" }),
   maxFriends: setting({ env: 'MAX_FRIENDS', arg: '<n>', parser: p.integer(1, 10_000_000), default: '2000', description: 'stop collecting a user after this many followed accounts' }),
   maxRetries: setting({ env: 'MAX_RETRIES', arg: '<n>', parser: p.integer(0, 100), default: '5', description: 'retries of a page after 5xx, resets, timeouts or unreadable pages' }),
   maxAttempts: setting({ env: 'MAX_ATTEMPTS', arg: '<n>', parser: p.integer(1, 100), default: '3', description: 'runs that may try a failing user before it counts as done' }),

@@ -20,8 +20,12 @@ export interface SimRequest {
 export interface RateWindowState {
   limit: number;
   remaining: number;
-  /** Epoch seconds at which the window resets. */
+  /** Epoch seconds at which the window resets, rounded up. */
   resetSeconds: number;
+  /** Epoch milliseconds at which the window resets, for protocols that round otherwise. */
+  resetAtMs: number;
+  /** Window length in seconds (Bluesky states it in `ratelimit-policy`). */
+  windowSeconds: number;
 }
 
 /**

@@ -30,6 +30,8 @@ export class FixedWindowLimiter {
         limit: this.limit,
         remaining: Math.max(0, this.limit - entry.count),
         resetSeconds: Math.ceil(((window + 1) * this.windowMs) / 1000),
+        resetAtMs: (window + 1) * this.windowMs,
+        windowSeconds: Math.round(this.windowMs / 1000),
       },
     };
   }

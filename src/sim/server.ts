@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultPlan, type FaultKind } from './faults.ts';
 import { SimGraph } from './graph.ts';
 import type { SimProtocol, SimRequest, SimResponse } from './protocol.ts';
+import { bluesky } from './protocols/bluesky.ts';
+import { twitterApi } from './protocols/twitter-api.ts';
 import { twitterHtml } from './protocols/twitter-html.ts';
 import { FixedWindowLimiter } from './rate-limit.ts';
 import { truthOf } from './truth.ts';
@@ -47,7 +49,7 @@ export interface RunningSim {
   close(): Promise<void>;
 }
 
-const PROTOCOLS: readonly SimProtocol[] = [twitterHtml];
+const PROTOCOLS: readonly SimProtocol[] = [twitterHtml, twitterApi, bluesky];
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

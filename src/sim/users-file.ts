@@ -1,22 +1,34 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { SimGraph } from './graph.ts';
+import { didOfId, handleOf } from './did.ts';
+
+/** How a source names users: X's numeric IDs and screen names, or Bluesky's DIDs and handles. */
+export type UserNaming = 'twitter' | 'bluesky';
 
 export interface UsersFileOptions {
   /** Add the `friends_count` column (the user's following count, as Twitter user objects carry). */
   withCounts?: boolean;
+  /** `bluesky` writes DIDs as `user_id` and handles as `screen_name`. Default `twitter`. */
+  naming?: UserNaming;
 }
 
-/** Writes the sim's users table as CSV (`user_id,screen_name[,friends_count]`), in ID order. */
+/**
+ * Writes the sim's users table as CSV (`user_id,screen_name[,friends_count]`), in user index order
+ * (ID order for numeric IDs; DIDs come out unordered, as real ones are).
+ */
 export async function writeUsersFile(graph: SimGraph, path: string, options: UsersFileOptions = {}): Promise<number> {
   const out = createWriteStream(path);
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
+  const bluesky = options.naming === 'bluesky';
   await write(options.withCounts ? 'user_id,screen_name,friends_count\n' : 'user_id,screen_name\n');
   let chunk = '';
   for (let i = 0; i < graph.size; i++) {
-    chunk += `${graph.idOf(i)},${graph.screenName(i)}${options.withCounts ? `,${graph.followingCount(i)}` : ''}\n`;
+    const id = bluesky ? didOfId(graph.idOf(i)) : graph.idOf(i);
+    const name = bluesky ? handleOf(graph.screenName(i)) : graph.screenName(i);
+    chunk += `${id},${name}${options.withCounts ? `,${graph.followingCount(i)}` : ''}\n`;
     if (chunk.length > 65536) {
       await write(chunk);
       chunk = '';

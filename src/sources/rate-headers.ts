@@ -29,3 +29,18 @@ export function resetFromHeaders(headers: HttpResponse['headers'], now: number =
   }
   return undefined;
 }
+
+/**
+ * Reads atproto's `ratelimit-limit/remaining/reset` headers (xrpc-server's RateLimit-*). atproto sends
+ * the reset as epoch seconds rounded down, so a second is added: waiting for the stated second could
+ * come back before the window ended. A reset below 1e9 is read as seconds from now (the IETF draft's
+ * form, which other AppViews may use).
+ */
+export function blueskyRateInfo(headers: HttpResponse['headers'], now: number = Date.now()): RateInfo | undefined {
+  const remaining = Number(header(headers, 'ratelimit-remaining'));
+  const reset = Number(header(headers, 'ratelimit-reset'));
+  if (header(headers, 'ratelimit-remaining') === undefined || !Number.isFinite(remaining) || !Number.isFinite(reset)) return undefined;
+  const limit = Number(header(headers, 'ratelimit-limit'));
+  const resetAt = reset < 1e9 ? now + reset * 1000 : (reset + 1) * 1000;
+  return { limit: Number.isFinite(limit) && limit > 0 ? limit : undefined, remaining, resetAt };
+}

@@ -1,12 +1,16 @@
 import type { IdKind } from '../ids.ts';
+import { BlueskySource } from './bluesky/source.ts';
 import type { Source, SourceName } from './source.ts';
+import { TwitterApiSource } from './twitter-api/source.ts';
 import { TwitterHtmlSource } from './twitter-html/source.ts';
 
-/** Everything a source may need, validated at the edge (config) and passed in. */
+/** Everything a source may need, validated at the edge (config/source-settings.ts) and passed in. */
 export interface SourceOptions {
   name: SourceName;
   /** Base URL; undefined means the real service's (see DEFAULT_SOURCE_URLS). */
   baseUrl: string | undefined;
+  /** Credentials (X API bearer tokens), one request budget each; empty for sources that need none. */
+  tokens: readonly string[];
   /** Sockets to keep open: the collector's concurrency. */
   connections: number;
   timeoutMs: number;
@@ -15,22 +19,48 @@ export interface SourceOptions {
 /** Where each source is when SOURCE_URL is not set. */
 export const DEFAULT_SOURCE_URLS: Record<SourceName, string> = {
   'twitter-html': 'https://mobile.twitter.com',
+  'twitter-api': 'https://api.x.com',
+  bluesky: 'https://public.api.bsky.app',
 };
 
 /** How a source's user IDs order: decimal integers, or opaque strings (DIDs). */
 export const SOURCE_ID_KINDS: Record<SourceName, IdKind> = {
   'twitter-html': 'numeric',
+  'twitter-api': 'numeric',
+  bluesky: 'opaque',
 };
 
 /** Accounts on a full page of each source, for planning (the source objects say the same). */
 export const SOURCE_PAGE_SIZES: Record<SourceName, number> = {
   'twitter-html': 20,
+  'twitter-api': 1000,
+  bluesky: 100,
+};
+
+/**
+ * Each source's documented request budget per credential, used when RATE_LIMIT / RATE_WINDOW are not
+ * set (a limit the source states in its headers replaces it):
+ * - twitter-html: none documented (the legacy site answered 429s with reset headers);
+ * - twitter-api: GET /2/users/:id/following allows 15 requests per 15-minute window per token
+ *   (docs.x.com, "Rate limits"; paid tiers may differ and say so in x-rate-limit-limit);
+ * - bluesky: Bluesky's services allow 3,000 requests per 5 minutes per IP address
+ *   (docs.bsky.app, "Rate Limits").
+ */
+export const SOURCE_BUDGETS: Record<SourceName, { limit: number | undefined; windowMs: number }> = {
+  'twitter-html': { limit: undefined, windowMs: 15 * 60_000 },
+  'twitter-api': { limit: 15, windowMs: 15 * 60_000 },
+  bluesky: { limit: 3000, windowMs: 5 * 60_000 },
 };
 
 export function createSource(options: SourceOptions): Source {
   const baseUrl = options.baseUrl ?? DEFAULT_SOURCE_URLS[options.name];
+  const { connections, timeoutMs } = options;
   switch (options.name) {
     case 'twitter-html':
-      return new TwitterHtmlSource({ baseUrl, connections: options.connections, timeoutMs: options.timeoutMs });
+      return new TwitterHtmlSource({ baseUrl, connections, timeoutMs });
+    case 'twitter-api':
+      return new TwitterApiSource({ baseUrl, tokens: options.tokens, connections, timeoutMs });
+    case 'bluesky':
+      return new BlueskySource({ baseUrl, connections, timeoutMs });
   }
 }

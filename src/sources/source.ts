@@ -4,7 +4,9 @@
  * about HTML or JSON.
  */
 
-export type SourceName = 'twitter-html';
+export type SourceName = 'twitter-html' | 'twitter-api' | 'bluesky';
+
+export const SOURCE_NAMES: readonly SourceName[] = ['twitter-html', 'twitter-api', 'bluesky'];
 
 /** The user whose follows are fetched. */
 export interface UserRef {
@@ -42,6 +44,16 @@ export interface FollowPage {
 export interface FetchOptions {
   /** Aborts the request (shutdown); the source rethrows the abort as is. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Which of the source's credentials to send (0 to `credentials` - 1): the budget lane the request
+   * was admitted on. Default 0.
+   */
+  readonly credential?: number | undefined;
+  /**
+   * Passes a further request made for the same page through the budget, on the same credential
+   * (Bluesky asks for the profile to learn why an actor is missing). Default: sent unbudgeted.
+   */
+  readonly followUp?: (<T>(send: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 /**
@@ -52,6 +64,11 @@ export interface Source {
   readonly name: SourceName;
   /** Accounts on a full page (20 for the HTML site). */
   readonly pageSize: number;
+  /**
+   * Credentials with a request budget each (X API bearer tokens); 1 for a source limited per client
+   * address. The collector keeps one budget lane per credential and says which to use.
+   */
+  readonly credentials: number;
   fetchPage(user: UserRef, cursor: string | undefined, options?: FetchOptions): Promise<FollowPage>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load.ts';
-import { SETTINGS, type SettingKey } from '../../src/config/settings.ts';
+import { SETTINGS, type Setting, type SettingKey } from '../../src/config/settings.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { COLLECT_SETTINGS } from '../../src/cli/worker.ts';
 import { runCli } from '../support/cli.ts';
@@ -11,8 +11,10 @@ const KEYS = Object.keys(SETTINGS) as SettingKey[];
 
 /** Values each kind of setting must refuse. */
 const BAD: Partial<Record<SettingKey, string[]>> = {
-  source: ['twitter', 'TWITTER-HTML '],
+  source: ['twitter', 'TWITTER-HTML ', 'x-api', 'atproto'],
   sourceUrl: ['ftp://example.com', 'not a url'],
+  twitterBearerToken: ['AAAA token with spaces', 'a,b', 'bad\u0001char'],
+  twitterBearerTokens: ['a,,b', 'a,b,a', 'a, b c', 'a,'],
   partition: ['0', 'x', '3/2', '1/0', '-1'],
   partitions: ['0', 'ten', '1.5'],
   usersLimit: ['0', '-3', '1e3'],
@@ -75,9 +77,10 @@ describe('loadSettings', () => {
     const s = SETTINGS[key as SettingKey];
     for (const value of values!) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
-      // A secret's value is never shown, even a wrong one (it may be a real key pasted in the wrong place).
-      const shown = s.secret ? '[redacted]' : JSON.stringify(value);
+      // A secret (a bearer token) never reaches a message, not even when it is refused.
+      const shown = (s as Setting).secret ? '[redacted]' : JSON.stringify(value);
       expect(e.message).toBe(`${s.env} (flag --${s.env.toLowerCase().replaceAll('_', '-')}) must be ${s.parser.expected}; got ${shown}`);
+      if ((s as Setting).secret) expect(e.message).not.toContain(value);
     }
   });
 
@@ -100,12 +103,17 @@ describe('friendfleet collect with bad configuration', () => {
     [{ USERS: 'users.csv', RATE_WINDOW: '' }, 'RATE_WINDOW'],
     [{ USERS: 'users.csv', PARTITION: '4' }, 'PARTITIONS'],
     [{ MAX_THREADS: '10' }, 'USERS'],
+    [{ USERS: 'users.csv', SOURCE: 'bsky' }, 'SOURCE'],
+    [{ USERS: 'users.csv', SOURCE: 'twitter-api' }, 'TWITTER_BEARER_TOKEN'],
+    [{ USERS: 'users.csv', SOURCE: 'twitter-api', TWITTER_BEARER_TOKEN: 'tok-1', TWITTER_BEARER_TOKENS: 'tok-2,tok-3' }, 'TWITTER_BEARER_TOKENS'],
+    [{ USERS: 'users.csv', SOURCE: 'twitter-api', TWITTER_BEARER_TOKENS: 'sekrit-token-1,sekrit-token-1' }, 'TWITTER_BEARER_TOKENS'],
   ])('stops before any work with exit code 2: %o', async (env, variable) => {
     const r = await runCli(['collect'], env, { cwd: dir });
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^friendfleet: .*${variable}`));
+    expect(r.stderr).not.toMatch(/sekrit|tok-\d/);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(`${dir}/friendfleet.duckdb`)).toBe(false);
   });

@@ -36,14 +36,19 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   return r;
 }
 
-/** BigQuery has no NULL arrays: the list of a user who is not `ok` reads back as []. */
+/**
+ * BigQuery has no NULL arrays: a NULL list reads back as []. The embedded warehouse's NULLs are the
+ * names of a user who is not `ok`, and the IDs of a source that gives none (or of an empty list).
+ */
 function asStored(r: Record<string, unknown>): StoredRow {
   const names = r.friend_names as string[];
+  const ids = r.friend_ids as string[];
   return {
     user_id: String(r.user_id),
     status: String(r.status),
     friend_count: r.friend_count === null ? null : Number(r.friend_count),
     friend_names: r.status !== 'ok' && names.length === 0 ? null : names,
+    friend_ids: ids.length === 0 ? null : ids,
     truncated: Boolean(r.truncated),
     pages: Number(r.pages),
     error: r.error as string | null,

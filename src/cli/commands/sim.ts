@@ -6,6 +6,7 @@ import { FAULT_KINDS, type FaultKind } from '../../sim/faults.ts';
 import { SimGraph } from '../../sim/graph.ts';
 import { startSim, type RunningSim } from '../../sim/server.ts';
 import { writeUsersFile } from '../../sim/users-file.ts';
+import { SOURCE_NAMES } from '../../sources/source.ts';
 
 /** Sim flags are flags only (the sim is a test double, not a deployed worker), validated the same way. */
 function flag<T>(opts: Record<string, unknown>, key: string, name: string, parser: ValueParser<T>, fallback: string): T {
@@ -43,7 +44,7 @@ export async function startSimFromFlags(opts: Record<string, unknown>): Promise<
 export function registerSim(program: Command): void {
   const sim = program
     .command('sim')
-    .description('run the simulated social network (legacy HTML following pages, truth at /_sim/truth/{user_id})')
+    .description('run the simulated social network (legacy HTML pages, X API v2, Bluesky XRPC; truth at /_sim/truth/{user_id})')
     .option('--users <n>', 'users in the network (default 10000)')
     .option('--seed <n>', 'graph seed (default 1)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
@@ -70,10 +71,12 @@ export function registerSim(program: Command): void {
     .option('--users <n>', 'users in the network (default 10000)')
     .option('--seed <n>', 'graph seed (default 1)')
     .option('--with-counts', 'add a friends_count column')
+    .option('--source <name>', `the source the table is for: ${SOURCE_NAMES.join(', ')} (bluesky: DIDs and handles; default twitter-html)`)
     .requiredOption('--out <file>', 'CSV file to write')
     .action(async (opts: Record<string, unknown>) => {
       const graph = new SimGraph(graphOptions(opts));
-      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true });
+      const source = flag(opts, 'source', '--source', p.oneOf(SOURCE_NAMES), 'twitter-html');
+      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true, naming: source === 'bluesky' ? 'bluesky' : 'twitter' });
       process.stdout.write(`wrote ${n} users to ${String(opts.out)}\n`);
     });
 }

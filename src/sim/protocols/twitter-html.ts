@@ -1,6 +1,8 @@
 import { hash3 } from '../hash.ts';
 import type { SimGraph } from '../graph.ts';
-import type { RateWindowState, SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
+import { displayName } from '../profile.ts';
+import type { SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
+import { xRateLimitHeaders } from './x-rate-headers.ts';
 
 /** The legacy mobile site listed 20 accounts per following page. */
 export const HTML_PAGE_SIZE = 20;
@@ -15,11 +17,6 @@ function page(title: string, main: string): string {
     main +
     '\n</div></div></body></html>\n'
   );
-}
-
-function displayName(screenName: string): string {
-  const letters = screenName.replace(/[0-9_]+/g, ' ').trim();
-  return letters === '' ? `User ${screenName}` : letters[0]!.toUpperCase() + letters.slice(1);
 }
 
 function userItem(name: string): string {
@@ -126,13 +123,7 @@ export const twitterHtml: SimProtocol = {
     return request.remoteAddress;
   },
 
-  rateLimitHeaders(state: RateWindowState) {
-    return {
-      'x-rate-limit-limit': String(state.limit),
-      'x-rate-limit-remaining': String(state.remaining),
-      'x-rate-limit-reset': String(state.resetSeconds),
-    };
-  },
+  rateLimitHeaders: xRateLimitHeaders,
 
   rateLimited() {
     return { status: 429, contentType: HTML, body: page('Rate limit exceeded', '<div class="error">Rate limit exceeded</div>') };

@@ -20,6 +20,7 @@ export interface TwitterHtmlOptions {
 export class TwitterHtmlSource implements Source {
   readonly name = 'twitter-html' as const;
   readonly pageSize = 20;
+  readonly credentials = 1;
   private readonly http: HttpClient;
 
   constructor(options: TwitterHtmlOptions) {

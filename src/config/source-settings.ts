@@ -1,0 +1,47 @@
+import type { BudgetOptions } from '../collector/budget.ts';
+import { ConfigError } from '../errors.ts';
+import { SOURCE_BUDGETS, type SourceOptions } from '../sources/registry.ts';
+import type { Settings } from './load.ts';
+import type { SettingKey } from './settings.ts';
+
+/** The settings that choose and shape the source and its budget. */
+export const SOURCE_SETTINGS = [
+  'source',
+  'sourceUrl',
+  'twitterBearerToken',
+  'twitterBearerTokens',
+  'maxThreads',
+  'requestTimeout',
+  'rateLimit',
+  'rateWindow',
+] as const satisfies readonly SettingKey[];
+
+export interface SourceSetup {
+  source: SourceOptions;
+  /** One budget per credential: RATE_LIMIT/RATE_WINDOW, else the source's documented budget. */
+  budget: BudgetOptions;
+}
+
+/**
+ * Turns the source settings into the source's options and its budget, or throws a ConfigError
+ * before any work: a source that needs credentials and has none stops the worker here, not at its
+ * first request. Token values never appear in a message.
+ */
+export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>): SourceSetup {
+  const name = settings.source!;
+  let tokens: string[] = [];
+  if (name === 'twitter-api') {
+    if (settings.twitterBearerToken !== undefined && settings.twitterBearerTokens !== undefined) {
+      throw new ConfigError('TWITTER_BEARER_TOKENS', 'TWITTER_BEARER_TOKEN and TWITTER_BEARER_TOKENS are both set: set one (TWITTER_BEARER_TOKENS=a,b,c for several tokens)');
+    }
+    tokens = settings.twitterBearerTokens ?? (settings.twitterBearerToken === undefined ? [] : [settings.twitterBearerToken]);
+    if (tokens.length === 0) {
+      throw new ConfigError('TWITTER_BEARER_TOKEN', 'SOURCE=twitter-api needs a bearer token: set TWITTER_BEARER_TOKEN, or TWITTER_BEARER_TOKENS=a,b,c for several (each gets its own budget)');
+    }
+  }
+  const documented = SOURCE_BUDGETS[name];
+  return {
+    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! },
+    budget: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs },
+  };
+}

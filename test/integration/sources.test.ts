@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { runCollect } from '../../src/cli/worker.ts';
+import type { IdKind } from '../../src/ids.ts';
+import { writeUsersFile } from '../../src/sim/users-file.ts';
+import { StagedUserTable } from '../../src/users/staged-table.ts';
+import { runCli } from '../support/cli.ts';
+import { useSim } from '../support/sim.ts';
+import { tempDir } from '../support/tmp.ts';
+import { checkAgainstTruth } from '../support/truth.ts';
+import { latestRows, withWarehouse } from '../support/warehouse.ts';
+
+const dir = tempDir();
+const quiet = pino({ level: 'silent' });
+const io = (env: Record<string, string> = {}) => ({ env, isTTY: false, handleSignals: false, log: quiet });
+
+async function bucketIds(usersFile: string, kind: IdKind, k: number, n: number): Promise<string[]> {
+  const table = await StagedUserTable.fromFile(usersFile, kind);
+  try {
+    const b = (await table.ntile(n))[k - 1]!;
+    const ids: string[] = [];
+    for await (const batch of table.batches({ kind, min: b.min_id, max: b.max_id }, { batchSize: 500 })) ids.push(...batch.map((u) => u.id));
+    return ids;
+  } finally {
+    await table.close();
+  }
+}
+
+describe('every source collects the same graph, as /_sim/truth says', async () => {
+  // A generous per-window limit: the sims announce it in their headers, and the budgets adopt it in
+  // place of the sources' documented 15 / 15 minutes and 3,000 / 5 minutes.
+  const sim = await useSim({ users: 10_000, seed: 11, latencyMs: 1, rateLimit: 5_000, rateWindowMs: 1000 });
+  const numericUsers = join(dir, 'users.csv');
+  const blueskyUsers = join(dir, 'users-bluesky.csv');
+  await writeUsersFile(sim.graph, numericUsers);
+  await writeUsersFile(sim.graph, blueskyUsers, { naming: 'bluesky' });
+
+  it('twitter-api: IDs and usernames of the oldest bucket, 1,000 a page, two tokens, statuses from errors[]', async () => {
+    const sink = join(dir, 'twitter-api.duckdb');
+    const before = sim.stats();
+    const outcome = await runCollect(
+      { source: 'twitter-api', users: numericUsers, sourceUrl: sim.url, partition: '1/30', sink: `duckdb:${sink}`, progress: 'off' },
+      io({ TWITTER_BEARER_TOKENS: 'tok-alpha-1,tok-beta-2' }),
+    );
+    expect(outcome.state).toBe('finished');
+    const ids = await bucketIds(numericUsers, 'numeric', 1, 30);
+    expect(ids.length).toBe(334);
+    const rows = await latestRows(sink);
+    expect(await checkAgainstTruth(sim.url, ids, rows, 2000, 'twitter-api')).toEqual({ lost: [], wrong: [], duplicated: [] });
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['ok', 'protected', 'suspended', 'not_found']));
+    expect(rows.filter((r) => r.truncated).length).toBeGreaterThan(10);
+    // At most two requests a user at the 2,000 cap, one for a user who cannot be read; none wasted.
+    const ok = rows.filter((r) => r.status === 'ok');
+    expect(ok.every((r) => r.pages === Math.max(1, Math.ceil(r.friend_count! / 1000)))).toBe(true);
+    expect(outcome.stats.requests).toBe(outcome.stats.pages + (rows.length - ok.length));
+    expect(sim.stats().requests - before.requests).toBe(outcome.stats.requests);
+    expect(sim.stats().rateLimited - before.rateLimited).toBe(0);
+  });
+
+  it('bluesky: DIDs and handles of a bucket of DIDs (lexicographic), 100 a page, statuses from getProfile', async () => {
+    const sink = join(dir, 'bluesky.duckdb');
+    const before = sim.stats();
+    const outcome = await runCollect(
+      { source: 'bluesky', users: blueskyUsers, sourceUrl: sim.url, partition: '4/30', sink: `duckdb:${sink}`, progress: 'off' },
+      io(),
+    );
+    expect(outcome.state).toBe('finished');
+    const ids = await bucketIds(blueskyUsers, 'opaque', 4, 30);
+    expect(ids.length).toBe(334);
+    expect(ids.every((id) => id.startsWith('did:plc:'))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    const rows = await latestRows(sink);
+    expect(await checkAgainstTruth(sim.url, ids, rows, 2000, 'bluesky')).toEqual({ lost: [], wrong: [], duplicated: [] });
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['ok', 'protected', 'suspended', 'not_found']));
+    const ok = rows.filter((r) => r.status === 'ok');
+    expect(ok.every((r) => r.pages === Math.max(1, Math.ceil(Math.min(2000, r.friend_count!) / 100)))).toBe(true);
+    // A user who cannot be read costs getFollows plus one getProfile, both counted and budgeted.
+    expect(outcome.stats.requests).toBe(outcome.stats.pages + 2 * (rows.length - ok.length));
+    expect(sim.stats().requests - before.requests).toBe(outcome.stats.requests);
+    expect(sim.stats().rateLimited - before.rateLimited).toBe(0);
+  });
+
+  it('twitter-api: a refused token stops the run (exit 1, no rows for unread users); no token value reaches logs, errors or the warehouse', async () => {
+    const sink = join(dir, 'refused.duckdb');
+    const r = await runCli(
+      ['collect', '--source', 'twitter-api', '--users', numericUsers, '--source-url', sim.url, '--partition', '2/30', '--sink', `duckdb:${sink}`, '--progress', 'off'],
+      { TWITTER_BEARER_TOKENS: 'tok-visible-sekrit-1,revoked-sekrit-2', LOG_LEVEL: 'debug' },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('FF_SOURCE_UNAUTHORIZED: token 2 of 2: bearer token refused (401 Unauthorized)');
+    expect(r.stderr).not.toContain('sekrit');
+    expect(r.stdout).not.toContain('sekrit');
+    await withWarehouse(sink, async (db) => {
+      const [run] = await db.query(`SELECT state, error, settings FROM runs_latest`);
+      expect(run!.state).toBe('failed');
+      expect(String(run!.error)).toContain('token 2 of 2');
+      expect(JSON.parse(String(run!.settings))).toMatchObject({ twitterBearerTokens: '[redacted]' });
+      // Users answered with token 1 are stored; none is stored as failed because of token 2.
+      const [rows] = await db.query(`SELECT count(*) FILTER (WHERE status = 'failed') AS failed, count(*) AS n FROM user_friends`);
+      expect(rows!.failed).toBe(0n);
+    });
+    expect(readFileSync(sink).includes('sekrit')).toBe(false);
+  });
+});
