@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +106,33 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     });
     const [beat] = await reader.query(`SELECT users_saved, requests FROM heartbeats WHERE run_id = $1 ORDER BY beat_at DESC LIMIT 1`, [runId]);
     expect(beat).toEqual({ users_saved: BigInt(USERS), requests: BigInt(outcome.stats.requests) });
+  });
+
+  it('counts rows refused as invalid in the run totals and the dead-letter file; the next run resumes and retries them', async () => {
+    await setupBigQuery(w.target('resume'));
+    const resumeReader = new BigQuerySink(w.target('resume'));
+    const ids = Array.from({ length: USERS }, (_, i) => sim.graph.idOf(i).toString());
+    const refused = [ids[10]!, ids[20]!];
+    const deadLetters = join(dir, 'dead-letters.ndjson');
+    const flags = { users: usersFile, sourceUrl: sim.url, maxFriends: '100', progress: 'off', usersLimit: '100', deadLetterFile: deadLetters };
+    const io = { env: w.env('resume'), isTTY: false, handleSignals: false, log: quiet };
+    w.fake.setFaults({ ...NO_FAULTS, invalidUserIds: refused });
+    const first = await runCollect(flags, io);
+    w.fake.setFaults(NO_FAULTS);
+    expect(first.stats).toMatchObject({ usersDone: 100, usersSaved: 98, deadLetters: 2 });
+    const [run] = await resumeReader.query(`SELECT users_done, users_saved, dead_letters FROM runs_latest WHERE run_id = $1`, [first.runId!]);
+    expect(run).toEqual({ users_done: 100n, users_saved: 98n, dead_letters: 2n });
+    const letters = readFileSync(deadLetters, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { table: string; reason: string; row: { user_id: string } });
+    expect(letters.map((l) => l.row.user_id).sort()).toEqual([...refused].sort());
+    expect(letters.every((l) => l.table === 'user_friends' && l.reason.startsWith('invalid: '))).toBe(true);
+
+    // The next run skips the 98 stored users, collects the 2 refused ones again, and 98 more.
+    const second = await runCollect(flags, io);
+    expect(second.stats).toMatchObject({ usersDone: 100, usersSaved: 100, deadLetters: 0 });
+    const secondIds = (await resumeReader.query(`SELECT user_id FROM user_friends WHERE run_id = $1`, [second.runId!])).map((r) => String(r.user_id));
+    expect(secondIds).toEqual(expect.arrayContaining(refused));
+    const [all] = await resumeReader.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_friends`);
+    expect(all).toEqual({ n: 198n, users: 198n });
   });
 
   it('monitor and plan read the BigQuery views', async () => {
