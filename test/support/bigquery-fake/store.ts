@@ -308,8 +308,8 @@ export class FakeStore {
   }
 
   /** Every stored row of a table, as JS values (for tests to assert on exactly what arrived). */
-  async rows(project: string, dataset: string, table: string, orderBy = ''): Promise<Record<string, unknown>[]> {
-    return this.withConnection(async (c) => (await c.runAndReadAll(`SELECT * FROM ${schemaOf(project, dataset)}."${table}" ${orderBy}`)).getRowObjectsJS());
+  async rows(project: string, dataset: string, table: string): Promise<Record<string, unknown>[]> {
+    return this.withConnection(async (c) => (await c.runAndReadAll(`SELECT * FROM ${schemaOf(project, dataset)}."${table}"`)).getRowObjectsJS());
   }
 }
 
