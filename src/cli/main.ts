@@ -27,8 +27,3 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 await main(process.argv);
-// The command is done. Anything still holding the event loop now is a request the command gave up on
-// (a warehouse that stopped answering at a shutdown deadline keeps its socket until the request's own
-// timeout): do not let it keep a stopping dyno alive past Heroku's 30 s. Unref'd, so a process with
-// nothing left exits at once.
-setTimeout(() => process.exit(), 1_000).unref();
