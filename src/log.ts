@@ -18,6 +18,12 @@ export const REDACT_PATHS = [
   'settings.twitterBearerToken',
   'settings.twitterBearerTokens',
   'settings.googleCredentials',
+  // A BigQuery sink or users location carries its connection (with the key, when GOOGLE_CREDENTIALS
+  // or GOOGLE_APPLICATION_CREDENTIALS gave one).
+  '*.connection.credentials',
+  '*.*.connection.credentials',
+  'private_key',
+  '*.private_key',
 ];
 
 /** pino JSON on stderr, so stdout carries only command output (tables, JSON, CSV). */

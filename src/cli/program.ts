@@ -6,6 +6,7 @@ import { registerFleet } from './commands/fleet.ts';
 import { registerMonitor } from './commands/monitor.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerPartition } from './commands/partition.ts';
+import { registerSetup } from './commands/setup.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerTrial } from './commands/trial.ts';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     // `sim --users` and `sim users --users` are different commands' options: parse them where they stand.
     .enablePositionalOptions();
   registerSim(program);
+  registerSetup(program);
   registerPartition(program);
   registerCollect(program);
   registerFleet(program);

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Collector } from '../collector/collector.ts';
 
+/** Time the sink gets to store the last rows after in-flight users were let finish or abandoned. */
+export const FLUSH_GRACE_MS = 5_000;
+
 /**
  * A worker's answer to SIGTERM and SIGINT (Heroku's daily restart gives 30 s before SIGKILL), in two
  * steps: the first signal stops taking users and lets in-flight ones finish for up to `timeoutMs`;
@@ -15,6 +18,7 @@ export class Shutdown {
   private readonly log: Logger;
   private collector: Collector | undefined;
   private signalled = false;
+  private signalledAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => this.handle(signal);
 
@@ -28,6 +32,14 @@ export class Shutdown {
   /** Whether a signal asked the worker to stop. */
   get requested(): boolean {
     return this.signalled;
+  }
+
+  /**
+   * When rows must be stored by, after a signal: in-flight users get the shutdown timeout, the
+   * flush FLUSH_GRACE_MS more (Heroku kills 30 s after SIGTERM; 20 s + 5 s by default).
+   */
+  get flushDeadline(): number | undefined {
+    return this.signalled ? this.signalledAt + this.timeoutMs + FLUSH_GRACE_MS : undefined;
   }
 
   /** From now on a signal stops `collector` (gracefully, then by abandoning in-flight users). */
@@ -53,6 +65,7 @@ export class Shutdown {
       return;
     }
     this.signalled = true;
+    this.signalledAt = Date.now();
     if (!collector) {
       this.log.warn({ signal }, 'stopping: signal before collecting began; nothing to save');
       return;

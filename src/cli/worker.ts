@@ -6,13 +6,14 @@ import type { RequestBudget } from '../collector/budget.ts';
 import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
+import { sinkFrom, usersFrom } from '../config/warehouse.ts';
 import type { SettingKey } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
 import { ProgressReporter, type ProgressMode } from '../monitor/progress.ts';
-import { bucketCount, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
+import { bucketCount, bucketRangeHint, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
 import type { Bucket } from '../partition/bucket.ts';
 import { openSink, readPlan } from '../sinks/registry.ts';
 import { toRow, toRunRecord, type RunInfo, type RunState } from '../sinks/row.ts';
@@ -30,6 +31,7 @@ export const COLLECT_SETTINGS = [
   'twitterBearerToken',
   'twitterBearerTokens',
   'users',
+  'usersQuery',
   'minUserId',
   'maxUserId',
   'partition',
@@ -51,6 +53,12 @@ export const COLLECT_SETTINGS = [
   'maxAttempts',
   'requestTimeout',
   'sink',
+  'googleCredentials',
+  'googleApplicationCredentials',
+  'bigqueryLocation',
+  'bigqueryApiEndpoint',
+  'deadLetterFile',
+  'sinkBufferRows',
   'worker',
   'shutdownTimeout',
   'heartbeatInterval',
@@ -92,10 +100,15 @@ function newRunId(): string {
 export async function runCollect(flags: Record<string, unknown>, io: CollectIO): Promise<CollectOutcome> {
   const settings = loadSettings(COLLECT_SETTINGS, flags, io.env);
   const setup = sourceSetup(settings);
-  if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, or duckdb:PATH#TABLE');
-  const request = bucketRequest(settings, SOURCE_ID_KINDS[settings.source!]);
+  const usersLocation = usersFrom(settings);
+  if (!usersLocation) {
+    throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, duckdb:PATH#TABLE or bigquery:PROJECT.DATASET.TABLE (or USERS_QUERY)');
+  }
+  const sinkUri = sinkFrom(settings);
+  const idKind = SOURCE_ID_KINDS[settings.source!];
+  const request = bucketRequest(settings, idKind);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
-  const plan = needsPlan(request) ? await readPlan(settings.sink!) : [];
+  const plan = needsPlan(request) ? await readPlan(sinkUri) : [];
   const buckets = needsPlan(request) ? bucketCount(request, plan) : undefined;
   const sharing = sharingWorkers(settings, buckets);
   const worker = settings.worker ?? io.env.DYNO ?? `${hostname()}-${process.pid}`;
@@ -103,7 +116,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   // Signals are handled from here on: the run's set-up (staging a large users table) takes seconds.
   const shutdown = io.handleSignals ? new Shutdown(settings.shutdownTimeout!, log) : undefined;
 
-  const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]).catch((e: unknown) => {
+  const users = await StagedUserTable.open(usersLocation, idKind, { range: bucketRangeHint(request, plan, idKind) }).catch((e: unknown) => {
     shutdown?.dispose();
     throw e;
   });
@@ -114,7 +127,13 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   try {
     const problems = describeReport(users.report);
     if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
-    sink = await openSink(settings.sink!, { onAcknowledged: (rows) => (stats.usersSaved += rows.length) });
+    sink = await openSink(sinkUri, {
+      onAcknowledged: (rows) => (stats.usersSaved += rows.length),
+      onDeadLettered: (rows) => (stats.deadLetters += rows),
+      deadLetterFile: settings.deadLetterFile,
+      maxBufferedRows: settings.sinkBufferRows,
+      log,
+    });
     const bucket = await resolveBucket(request, users, plan);
     log.info(
       {
@@ -177,7 +196,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     let error: string | null = null;
     try {
       await collector.run(users.batches(bucket.range, { batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
-      await sink.flush();
+      await sink.flush(shutdown?.flushDeadline);
       if (shutdown?.requested) state = 'interrupted';
     } catch (e) {
       state = 'failed';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CONNECTION, NAME, PROJECT_ID, type ServiceAccountKey } from '../sinks/bigquery/client.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
 
@@ -90,16 +91,28 @@ export function partitionSpec(): ValueParser<{ partition: number; partitions: nu
   );
 }
 
-/** `USERS`: a file path, or `duckdb:PATH#TABLE` for a table of a DuckDB database. */
+/** `PROJECT.DATASET` or `PROJECT.DATASET.TABLE` of a `bigquery:` value, checked as identifiers. */
+function bigQueryParts(s: string, parts: 2 | 3): string[] | undefined {
+  const names = s.slice('bigquery:'.length).split('.');
+  if (names.length !== parts || !PROJECT_ID.test(names[0]!) || !names.slice(1).every((n) => NAME.test(n))) return undefined;
+  return names;
+}
+
+/** `USERS`: a file path, `duckdb:PATH#TABLE`, or `bigquery:PROJECT.DATASET.TABLE`. */
 export function usersLocation(): ValueParser<UsersLocation> {
   return parser(
-    'a .csv/.ndjson file path, or duckdb:PATH#TABLE',
+    'a .csv/.ndjson file path, duckdb:PATH#TABLE, or bigquery:PROJECT.DATASET.TABLE',
     z
       .string()
       .transform((s) => s.trim())
       .pipe(z.string().min(1))
       .refine((s) => !s.startsWith('duckdb:') || /^duckdb:.+#[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(s))
+      .refine((s) => !s.startsWith('bigquery:') || bigQueryParts(s, 3) !== undefined)
       .transform((s): UsersLocation => {
+        if (s.startsWith('bigquery:')) {
+          const [project, dataset, table] = bigQueryParts(s, 3)!;
+          return { kind: 'bigquery', table: { project: project!, dataset: dataset!, table: table! }, connection: DEFAULT_CONNECTION };
+        }
         if (!s.startsWith('duckdb:')) return { kind: 'file', path: s };
         const hash = s.lastIndexOf('#');
         return { kind: 'duckdb', path: s.slice('duckdb:'.length, hash), table: s.slice(hash + 1) };
@@ -112,22 +125,97 @@ export function redisUrl(): ValueParser<string> {
   return parser('a redis://[:password@]host:port URL', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^rediss?:\/\/[^\s]+$/)));
 }
 
+/** `USERS_QUERY`: a GoogleSQL query whose rows are the users (user_id, screen_name, friends_count). */
+export function usersQuery(): ValueParser<string> {
+  return parser(
+    'a GoogleSQL SELECT (or WITH ...) query returning user_id and optionally screen_name and friends_count',
+    z
+      .string()
+      .transform((s) => s.trim().replace(/;$/, ''))
+      .pipe(z.string().regex(/^(SELECT|WITH)\s/i)),
+  );
+}
+
+/** `GOOGLE_CREDENTIALS`: a service account's key file contents (JSON text), the Heroku way. */
+export function serviceAccountKey(): ValueParser<ServiceAccountKey> {
+  return parser(
+    'the JSON text of a service-account key file (with type "service_account", client_email and private_key)',
+    z.string().transform(parseJson).pipe(SERVICE_ACCOUNT_KEY),
+  );
+}
+
+const SERVICE_ACCOUNT_KEY = z.looseObject({
+  type: z.literal('service_account'),
+  client_email: z.string().min(3),
+  private_key: z.string().includes('PRIVATE KEY'),
+  private_key_id: z.string().optional(),
+  project_id: z.string().optional(),
+});
+
+function parseJson(s: string, ctx: z.RefinementCtx<string>): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+}
+
+/**
+ * A key file's contents: a service account's key (used as GOOGLE_CREDENTIALS is), or undefined for
+ * another kind of credentials file (left to google-auth-library). Throws with a message that never
+ * quotes the file.
+ */
+export function keyFileContents(text: string): ServiceAccountKey | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error('it is not JSON');
+  }
+  if ((value as { type?: unknown })?.type !== 'service_account') return undefined;
+  const key = SERVICE_ACCOUNT_KEY.safeParse(value);
+  if (!key.success) throw new Error('it is a service-account key without client_email or private_key');
+  return key.data;
+}
+
+/** `BIGQUERY_LOCATION`: a BigQuery location such as US, EU or europe-west1. */
+export function bigQueryLocation(): ValueParser<string> {
+  return parser('a BigQuery location such as US, EU or europe-west1', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^[A-Za-z]+(-[a-z]+[0-9]*)?$/)));
+}
+
+/** `GOOGLE_APPLICATION_CREDENTIALS`: a key file. */
+export function jsonPath(): ValueParser<string> {
+  return parser('a path to a .json key file', z.string().transform((s) => s.trim()).pipe(z.string().regex(/[^/\\]\.json$/i)));
+}
+
+/** `DEAD_LETTER_FILE`: where refused rows go, as NDJSON. */
+export function ndjsonPath(): ValueParser<string> {
+  return parser('a file path ending in .ndjson or .jsonl', z.string().transform((s) => s.trim()).pipe(z.string().regex(/[^/\\]\.(ndjson|jsonl)$/)));
+}
+
 /** Heroku's `DYNO`: process type and index, such as worker.3. */
 export function dynoName(): ValueParser<string> {
   return parser('a Heroku dyno name such as worker.3', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^[A-Za-z0-9_-]+\.[0-9]+$/)));
 }
 
-/** `SINK`: duckdb:PATH (the embedded warehouse) or host:URL (a fleet's warehouse host). */
+/** `SINK`: duckdb:PATH (the embedded warehouse), host:URL (a fleet's warehouse host) or bigquery:PROJECT.DATASET. */
 export function sinkUri(): ValueParser<SinkUri> {
   return parser(
-    'duckdb:PATH (such as duckdb:./friendfleet.duckdb) or host:http://HOST:PORT',
+    'duckdb:PATH (such as duckdb:./friendfleet.duckdb), host:http://HOST:PORT or bigquery:PROJECT.DATASET',
     z
       .string()
       .transform((s) => s.trim())
-      .pipe(z.string().regex(/^(duckdb:.+|host:https?:\/\/[^\s/]+\/?)$/))
-      .transform((s): SinkUri =>
-        s.startsWith('duckdb:') ? { kind: 'duckdb', path: s.slice('duckdb:'.length) } : { kind: 'host', url: s.slice('host:'.length).replace(/\/$/, '') },
-      ),
+      .pipe(z.string().regex(/^(duckdb:.+|host:https?:\/\/[^\s/]+\/?|bigquery:.+)$/))
+      .refine((s) => !s.startsWith('bigquery:') || bigQueryParts(s, 2) !== undefined)
+      .transform((s): SinkUri => {
+        if (s.startsWith('duckdb:')) return { kind: 'duckdb', path: s.slice('duckdb:'.length) };
+        if (s.startsWith('bigquery:')) {
+          const [project, dataset] = bigQueryParts(s, 2)!;
+          return { kind: 'bigquery', project: project!, dataset: dataset!, connection: DEFAULT_CONNECTION };
+        }
+        return { kind: 'host', url: s.slice('host:'.length).replace(/\/$/, '') };
+      }),
   );
 }
 

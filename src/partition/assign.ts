@@ -133,3 +133,20 @@ function idRange(rawMin: string, rawMax: string, kind: IdKind): IdRange {
   if (compareIds(min.id, max.id, kind) > 0) throw new ConfigError('MIN_USER_ID', `MIN_USER_ID ${min.id} is above MAX_USER_ID ${max.id}`);
   return { kind, min: min.id, max: max.id };
 }
+
+/**
+ * The bucket's ID range when it is known before the users table is read (MIN_USER_ID/MAX_USER_ID, or
+ * the stored plan's bucket), so a warehouse users table need only be read for that range; undefined
+ * when the bounds come from the whole table (NTILE) or the worker takes all of it. Invalid bounds give
+ * undefined here and a ConfigError from resolveBucket.
+ */
+export function bucketRangeHint(request: BucketRequest, plan: readonly PartitionRow[], idKind: IdKind): IdRange | undefined {
+  if (request.rule === 'range') {
+    const min = normaliseId(request.min, idKind);
+    const max = normaliseId(request.max, idKind);
+    return min.ok && max.ok ? { kind: idKind, min: min.id, max: max.id } : undefined;
+  }
+  if (request.rule === 'all' || plan[0]?.id_kind !== idKind) return undefined;
+  const row = plan.find((b) => b.partition_id === request.partition);
+  return row ? { kind: idKind, min: row.min_id, max: row.max_id } : undefined;
+}

@@ -2,20 +2,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { Queryable } from '../monitor/trial-summary.ts';
+import { BigQuerySink, type BigQueryTarget } from './bigquery/sink.ts';
 import { DuckDbSink, openError, planFromRows } from './duckdb/sink.ts';
 import { hostFileOf } from './host/server.ts';
 import { RemoteSink } from './host/remote-sink.ts';
 import type { Sink, SinkOptions } from './sink.ts';
 
-/** A parsed SINK value: the embedded DuckDB file, or a warehouse host that owns one (a fleet's). */
-export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: string };
+/**
+ * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's), or a
+ * BigQuery dataset with the connection settings to reach it.
+ */
+export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: string } | ({ kind: 'bigquery' } & BigQueryTarget);
 
 /** A sink that can also answer read-only SQL (monitoring, export, summaries). */
 export type Warehouse = Sink & Queryable;
 
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
-  const sink = uri.kind === 'duckdb' ? new DuckDbSink(uri.path, options) : new RemoteSink(uri.url, options);
+  const sink = uri.kind === 'duckdb' ? new DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink(uri.url, options) : new BigQuerySink(uri, options);
   await sink.open();
   return sink;
 }
@@ -50,6 +54,7 @@ function liveHost(dbPath: string): string | undefined {
  * bucket settings against it before any work, and a warehouse that does not exist yet has no plan.
  */
 export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
+  if (uri.kind === 'bigquery') return new BigQuerySink(uri).latestPlan();
   if (uri.kind === 'host' || liveHost(uri.path)) {
     const sink = await openForReading(uri);
     try {

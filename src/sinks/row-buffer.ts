@@ -1,14 +1,25 @@
 import { SinkError } from '../errors.ts';
 
 export interface RowBufferOptions<T> {
-  /** Stores a batch durably; a rejection fails the buffer for good. */
-  insert: (rows: T[]) => Promise<void>;
+  /**
+   * Stores a batch durably; a rejection fails the buffer for good. Resolves with the rows it stored
+   * when that is not all of them (a store may set invalid rows aside); only those are acknowledged.
+   */
+  insert: (rows: T[]) => Promise<void | readonly T[]>;
   /** Called with rows once `insert` stored them. */
   onAcknowledged?: ((rows: readonly T[]) => void) | undefined;
   /** Rows held before `write` waits (backpressure). */
   maxBufferedRows: number;
   /** Rows that start an insert without waiting for the timer. */
   flushRows: number;
+  /**
+   * Size of a row (bytes, as the store will send it), with `maxBufferedBytes`: for stores whose rows
+   * vary a thousandfold (a user with 2,000 friends is ~80 KB of JSON), a row count alone bounds
+   * nothing. Without them only rows are counted.
+   */
+  sizeOf?: (row: T) => number;
+  /** Bytes held before `write` waits; an insert starts at half of it. */
+  maxBufferedBytes?: number;
   /** Longest time a row waits before an insert starts. */
   flushIntervalMs: number;
   /** Turns an insert failure into the SinkError every later call reports. */
@@ -25,6 +36,7 @@ export interface RowBufferOptions<T> {
 export class RowBuffer<T> {
   private readonly options: RowBufferOptions<T>;
   private buffer: T[] = [];
+  private bufferedBytes = 0;
   private inserting: Promise<void> | undefined;
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private failed: SinkError | undefined;
@@ -56,9 +68,15 @@ export class RowBuffer<T> {
   write(row: T): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     this.buffer.push(row);
-    if (this.buffer.length >= this.options.flushRows) this.startInsert();
-    if (this.buffer.length < this.options.maxBufferedRows) return Promise.resolve();
+    if (this.options.sizeOf) this.bufferedBytes += this.options.sizeOf(row);
+    const full = !this.hasRoom();
+    if (full || this.buffer.length >= this.options.flushRows || this.bufferedBytes >= (this.options.maxBufferedBytes ?? Infinity) / 2) this.startInsert();
+    if (!full) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private hasRoom(): boolean {
+    return this.buffer.length < this.options.maxBufferedRows && this.bufferedBytes < (this.options.maxBufferedBytes ?? Infinity);
   }
 
   /** Resolves when every row written so far is stored; rejects if the buffer failed. */
@@ -82,20 +100,22 @@ export class RowBuffer<T> {
     while (this.buffer.length > 0 && !this.failed) {
       const batch = this.buffer;
       this.buffer = [];
+      this.bufferedBytes = 0;
       this.releaseWaiters();
+      let stored: void | readonly T[];
       try {
-        await this.options.insert(batch);
+        stored = await this.options.insert(batch);
       } catch (error) {
         this.failed = this.options.describeFailure(error);
         for (const w of this.waiters.splice(0)) w.reject(this.failed);
         return;
       }
-      this.options.onAcknowledged?.(batch);
+      this.options.onAcknowledged?.(stored ?? batch);
     }
   }
 
   /** Writers waiting for room may go on once the buffer is below its bound. */
   private releaseWaiters(): void {
-    while (this.waiters.length > 0 && this.buffer.length < this.options.maxBufferedRows) this.waiters.shift()!.resolve();
+    while (this.waiters.length > 0 && this.hasRoom()) this.waiters.shift()!.resolve();
   }
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { IdRange } from '../partition/bucket.ts';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { CollectedWork } from '../users/user-table.ts';
@@ -10,7 +11,10 @@ import type { HeartbeatRow, RunRecord, UserFriendsRow } from './row.ts';
 export interface Sink {
   /** e.g. `duckdb:./friendfleet.duckdb`. */
   readonly description: string;
-  /** Creates tables and views if missing; idempotent. */
+  /**
+   * Prepares the warehouse. The embedded one creates its tables and views if missing (idempotent);
+   * BigQuery checks that `friendfleet setup` made them, since a worker's account need not create them.
+   */
   open(): Promise<void>;
   /** Appends a state of a run (start, end) to the runs table. Durable when it resolves. */
   writeRun(run: RunRecord): Promise<void>;
@@ -18,8 +22,12 @@ export interface Sink {
   writeHeartbeat(beat: HeartbeatRow): Promise<void>;
   /** Buffers one row. Resolves when there is room for more; rejects once the sink has failed. */
   write(row: UserFriendsRow): Promise<void>;
-  /** Resolves when every row written so far is durably stored. */
-  flush(): Promise<void>;
+  /**
+   * Resolves when every row written so far is durably stored. With a `deadline` (epoch ms; a worker
+   * sets one at shutdown), a sink that retries gives up when it passes and rejects; rows not stored by
+   * then are never acknowledged.
+   */
+  flush(deadline?: number): Promise<void>;
   /**
    * IDs in `range` (all when undefined) that need no more collection: their latest status is
    * terminal, or they failed `maxAttempts` times.
@@ -38,6 +46,12 @@ export interface Sink {
 export interface SinkOptions {
   /** Called with rows once they are durably stored. */
   onAcknowledged?: (rows: readonly UserFriendsRow[]) => void;
+  /** Called with the number of rows the warehouse refused as invalid (written to `deadLetterFile`). */
+  onDeadLettered?: (rows: number) => void;
+  /** Where refused rows go, one JSON line each with the reason (sinks that can refuse rows). */
+  deadLetterFile?: string;
+  /** For retries and refused rows (sinks that retry). */
+  log?: Logger;
   /** Rows held in memory before `write` waits (backpressure). Default 1,000. */
   maxBufferedRows?: number;
   /** Rows per insert. Default 200. */

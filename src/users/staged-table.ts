@@ -8,11 +8,20 @@ import { normaliseId, type IdKind } from '../ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import type { WorkModel } from '../partition/work.ts';
 import type { CollectedWork, ReadOptions, UserRecord, UserTable, WorkBucket } from './user-table.ts';
+import { readBigQueryUsers, type BigQueryUsers } from './read-bigquery.ts';
 import { readDuckDbTable, readUsersFile, type RawUserRow } from './read-file.ts';
 import { emptyReport, noteExample, type LoadReport } from './report.ts';
 
-/** Where a users table comes from: a file, or a table of a DuckDB database. */
-export type UsersLocation = { kind: 'file'; path: string } | { kind: 'duckdb'; path: string; table: string };
+/** Where a users table comes from: a file, a table of a DuckDB database, or BigQuery (a table or a query). */
+export type UsersLocation = { kind: 'file'; path: string } | { kind: 'duckdb'; path: string; table: string } | BigQueryUsers;
+
+export interface OpenOptions {
+  /**
+   * The worker's bucket, when known before loading (MIN_USER_ID/MAX_USER_ID, or a stored plan): a
+   * warehouse table is then read for that range only. Files are read whole either way.
+   */
+  range?: IdRange | undefined;
+}
 
 /**
  * The researcher's users table, validated row by row and staged in a temporary DuckDB file so that
@@ -47,8 +56,20 @@ export class StagedUserTable implements UserTable {
     return StagedUserTable.load(readDuckDbTable(path, table), idKind);
   }
 
-  static open(location: UsersLocation, idKind: IdKind): Promise<StagedUserTable> {
-    return location.kind === 'file' ? StagedUserTable.fromFile(location.path, idKind) : StagedUserTable.fromDuckDb(location.path, location.table, idKind);
+  /** Loads users from BigQuery (all of them, or those of `range`), validated like a file. */
+  static fromBigQuery(source: BigQueryUsers, idKind: IdKind, range?: IdRange): Promise<StagedUserTable> {
+    return StagedUserTable.load(readBigQueryUsers(source, range), idKind);
+  }
+
+  static open(location: UsersLocation, idKind: IdKind, options: OpenOptions = {}): Promise<StagedUserTable> {
+    switch (location.kind) {
+      case 'file':
+        return StagedUserTable.fromFile(location.path, idKind);
+      case 'duckdb':
+        return StagedUserTable.fromDuckDb(location.path, location.table, idKind);
+      default:
+        return StagedUserTable.fromBigQuery(location, idKind, options.range);
+    }
   }
 
   private static async load(rows: AsyncIterable<RawUserRow>, idKind: IdKind): Promise<StagedUserTable> {

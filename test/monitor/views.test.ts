@@ -4,41 +4,16 @@ import { describe, expect, it } from 'vitest';
 import sqlParser from 'node-sql-parser';
 import { DuckDbSink } from '../../src/sinks/duckdb/sink.ts';
 import { tempDir } from '../support/tmp.ts';
-import { heartbeat, row, runRecord } from '../support/rows.ts';
+import { at, writeKnownRows } from '../support/known-rows.ts';
 
 const dir = tempDir();
 const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline'] as const;
-const at = (iso: string) => new Date(iso);
 
-/**
- * A warehouse with known rows. Run r1 (partition 1, a stored plan of 10 users): 4 users from 10:00 to
- * 10:06, statuses ok ok protected failed. Run r2 (partition 2, no plan, bucket of 5): 2 ok users, the
- * second finished a minute ago (so within the last hour).
- */
+/** The known rows of test/support/known-rows.ts in a fresh embedded warehouse. */
 async function knownWarehouse(): Promise<DuckDbSink> {
   const db = new DuckDbSink(join(dir, `known-${Math.random()}.duckdb`));
   await db.open();
-  const recent = new Date(Date.now() - 60_000);
-  const rows = [
-    row({ user_id: '1', run_id: 'r1', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:30Z'), friend_count: 100 }),
-    row({ user_id: '2', run_id: 'r1', start_at: at('2026-01-01T10:01:00Z'), end_at: at('2026-01-01T10:02:00Z'), friend_count: 300 }),
-    row({ user_id: '3', run_id: 'r1', status: 'protected', error: 'account is protected', start_at: at('2026-01-01T10:03:00Z'), end_at: at('2026-01-01T10:03:10Z') }),
-    row({ user_id: '4', run_id: 'r1', status: 'failed', error: 'FF_SOURCE_TRANSIENT: server error 503 (gave up after 5 retries)', start_at: at('2026-01-01T10:05:00Z'), end_at: at('2026-01-01T10:06:00Z') }),
-    row({ user_id: '50', run_id: 'r2', partition_id: 2, worker: 'w2', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:20Z'), friend_count: 40 }),
-    row({ user_id: '51', run_id: 'r2', partition_id: 2, worker: 'w2', start_at: new Date(recent.getTime() - 40_000), end_at: recent, friend_count: 60 }),
-  ];
-  for (const r of rows) await db.write(r);
-  await db.flush();
-  const settings = JSON.stringify({ tier: 'standard-1x', usersLimit: 100, batchSize: 20, maxThreads: 50 });
-  await db.writeRun(runRecord({ run_id: 'r1', settings, state: 'running', bucket_users: 10, started_at: at('2026-01-01T09:59:00Z') }));
-  await db.writeRun(runRecord({ run_id: 'r1', settings, state: 'finished', bucket_users: 10, started_at: at('2026-01-01T09:59:00Z') }));
-  await db.writeRun(runRecord({ run_id: 'r2', worker: 'w2', partition_id: 2, settings: '{"maxThreads":7}', state: 'interrupted', bucket_users: 5, started_at: at('2026-01-01T09:59:00Z') }));
-  await db.writePlan([
-    { plan_id: 'p', partition_id: 1, partitions: 2, user_count: 10, min_id: '1', max_id: '10', expected_pages: 10, id_kind: 'numeric', balance: 'work', created_at: at('2026-01-01T09:00:00Z') },
-  ]);
-  for (const [t, requests] of [['2026-01-01T10:01:00Z', 5], ['2026-01-01T10:09:59Z', 12], ['2026-01-01T10:10:00Z', 20]] as const) {
-    await db.writeHeartbeat(heartbeat({ run_id: 'r1', beat_at: at(t), requests }));
-  }
+  await writeKnownRows(db);
   return db;
 }
 

@@ -7,7 +7,15 @@ export function registerCollect(program: Command): void {
     .command('collect')
     .description("collect the follows of one bucket's users into the warehouse (settings from env vars or flags; flags win)");
   addSettingFlags(cmd, COLLECT_SETTINGS).action(async (opts: Record<string, unknown>) => {
-    const outcome = await runCollect(opts, { env: process.env, isTTY: process.stderr.isTTY === true, handleSignals: true });
-    if (outcome.state === 'failed') process.exitCode = 1;
+    try {
+      const outcome = await runCollect(opts, { env: process.env, isTTY: process.stderr.isTTY === true, handleSignals: true });
+      if (outcome.state === 'failed') process.exitCode = 1;
+    } finally {
+      // The worker is done. Anything still holding the event loop now is a request it gave up on (a
+      // warehouse that stopped answering at a shutdown deadline keeps its socket open until the server
+      // answers): do not let it keep a stopping dyno alive past Heroku's 30 s. Unref'd, so a worker
+      // with nothing left exits at once; collect writes nothing to stdout that could be cut short.
+      setTimeout(() => process.exit(), 1_000).unref();
+    }
   });
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
+import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
+import { ConfigError } from '../../errors.ts';
 import { oneOf } from '../../config/parsers.ts';
 import { exportEdges, type ExportFormat } from '../../sinks/duckdb/export.ts';
 import { openForReading } from '../../sinks/registry.ts';
@@ -11,10 +13,13 @@ export function registerExport(program: Command): void {
     .description('write the edge list (user_id, friend_screen_name, friend_id) of the latest successful row per user')
     .option('--format <format>', 'csv, ndjson or parquet (default csv)')
     .requiredOption('--out <file>', 'file to write');
-  addSettingFlags(cmd, ['sink']).action(async (opts: Record<string, unknown>) => {
-    const { sink: uri } = loadSettings(['sink'], opts, process.env);
+  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
+    const uri = sinkFrom(loadSettings(SINK_SETTINGS, opts, process.env));
+    if (uri.kind === 'bigquery') {
+      throw new ConfigError('SINK', `export writes files from the embedded warehouse; in BigQuery, query or export the view ${uri.project}.${uri.dataset}.user_friend_edges`);
+    }
     const format: ExportFormat = parseValue('--format', '--format', oneOf(['csv', 'ndjson', 'parquet'] as const), String(opts.format ?? 'csv'));
-    const sink = await openForReading(uri!);
+    const sink = await openForReading(uri);
     try {
       const n = await exportEdges(sink, format, String(opts.out));
       process.stdout.write(`wrote ${n} edges to ${String(opts.out)} (${format})\n`);

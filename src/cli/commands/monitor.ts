@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
+import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
 import { duration, integer, oneOf } from '../../config/parsers.ts';
 import { DUCKDB_VIEWS, readMonitorReport } from '../../monitor/report.ts';
 import { renderMonitorHtml } from '../../monitor/render-html.ts';
@@ -19,8 +20,8 @@ export function registerMonitor(program: Command): void {
     .option('--interval <duration>', 'refresh interval with --watch (default 10s)')
     .option('--runs <n>', 'newest runs to list (default 20)')
     .option('--slots <n>', '10-minute throughput slots to list (default 12)');
-  addSettingFlags(cmd, ['sink']).action(async (opts: Record<string, unknown>) => {
-    const { sink: uri } = loadSettings(['sink'], opts, process.env);
+  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
+    const uri = sinkFrom(loadSettings(SINK_SETTINGS, opts, process.env));
     const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
     const interval = parseValue('--interval', '--interval', duration(1000, 3_600_000), String(opts.interval ?? '10s'));
     const runs = parseValue('--runs', '--runs', integer(1, 10_000), String(opts.runs ?? '20'));
@@ -33,7 +34,7 @@ export function registerMonitor(program: Command): void {
     try {
       do {
         // Reopened each round: a fleet may start or stop between refreshes, moving the file behind a host.
-        const db = await openForReading(uri!);
+        const db = await openForReading(uri);
         let report;
         try {
           report = await readMonitorReport(db, DUCKDB_VIEWS, { runs, slots });

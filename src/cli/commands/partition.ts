@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
+import { sinkFrom, USERS_SETTINGS, usersFrom } from '../../config/warehouse.ts';
 import { oneOf } from '../../config/parsers.ts';
 import { ConfigError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
@@ -38,15 +39,20 @@ export function registerPartition(program: Command): void {
     .option('--balance <mode>', 'work (equal expected pages; default) or count (NTILE over ID order, as the reference)')
     .option('--format <format>', 'table (default), json, or env (one line of settings per worker)')
     .option('--dry-run', 'print the plan without storing it in the warehouse');
-  addSettingFlags(cmd, ['users', 'partitions', 'source', 'maxFriends', 'sink', 'logLevel']).action(async (opts: Record<string, unknown>) => {
-    const settings = loadSettings(['users', 'partitions', 'source', 'maxFriends', 'sink', 'logLevel'], opts, process.env);
-    if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required: the users table to cut');
+  const keys = [...USERS_SETTINGS, 'partitions', 'source', 'maxFriends', 'logLevel'] as const;
+  addSettingFlags(cmd, keys).action(async (opts: Record<string, unknown>) => {
+    const settings = loadSettings(keys, opts, process.env);
+    const usersLocation = usersFrom(settings);
+    if (!usersLocation) throw new ConfigError('USERS', 'USERS (flag --users) is required: the users table to cut (or USERS_QUERY)');
     if (!settings.partitions) throw new ConfigError('PARTITIONS', 'PARTITIONS (flag --partitions) is required: how many buckets to cut');
     const balance = parseValue('--balance', '--balance', oneOf<Balance>(['work', 'count']), String(opts.balance ?? 'work'));
     const format = parseValue('--format', '--format', oneOf<PartitionFormat>(['table', 'json', 'env']), String(opts.format ?? 'table'));
     const log = createLogger(settings.logLevel!);
-    const users = await StagedUserTable.open(settings.users, SOURCE_ID_KINDS[settings.source!]);
-    const sink = await openSink(settings.sink!);
+    const users = await StagedUserTable.open(usersLocation, SOURCE_ID_KINDS[settings.source!]);
+    const sink = await openSink(sinkFrom(settings)).catch(async (error: unknown) => {
+      await users.close();
+      throw error;
+    });
     try {
       const problems = describeReport(users.report);
       if (problems) log.warn({ report: users.report }, `users table: ${problems}`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadSettings, parseValue } from '../../config/load.ts';
+import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
 import { duration, integer, oneOf } from '../../config/parsers.ts';
 import { ConfigError } from '../../errors.ts';
 import { planCapacity } from '../../monitor/capacity.ts';
@@ -38,8 +39,7 @@ function readTiers(path: string): Tier[] {
 
 /** The rate of the newest finished run in the warehouse, with the threads it ran. */
 async function measuredRate(flags: Record<string, unknown>): Promise<{ rate: number; threads: number | undefined; run: string; tier: string | null }> {
-  const { sink } = loadSettings(['sink'], flags, process.env);
-  const db = await openForReading(sink!);
+  const db = await openForReading(sinkFrom(loadSettings(SINK_SETTINGS, flags, process.env)));
   try {
     const [trial] = await db.query(
       `SELECT run_id, users_per_hour, threads, tier FROM trial_summary
@@ -64,7 +64,7 @@ export function registerPlan(program: Command): void {
     .option('--budget <dollars>', 'most you will spend')
     .option('--tiers <file>', 'JSON array of {tier, memory_mb, max_threads, price_per_month[, max_workers]} (default: the reference\'s Heroku tiers)')
     .option('--format <format>', 'text (default) or json');
-  addSettingFlags(cmd, ['sink']).action(async (opts: Record<string, unknown>) => {
+  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
     const users = parseValue('--users', '--users', integer(1, 10_000_000_000), String(opts.users));
     const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
     const workers =

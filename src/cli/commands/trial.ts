@@ -9,6 +9,7 @@ import { loadSettings, parseValue } from '../../config/load.ts';
 import * as p from '../../config/parsers.ts';
 import { renderKeyValues } from '../../monitor/format.ts';
 import { trialSummary, type TrialSummary } from '../../monitor/trial-summary.ts';
+import { ConfigError } from '../../errors.ts';
 import { openForReading, type SinkUri } from '../../sinks/registry.ts';
 import { rangeCondition } from '../../sinks/duckdb/sql.ts';
 import { SimGraph } from '../../sim/graph.ts';
@@ -33,7 +34,7 @@ async function spawnSim(args: string[]): Promise<{ url: string; child: ChildProc
 }
 
 function describeUri(uri: SinkUri): string {
-  return uri.kind === 'duckdb' ? uri.path : uri.url;
+  return uri.kind === 'duckdb' ? uri.path : uri.kind === 'host' ? uri.url : `bigquery:${uri.project}.${uri.dataset}`;
 }
 
 export interface TrialOptions {
@@ -58,6 +59,8 @@ export interface TrialResult {
  */
 export async function runTrial(options: TrialOptions, flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<TrialResult> {
   const { sink: uri } = loadSettings(['sink'], flags, env);
+  // The trial's own checks are DuckDB SQL; a BigQuery warehouse is tried with collect and monitor.
+  if (uri!.kind === 'bigquery') throw new ConfigError('SINK', 'trial runs on the embedded warehouse (SINK=duckdb:PATH); for BigQuery, run collect against a sim and then monitor');
   const dir = mkdtempSync(join(tmpdir(), 'friendfleet-trial-'));
   const usersFile = join(dir, 'users.csv');
   const sim = await spawnSim(['--users', String(options.simUsers), '--seed', String(options.seed), '--latency-ms', String(options.latencyMs)]);

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.ts';
+import type { BigQueryConnection } from '../sinks/bigquery/client.ts';
+import type { SinkUri } from '../sinks/registry.ts';
+import type { UsersLocation } from '../users/staged-table.ts';
+import type { Settings } from './load.ts';
+import { keyFileContents } from './parsers.ts';
+import type { SettingKey } from './settings.ts';
+
+/** Settings that say how to reach BigQuery, whichever of SINK and USERS names it. */
+export const BIGQUERY_SETTINGS = ['googleCredentials', 'googleApplicationCredentials', 'bigqueryLocation', 'bigqueryApiEndpoint'] as const satisfies readonly SettingKey[];
+
+/** Settings of a command that reads or writes the warehouse. */
+export const SINK_SETTINGS = ['sink', ...BIGQUERY_SETTINGS] as const satisfies readonly SettingKey[];
+
+/** Settings of a command that reads the users table. */
+export const USERS_SETTINGS = ['users', 'usersQuery', ...SINK_SETTINGS] as const satisfies readonly SettingKey[];
+
+/**
+ * The BigQuery connection: GOOGLE_CREDENTIALS (key JSON) first, else the key file that
+ * GOOGLE_APPLICATION_CREDENTIALS names (read and checked here, once, so a bad file stops the program
+ * before any work), else Application Default Credentials.
+ */
+function connection(s: Settings<(typeof BIGQUERY_SETTINGS)[number]>): BigQueryConnection {
+  const base = { location: s.bigqueryLocation ?? 'US', apiEndpoint: s.bigqueryApiEndpoint };
+  if (s.googleCredentials) return { ...base, credentials: s.googleCredentials };
+  const file = s.googleApplicationCredentials;
+  if (!file) return base;
+  let key;
+  try {
+    key = keyFileContents(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
+    throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', `GOOGLE_APPLICATION_CREDENTIALS names ${file}, but ${why}`);
+  }
+  return key ? { ...base, credentials: key } : { ...base, keyFile: file };
+}
+
+/** SINK with the connection settings a BigQuery warehouse needs. */
+export function sinkFrom(s: Settings<(typeof SINK_SETTINGS)[number]>): SinkUri {
+  const sink = s.sink!;
+  return sink.kind === 'bigquery' ? { ...sink, connection: connection(s) } : sink;
+}
+
+/**
+ * Where the users come from: USERS, or USERS_QUERY run in SINK's BigQuery project; undefined when
+ * neither is set (the command says what it needs).
+ */
+export function usersFrom(s: Settings<(typeof USERS_SETTINGS)[number]>): UsersLocation | undefined {
+  if (s.usersQuery !== undefined) {
+    if (s.users !== undefined) throw new ConfigError('USERS_QUERY', 'USERS and USERS_QUERY are both set: set one');
+    if (s.sink?.kind !== 'bigquery') throw new ConfigError('USERS_QUERY', 'USERS_QUERY runs in the BigQuery project of SINK: set SINK=bigquery:PROJECT.DATASET');
+    return { kind: 'bigquery-query', project: s.sink.project, sql: s.usersQuery, connection: connection(s) };
+  }
+  if (s.users?.kind === 'bigquery') return { ...s.users, connection: connection(s) };
+  return s.users;
+}

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DUCKDB_VIEWS, readMonitorReport } from '../../../src/monitor/report.ts';
+import { trialSummary } from '../../../src/monitor/trial-summary.ts';
+import { setupBigQuery } from '../../../src/sinks/bigquery/setup.ts';
+import { BigQuerySink } from '../../../src/sinks/bigquery/sink.ts';
+import { EDGES_SQL } from '../../../src/sinks/duckdb/export.ts';
+import { DuckDbSink } from '../../../src/sinks/duckdb/sink.ts';
+import { useBigQueryFake } from '../../support/bigquery.ts';
+import { writeKnownRows } from '../../support/known-rows.ts';
+import { row } from '../../support/rows.ts';
+import { tempDir } from '../../support/tmp.ts';
+
+const dir = tempDir();
+const w = await useBigQueryFake();
+
+/**
+ * The same rows in both warehouses: the BigQuery views (run in the fake, see its dialect.ts) must give
+ * the figures the DuckDB views give, through the code `monitor`, `plan` and `trial` read them with.
+ */
+describe('monitoring views: BigQuery and DuckDB give the same figures on the same rows', async () => {
+  const duck = new DuckDbSink(join(dir, 'known.duckdb'));
+  await duck.open();
+  await setupBigQuery(w.target('views_ds'));
+  const bq = new BigQuerySink(w.target('views_ds'));
+  await bq.open();
+  const extra = [
+    row({ user_id: '9007199254740993', run_id: 'r3', partition_id: 3, friend_names: ['a', 'b', 'c'], friend_ids: ['11', '12', '13'], friend_count: 3 }),
+    row({ user_id: '9007199254740995', run_id: 'r3', partition_id: 3, friend_names: [], friend_count: 0 }),
+  ];
+  const now = new Date();
+  for (const db of [duck, bq]) {
+    await writeKnownRows(db, now);
+    for (const r of extra) await db.write(r);
+    await db.flush();
+  }
+
+  it('monitor report (all four views)', async () => {
+    const now = new Date();
+    const options = { runs: 20, slots: 12 };
+    const fromBigQuery = await readMonitorReport(bq, DUCKDB_VIEWS, options, now);
+    const fromDuckDb = await readMonitorReport(duck, DUCKDB_VIEWS, options, now);
+    // Partition 3 has rows but neither a plan nor a run, so it has no assigned count and is not listed.
+    expect(fromBigQuery.partition_progress.map((p) => p.partition_id)).toEqual([1, 2]);
+    expect(fromBigQuery.trial_summary.length).toBe(3);
+    expect(fromBigQuery).toEqual(fromDuckDb);
+  });
+
+  it('trial summary and the plan query', async () => {
+    expect(await trialSummary(bq, 'r1')).toEqual(await trialSummary(duck, 'r1'));
+    const sql = `SELECT run_id, users_per_hour, threads, tier FROM trial_summary WHERE outcome = 'finished' AND users_per_hour IS NOT NULL ORDER BY last_end DESC, run_id LIMIT 1`;
+    const [b] = await bq.query(sql);
+    const [d] = await duck.query(sql);
+    expect(b).toEqual(d);
+  });
+
+  it('user_friend_edges gives the edges `export` writes from DuckDB', async () => {
+    const fromBigQuery = await bq.query(`SELECT * FROM user_friend_edges ORDER BY SAFE_CAST(user_id AS INT64), friend_screen_name`);
+    const fromDuckDb = await duck.query(`SELECT * FROM (${EDGES_SQL}) ORDER BY TRY_CAST(user_id AS HUGEINT), friend_screen_name`);
+    expect(fromBigQuery.length).toBeGreaterThan(40);
+    expect(fromBigQuery).toEqual(fromDuckDb);
+    expect(fromBigQuery.filter((e) => e.user_id === '9007199254740993')).toEqual([
+      { user_id: '9007199254740993', friend_screen_name: 'a', friend_id: '11' },
+      { user_id: '9007199254740993', friend_screen_name: 'b', friend_id: '12' },
+      { user_id: '9007199254740993', friend_screen_name: 'c', friend_id: '13' },
+    ]);
+  });
+
+  it('resume query and collected work', async () => {
+    for (const maxAttempts of [1, 3]) {
+      expect([...(await bq.completedUserIds(undefined, maxAttempts))].sort()).toEqual([...(await duck.completedUserIds(undefined, maxAttempts))].sort());
+    }
+    const range = { kind: 'numeric' as const, min: '2', max: '9007199254740993' };
+    expect([...(await bq.completedUserIds(range, 3))].sort()).toEqual(['2', '3', '50', '51', '9007199254740993']);
+    const sort = (xs: { user_id: string }[]) => [...xs].sort((a, b) => a.user_id.localeCompare(b.user_id));
+    expect(sort(await bq.collectedWork())).toEqual(sort(await duck.collectedWork()));
+    expect(await bq.latestPlan()).toEqual(await duck.latestPlan());
+  });
+});

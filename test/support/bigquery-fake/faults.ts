@@ -1,0 +1,66 @@
+/**
+ * Faults the fake injects, changeable while it runs (`fake.faults`, or PUT /_fake/faults from another
+ * process). Shares are per call, spread evenly over the calls (see FaultSchedule).
+ */
+export interface FakeFaults {
+  /** Share of insertAll calls answered 500 or 503 (alternately) without storing anything. */
+  insertErrorRate: number;
+  /** Share of insertAll calls in which some rows fail with a retryable per-row error (backendError). */
+  partialFailureRate: number;
+  /** In a partial failure, the share of the request's rows that fail (rounded to whole rows). */
+  partialRowShare: number;
+  /** Share of insertAll calls whose rows are stored but whose answer is a 503: the client cannot know. */
+  lostResponseRate: number;
+  /** Milliseconds every insertAll call waits before it is answered. */
+  delayMs: number;
+  /** While true, insertAll calls are held unanswered (and unstored) until the stall ends. */
+  stalled: boolean;
+  /** insertAll bodies above this many bytes get 413, as BigQuery's 10 MB request limit. */
+  maxRequestBytes: number;
+  /** Rows with these user_id values are rejected as invalid (reason `invalid`). */
+  invalidUserIds: string[];
+  /** Share of jobs.query / jobs.insert / getQueryResults calls answered 503. */
+  queryErrorRate: number;
+}
+
+export const NO_FAULTS: FakeFaults = {
+  insertErrorRate: 0,
+  partialFailureRate: 0,
+  partialRowShare: 0.2,
+  lostResponseRate: 0,
+  delayMs: 0,
+  stalled: false,
+  maxRequestBytes: 10 * 1024 * 1024,
+  invalidUserIds: [],
+  queryErrorRate: 0,
+};
+
+/**
+ * Which calls get a fault of rate r: spread evenly (call n is hit when floor(n·r + phase) moves on),
+ * so "10% of insert calls" is exactly every tenth call from a seeded starting phase, whatever the
+ * timing of the calls. Random draws would leave a short test without a single fault now and then.
+ */
+export class FaultSchedule {
+  private calls = 0;
+  private readonly phase: number;
+  constructor(phase: number) {
+    this.phase = phase;
+  }
+  hit(rate: number): boolean {
+    this.calls++;
+    return Math.floor(this.calls * rate + this.phase) > Math.floor((this.calls - 1) * rate + this.phase);
+  }
+}
+
+/** mulberry32: a small seeded generator, so injected faults repeat from run to run. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
