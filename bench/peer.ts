@@ -45,7 +45,7 @@ const sim = await startSimProcess(['--users', String(SIM_USERS), '--seed', Strin
 const rows = [];
 try {
   const usersFile = join(dir, 'users.csv');
-  const users = writeUsersSample(usersFile, quick ? 160 : 600);
+  const users = writeUsersSample(usersFile, quick ? 100 : 600);
   const ff = await runCollectProcess({
     sim,
     usersFile,
@@ -53,7 +53,7 @@ try {
     sink: 'embedded',
     env: { MAX_THREADS: String(concurrency), MAX_FRIENDS: String(MAX_FRIENDS) },
     nodeArgs: DYNO_NODE_ARGS,
-    sampleMs: 100,
+    sampleMs: 50,
   });
   if (ff.warehouse.rows !== users || ff.unsavedRequests !== 0) throw new Error(`friendfleet saved ${ff.warehouse.rows} of ${users} users`);
   const crawlee = async (storage: 'memory' | 'default', userCount: number) => {
