@@ -87,6 +87,11 @@ export class LocalBudget implements RequestBudget {
   private inFlight = 0;
   /** Requests admitted since the current window began (see `observe`). */
   private sentInWindow = 0;
+  /**
+   * Whether `sentInWindow` counts from the start of the source's window: the window began with a
+   * refill at a reset the source stated (or was adopted from an answer, counting conservatively).
+   */
+  private countFromWindowStart = false;
   private refillAt: number | undefined;
   /** Whether refillAt came from the source (known) or from our own clock (assumed). */
   private refillKnown = false;
@@ -143,20 +148,21 @@ export class LocalBudget implements RequestBudget {
     const allowance = Math.max(0, rate.remaining - this.inFlight);
     const windowEnd = rate.resetAt + this.margin;
     const sameWindow = this.refillAt !== undefined && Math.abs(windowEnd - this.refillAt) <= SAME_WINDOW_MS;
-    if (sameWindow && this.reservoir !== null) {
-      this.refillKnown = true;
-      // Our own count of this window is exact unless someone else spends from it too, which shows as
-      // the source having counted more than we sent. Answers come back out of order (latency jitter),
-      // so taking every request in flight off `remaining` would also take off those the source had
+    const newWindow = !sameWindow && (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + SAME_WINDOW_MS);
+    if (!sameWindow && !newWindow) return; // An answer from a window already refilled says nothing about this one.
+    if (newWindow || !this.refillKnown) this.scheduleRefill(windowEnd, true);
+    if (this.countFromWindowStart && this.reservoir !== null) {
+      // Our own count of the window is exact unless someone else spends from it too, which shows as the
+      // source having counted more than we sent. Answers come back out of order (latency jitter), so
+      // taking every request in flight off `remaining` would also take off those the source had
       // already counted: that left a quarter of each window unspent (bench/rate-limited.ts).
       if (this.limit - rate.remaining > this.sentInWindow && allowance < this.reservoir) this.setReservoir(allowance);
-    } else if (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + SAME_WINDOW_MS) {
-      this.scheduleRefill(windowEnd, true);
+    } else if (newWindow || this.reservoir === null || allowance < this.reservoir) {
       this.setReservoir(allowance);
-      // What the source counted, and what we may have sent since, as if we had sent it all.
+      // What the source counted, and what we may have sent since, taken as all ours.
       this.sentInWindow = this.limit - allowance;
+      this.countFromWindowStart = true;
     }
-    // Otherwise the answer belongs to a window already refilled: it says nothing about this one.
   }
 
   pauseUntil(until: number, _lane = 0): void {
@@ -207,6 +213,8 @@ export class LocalBudget implements RequestBudget {
     this.timer = undefined;
     if (this.closed) return;
     this.sentInWindow = 0;
+    // Refilled at a reset the source stated, the count starts with the source's new window.
+    this.countFromWindowStart = this.refillKnown;
     this.setReservoir(this.limit ?? null);
     if (this.limit !== undefined) this.scheduleRefill((this.refillAt ?? Date.now()) + this.windowMs, false);
     else this.refillAt = undefined;
