@@ -11,8 +11,8 @@ interface PackedPage {
 
 /**
  * One user's followed accounts while they are collected. A user with 2,000 friends stays in flight
- * for 100 pages (40 s at the reference's 0.4 s a page), so a worker with 2,500 users in flight holds
- * about 1.6 million accounts; as an object and a string each they made most of a 190 MB live heap
+ * for 100 pages (40 s at the reference's 0.4 s a page), so a worker's 2,500 slots fill up with long
+ * lists; as an object and a string per account they made most of a 190 MB live heap
  * (bench/throughput.ts, --trace-gc). Packed as one string per page they cost about a byte a character,
  * and become objects again only when the user is finished.
  */
