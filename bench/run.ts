@@ -5,14 +5,18 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['parse.ts', 'budget.ts', 'duckdb-append.ts', 'makespan.ts'];
+const BENCHES = ['parse.ts', 'budget.ts', 'duckdb-append.ts', 'makespan.ts', 'throughput.ts', 'rate-limited.ts', 'cpu-ceiling.ts', 'peer.ts', 'projection.ts'];
 const extra = process.argv.slice(2);
 let failed = 0;
+const t0 = Date.now();
 for (const bench of BENCHES) {
+  const started = Date.now();
   const r = spawnSync(process.execPath, [fileURLToPath(new URL(bench, import.meta.url)), ...extra], { stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;
     process.stderr.write(`bench ${bench} failed with ${r.status ?? r.signal}\n`);
   }
+  process.stdout.write(`(${bench}: ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 }
+process.stdout.write(`\n${BENCHES.length - failed} of ${BENCHES.length} benchmarks ran in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 process.exit(failed === 0 ? 0 : 1);

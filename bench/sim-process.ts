@@ -1,14 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { SimStats } from '../src/sim/server.ts';
 
 export const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+export interface SimProcess {
+  url: string;
+  child: ChildProcess;
+  /** The sim's request, status and 429 counters (`GET /_sim/stats`). */
+  stats: () => Promise<SimStats>;
+  stop: () => void;
+}
 
 /**
  * Starts `friendfleet sim` in its own process, so its CPU is not charged to the worker being measured.
  * Resolves with its URL once it listens.
  */
-export async function startSimProcess(args: string[]): Promise<{ url: string; child: ChildProcess; stop: () => void }> {
+export async function startSimProcess(args: string[]): Promise<SimProcess> {
   const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
@@ -18,5 +27,10 @@ export async function startSimProcess(args: string[]): Promise<{ url: string; ch
       if (m) resolve(m[1]!);
     });
   });
-  return { url, child, stop: () => child.kill('SIGTERM') };
+  return {
+    url,
+    child,
+    stats: async () => (await (await fetch(`${url}/_sim/stats`)).json()) as SimStats,
+    stop: () => child.kill('SIGTERM'),
+  };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname, cpus } from 'node:os';
+import { hostname, cpus, loadavg, totalmem } from 'node:os';
 import { renderTable } from '../src/monitor/format.ts';
 
 /** Prints a titled table of benchmark rows. */
@@ -7,10 +7,23 @@ export function printTable(title: string, rows: readonly Record<string, unknown>
   process.stdout.write(`\n${title}\n${renderTable(rows)}\n`);
 }
 
-/** Writes rows to bench/results/NAME.json with the machine they ran on. */
+/** The 1-minute load average when the script started: other work on the machine skews timings. */
+const loadAtStart = loadavg()[0]!;
+
+/** Writes rows to bench/results/NAME.json with the machine they ran on and how busy it was. */
 export function writeResults(name: string, rows: readonly Record<string, unknown>[]): void {
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
-  const machine = { host: hostname(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
-  writeFileSync(new URL(`${name}.json`, dir), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2) + '\n');
+  const machine = {
+    host: hostname(),
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    load_1m_at_start: Number(loadAtStart.toFixed(2)),
+    load_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
+  };
+  // A --quick run is a smoke test (CI's): marked, so that README tables are never refreshed from one.
+  const quick = process.argv.includes('--quick');
+  writeFileSync(new URL(`${name}.json`, dir), JSON.stringify({ machine, at: new Date().toISOString(), quick, rows }, null, 2) + '\n');
 }

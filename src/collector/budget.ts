@@ -85,6 +85,13 @@ export class LocalBudget implements RequestBudget {
   private readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private head = 0;
   private inFlight = 0;
+  /** Requests admitted since the current window began (see `observe`). */
+  private sentInWindow = 0;
+  /**
+   * Whether `sentInWindow` counts from the start of the source's window: the window began with a
+   * refill at a reset the source stated (or was adopted from an answer, counting conservatively).
+   */
+  private countFromWindowStart = false;
   private refillAt: number | undefined;
   /** Whether refillAt came from the source (known) or from our own clock (assumed). */
   private refillKnown = false;
@@ -114,6 +121,7 @@ export class LocalBudget implements RequestBudget {
     if (this.reservoir === null) return true;
     if (this.reservoir > 0 && this.waiting() === 0) {
       this.reservoir--;
+      this.sentInWindow++;
       return true;
     }
     return false;
@@ -136,16 +144,25 @@ export class LocalBudget implements RequestBudget {
       if (rate.remaining <= 0 && rate.resetAt > now) this.pauseUntil(rate.resetAt);
       return;
     }
-    // Requests still in flight were sent after the source counted this one; they will spend too.
+    // Requests in flight may have been sent after the source counted this one, and would spend too.
     const allowance = Math.max(0, rate.remaining - this.inFlight);
     const windowEnd = rate.resetAt + this.margin;
-    if (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + SAME_WINDOW_MS) {
-      this.scheduleRefill(windowEnd, true);
+    const sameWindow = this.refillAt !== undefined && Math.abs(windowEnd - this.refillAt) <= SAME_WINDOW_MS;
+    const newWindow = !sameWindow && (this.refillAt === undefined || !this.refillKnown || windowEnd > this.refillAt + SAME_WINDOW_MS);
+    if (!sameWindow && !newWindow) return; // An answer from a window already refilled says nothing about this one.
+    if (newWindow || !this.refillKnown) this.scheduleRefill(windowEnd, true);
+    if (this.countFromWindowStart && this.reservoir !== null) {
+      // Our own count of the window is exact unless someone else spends from it too, which shows as the
+      // source having counted more than we sent. Answers come back out of order (latency jitter), so
+      // taking every request in flight off `remaining` would also take off those the source had
+      // already counted: that left a quarter of each window unspent (bench/rate-limited.ts).
+      if (this.limit - rate.remaining > this.sentInWindow && allowance < this.reservoir) this.setReservoir(allowance);
+    } else if (newWindow || this.reservoir === null || allowance < this.reservoir) {
       this.setReservoir(allowance);
-    } else if (windowEnd >= this.refillAt - SAME_WINDOW_MS) {
-      if (this.reservoir === null || allowance < this.reservoir) this.setReservoir(allowance);
+      // What the source counted, and what we may have sent since, taken as all ours.
+      this.sentInWindow = this.limit - allowance;
+      this.countFromWindowStart = true;
     }
-    // Otherwise the answer belongs to a window already refilled: it says nothing about this one.
   }
 
   pauseUntil(until: number, _lane = 0): void {
@@ -175,6 +192,7 @@ export class LocalBudget implements RequestBudget {
   private admit(): void {
     while (this.waiting() > 0 && (this.reservoir === null || this.reservoir > 0)) {
       if (this.reservoir !== null) this.reservoir--;
+      this.sentInWindow++;
       this.waiters[this.head++]!.resolve();
     }
     if (this.head > 1024 && this.head * 2 > this.waiters.length) {
@@ -194,6 +212,9 @@ export class LocalBudget implements RequestBudget {
   private refill(): void {
     this.timer = undefined;
     if (this.closed) return;
+    this.sentInWindow = 0;
+    // Refilled at a reset the source stated, the count starts with the source's new window.
+    this.countFromWindowStart = this.refillKnown;
     this.setReservoir(this.limit ?? null);
     if (this.limit !== undefined) this.scheduleRefill((this.refillAt ?? Date.now()) + this.windowMs, false);
     else this.refillAt = undefined;

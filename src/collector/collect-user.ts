@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceError } from '../errors.ts';
-import type { FollowedAccount, FollowPage, Source, UserRef } from '../sources/source.ts';
+import type { FollowPage, Source, UserRef } from '../sources/source.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { RequestBudget } from './budget.ts';
+import { FollowList } from './follow-list.ts';
 import type { UserResult, UserStatus } from './result.ts';
 import type { RunStats } from './stats.ts';
 
@@ -43,7 +44,7 @@ export async function collectUser(
   signal: AbortSignal,
 ): Promise<UserResult> {
   const startAt = new Date();
-  const accounts: FollowedAccount[] = [];
+  const accounts = new FollowList();
   const seenCursors = new Set<string>();
   let cursor: string | undefined;
   let pages = 0;
@@ -51,7 +52,7 @@ export async function collectUser(
   const finish = (status: UserStatus, error?: string): UserResult => ({
     user,
     status,
-    accounts: status === 'ok' ? accounts : [],
+    accounts: status === 'ok' ? accounts.toArray() : [],
     truncated: status === 'ok' && truncated,
     pages,
     error,
@@ -65,7 +66,7 @@ export async function collectUser(
       pages++;
       deps.stats.pages++;
       const room = options.maxFriends - accounts.length;
-      for (let i = 0; i < page.accounts.length && i < room; i++) accounts.push(page.accounts[i]!);
+      accounts.add(page.accounts, room);
       if (accounts.length >= options.maxFriends) {
         truncated = page.accounts.length > room || page.nextCursor !== undefined;
         return finish('ok');

@@ -66,6 +66,35 @@ describe('LocalBudget', () => {
     await Promise.all(inflight);
   });
 
+  /**
+   * A budget of 10 in a window the source stated; one request still in flight and one answered, then
+   * the source's answer to the second says `remaining`. Returns how many requests may start at once.
+   */
+  async function startableAfterAnswer(remaining: number): Promise<number> {
+    const b = budget({ limit: 10, windowMs: 60_000, resetMarginMs: 0 });
+    const now = Date.now();
+    b.observe({ limit: 10, remaining: 10, resetAt: now + 300 }, 0, now);
+    let releaseFirst!: () => void;
+    const first = b.schedule(() => new Promise<void>((r) => (releaseFirst = r)));
+    await b.schedule(async () => undefined);
+    b.observe({ limit: 10, remaining, resetAt: now + 300 }, 0, now);
+    const times = await admitTimes(b, 9);
+    releaseFirst();
+    await first;
+    return times.filter((t) => t < 250).length;
+  }
+
+  it('trusts its own count of a window when answers come back out of order', async () => {
+    // The source counted both requests, 8 are left. The first one is still in flight, but the source
+    // counted it before the second: it is not taken off again.
+    expect(await startableAfterAnswer(8)).toBe(8);
+  });
+
+  it('lowers its count when the source counted more than it sent (someone else spends too)', async () => {
+    // We sent 2; the source counted 5. Of the 5 left, the one still in flight may not be counted yet.
+    expect(await startableAfterAnswer(5)).toBe(4);
+  });
+
   it('ignores a late answer from a window already refilled', async () => {
     const b = budget({ limit: 4, windowMs: 60_000, resetMarginMs: 0 });
     const now = Date.now();

@@ -1,0 +1,70 @@
+/**
+ * Prints the README's benchmark tables from bench/results/*.json, so README figures are always those of
+ * the last `npm run bench`. With --write, replaces each table in README.md between its markers
+ * (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`).
+ * Run: node bench/readme-tables.ts [--write]
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { renderTable } from '../src/monitor/format.ts';
+
+interface Results {
+  quick?: boolean;
+  machine: { cpus: number; cpu?: string; memory_gb?: number; node: string; load_1m_at_start?: number };
+  at: string;
+  rows: Record<string, unknown>[];
+}
+
+/** Each README table: the results file it comes from and the columns it shows. */
+const TABLES: Record<string, { file: string; columns: string[] }> = {
+  throughput: {
+    file: 'throughput',
+    columns: ['scenario', 'concurrency', 'achieved_pages_per_s', 'bound_pages_per_s', 'ratio', 'users_per_hour', 'cpu_s_per_1000_pages', 'peak_rss_mb', 'worker_cpu_pct', 'sim_cpu_pct', 'warehouse_cpu_pct', 'users_saved', 'unsaved_requests'],
+  },
+  'rate-limited': {
+    file: 'rate-limited',
+    columns: ['scenario', 'concurrency', 'achieved_pages_per_s', 'limit_pages_per_s', 'ratio', 'http_429', 'cpu_s_per_1000_pages', 'peak_rss_mb', 'users_saved'],
+  },
+  'cpu-ceiling': {
+    file: 'cpu-ceiling',
+    columns: ['scenario', 'concurrency', 'achieved_pages_per_s', 'pages_per_cpu_s', 'rows_per_cpu_s', 'friends_per_row', 'cpu_s_per_1000_pages', 'peak_rss_mb'],
+  },
+  'cpu-stages': { file: 'cpu-stages', columns: ['stage', 'share_pct', 'us_per_page'] },
+  peer: {
+    file: 'peer',
+    columns: ['scenario', 'concurrency', 'users', 'pages', 'achieved_pages_per_s', 'pages_per_cpu_s', 'friendfleet_speedup', 'peak_rss_mb'],
+  },
+  projection: {
+    file: 'projection',
+    columns: ['scenario', 'threads_per_dyno', 'pages_per_s_per_dyno', 'users_per_hour_per_dyno', 'fleet_users_per_day', 'days_for_3_6m_users'],
+  },
+  parse: { file: 'parse', columns: ['parser', 'us_per_page', 'agrees_with_dom', 'page_bytes'] },
+  budget: { file: 'budget', columns: ['concurrency', 'bottleneck_jobs_per_s', 'local_budget_jobs_per_s'] },
+};
+
+function block(name: string): string | undefined {
+  const { file, columns } = TABLES[name]!;
+  const url = new URL(`./results/${file}.json`, import.meta.url);
+  if (!existsSync(url)) return undefined;
+  const r = JSON.parse(readFileSync(url, 'utf8')) as Results;
+  if (r.quick) {
+    process.stderr.write(`bench/results/${file}.json is from a --quick run; run \`npm run bench\` for README figures\n`);
+    return undefined;
+  }
+  const shown = columns.filter((c) => r.rows.some((row) => row[c] !== undefined && row[c] !== null));
+  const load = r.machine.load_1m_at_start === undefined ? '' : `, load average ${r.machine.load_1m_at_start} at start`;
+  const machine = `${r.machine.cpus}-core ${r.machine.cpu ?? 'CPU'}${r.machine.memory_gb ? `, ${r.machine.memory_gb} GB` : ''}, Node ${r.machine.node}`;
+  return `\`\`\`\n${renderTable(r.rows, shown)}\n\`\`\`\n\n(\`bench/results/${file}.json\`, ${r.at.slice(0, 16).replace('T', ' ')} UTC; ${machine}${load}.)`;
+}
+
+const readmeUrl = new URL('../README.md', import.meta.url);
+if (process.argv.includes('--write')) {
+  let readme = readFileSync(readmeUrl, 'utf8');
+  for (const name of Object.keys(TABLES)) {
+    const content = block(name);
+    const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(\\n<!-- /bench:${name} -->)`);
+    if (content && re.test(readme)) readme = readme.replace(re, (_m, open: string, close: string) => `${open}${content}${close}`);
+  }
+  writeFileSync(readmeUrl, readme);
+} else {
+  for (const name of Object.keys(TABLES)) process.stdout.write(`<!-- bench:${name} -->\n${block(name) ?? '(no results yet)'}\n<!-- /bench:${name} -->\n\n`);
+}
