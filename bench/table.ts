@@ -10,9 +10,14 @@ export function printTable(title: string, rows: readonly Record<string, unknown>
 /** The 1-minute load average when the script started: other work on the machine skews timings. */
 const loadAtStart = loadavg()[0]!;
 
-/** Writes rows to bench/results/NAME.json with the machine they ran on and how busy it was. */
+/**
+ * Writes rows to bench/results/NAME.json with the machine they ran on and how busy it was. A --quick
+ * run (CI's smoke run) writes to bench/results/quick/ instead, which git ignores: the committed files
+ * hold the full runs the README quotes, and a smoke run must not overwrite them.
+ */
 export function writeResults(name: string, rows: readonly Record<string, unknown>[]): void {
-  const dir = new URL('./results/', import.meta.url);
+  const quick = process.argv.includes('--quick');
+  const dir = new URL(quick ? './results/quick/' : './results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   const machine = {
     host: hostname(),
@@ -23,7 +28,6 @@ export function writeResults(name: string, rows: readonly Record<string, unknown
     load_1m_at_start: Number(loadAtStart.toFixed(2)),
     load_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
   };
-  // A --quick run is a smoke test (CI's): marked, so that README tables are never refreshed from one.
-  const quick = process.argv.includes('--quick');
+  // Marked as well, so that README tables are never refreshed from a quick run's file.
   writeFileSync(new URL(`${name}.json`, dir), JSON.stringify({ machine, at: new Date().toISOString(), quick, rows }, null, 2) + '\n');
 }
