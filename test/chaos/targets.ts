@@ -110,6 +110,6 @@ export const SINKS: readonly SinkTarget[] = [duckdb, fleetHost];
 
 /** The latest row of every user, as the truth check reads them. */
 export async function latestRows(sink: SinkHandle): Promise<StoredRow[]> {
-  const rows = await sink.query(`SELECT user_id, status, friend_count, friend_names, truncated, pages, error FROM user_friends_latest`);
+  const rows = await sink.query(`SELECT user_id, status, friend_count, friend_names, friend_ids, truncated, pages, error FROM user_friends_latest`);
   return rows.map((r) => ({ ...r, user_id: String(r.user_id), friend_count: r.friend_count === null ? null : Number(r.friend_count), pages: Number(r.pages) }) as StoredRow);
 }
