@@ -111,7 +111,7 @@ export const SINK_SCENARIOS: readonly Scenario[] = [
       const [stored] = await sink.query(`SELECT count(*) AS n FROM user_friends WHERE run_id = '${ended.runId}'`);
       // Every row the worker counted as saved is in the warehouse.
       expect(Number(stored!.n) >= ended.stats.usersSaved, `${ended.stats.usersSaved} rows acknowledged, ${String(stored!.n)} stored`);
-      await collectUntilDone({ ...env, SINK: sink.uri });
+      await collectUntilDone({ ...env, ...sink.env });
       const ids = await bucketIds(ctx, users, 1, 10);
       return {
         ...(await verify(ctx, running, sink, ids)),
