@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { runCollect, type CollectOutcome } from '../../src/cli/worker.ts';
-import type { SimGraph } from '../../src/sim/graph.ts';
+import { SimGraph } from '../../src/sim/graph.ts';
 import { startSim, type RunningSim, type SimOptions } from '../../src/sim/server.ts';
 import { truthOf } from '../../src/sim/truth.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
@@ -92,11 +92,19 @@ export async function bucketIds(ctx: ScenarioContext, file: string, k: number, n
   }
 }
 
-/** Requests a clean run of `ids` takes: each readable list's pages (up to MAX_FRIENDS), one request for anyone else. */
-export function cleanRequests(graph: SimGraph, ids: readonly string[], pageSize: number, maxFriends = 2000): number {
+/**
+ * The users table of the sim a scenario is about to start, and bucket k of n of it, with the requests
+ * a clean run of that bucket takes (each readable list's pages up to MAX_FRIENDS, one request for
+ * anyone else), so that the sim's faults or latency can be set from the source's page size.
+ */
+export async function plannedBucket(ctx: ScenarioContext, graph: { users: number; seed: number }, k: number, n: number, maxFriends = 2000) {
+  const simGraph = new SimGraph(graph);
+  const users = `${ctx.dir}/users.csv`;
+  await ctx.source.writeUsers(simGraph, users);
+  const ids = await bucketIds(ctx, users, k, n);
   let requests = 0;
-  for (const id of ids) requests += Math.max(1, Math.ceil(Math.min(truthOf(graph, id)!.following.length, maxFriends) / pageSize));
-  return requests;
+  for (const id of ids) requests += Math.max(1, Math.ceil(Math.min(truthOf(simGraph, id)!.following.length, maxFriends) / ctx.source.pageSize));
+  return { users, ids, requests };
 }
 
 /** The settings every worker of a scenario gets: its source at the sim, its warehouse, quiet output. */

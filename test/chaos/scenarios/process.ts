@@ -7,11 +7,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SimGraph } from '../../../src/sim/graph.ts';
 import {
   baseEnv,
   bucketIds,
-  cleanRequests,
+  plannedBucket,
   collectUntilDone,
   expect,
   logLines,
@@ -39,13 +38,10 @@ const GRACE_MS = 25_000;
  * site's 20-account pages, about 200 ms for the X API's 1,000-account ones.
  */
 async function slowBucket(ctx: ScenarioContext) {
-  const users = `${ctx.dir}/users.csv`;
   const simOptions = { users: ctx.scale(2000, 4000), seed: 11 };
-  const graph = new SimGraph(simOptions);
-  await ctx.source.writeUsers(graph, users);
-  const ids = await bucketIds(ctx, users, 10, 10);
+  const { users, ids, requests } = await plannedBucket(ctx, simOptions, 10, 10);
   const threads = ctx.scale(10, 5);
-  const latencyMs = Math.max(20, Math.round((ctx.scale(4500, 16_000) * threads) / cleanRequests(graph, ids, ctx.source.pageSize)));
+  const latencyMs = Math.max(20, Math.round((ctx.scale(4500, 16_000) * threads) / requests));
   const running = await sim(ctx, { ...simOptions, latencyMs });
   const sink = await warehouse(ctx);
   const env = { ...baseEnv(ctx, running, sink, users), PARTITION: '10/10', MAX_THREADS: String(threads) };

@@ -2,9 +2,8 @@
  * Source faults: the sim fails requests in the ways real sources do; every user must still end with
  * the row the truth says, or `failed` with the reason where the source broke a user for good.
  */
-import { SimGraph } from '../../../src/sim/graph.ts';
 import type { SimOptions } from '../../../src/sim/server.ts';
-import { baseEnv, bucketIds, cleanRequests, collectUntilDone, expect, faultNotes, sim, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
+import { baseEnv, collectUntilDone, expect, faultNotes, plannedBucket, sim, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
 import { latestRows, SOURCES } from '../targets.ts';
 
 const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host', 'bigquery'] } as const;
@@ -43,12 +42,8 @@ function scenario(fault: SourceFault): Scenario {
     ...(fault.sources ? { sources: fault.sources } : {}),
     concurrent: true,
     async run(ctx): Promise<Outcome> {
-      const users = `${ctx.dir}/users.csv`;
-      const graph = new SimGraph({ users: USERS[ctx.form], seed: SEED });
-      await ctx.source.writeUsers(graph, users);
       const [k, n] = ctx.source.bucket[ctx.form];
-      const ids = await bucketIds(ctx, users, k, n);
-      const requests = cleanRequests(graph, ids, ctx.source.pageSize);
+      const { users, ids, requests } = await plannedBucket(ctx, { users: USERS[ctx.form], seed: SEED }, k, n);
       const running = await sim(ctx, { users: USERS[ctx.form], seed: SEED, latencyMs: ctx.scale(2, 5), ...fault.sim(ctx, requests) });
       const sink = await warehouse(ctx);
       const env = { ...baseEnv(ctx, running, sink, users), PARTITION: `${k}/${n}`, MAX_THREADS: '50', ...fault.env?.(ctx) };
