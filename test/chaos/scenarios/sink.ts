@@ -86,7 +86,9 @@ export const SINK_SCENARIOS: readonly Scenario[] = [
     concurrent: true,
     async run(ctx) {
       const disk = join(ctx.dir, 'disk');
-      mountTmpfs(ctx, disk, '8m');
+      // Room for the whole bucket once the filler is gone: 200 users with up to 2,000 IDs and names each
+      // are about 16 MB of rows, and DuckDB writes them to its WAL first.
+      mountTmpfs(ctx, disk, '64m');
       const running = await sim(ctx, { users: 2000, seed: 10, latencyMs: 1 });
       const users = await usersFile(ctx, running);
       const sink = await warehouse(ctx, disk);

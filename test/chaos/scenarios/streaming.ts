@@ -76,6 +76,11 @@ interface InsertFault {
   /** Sources in the short form (the full form runs every source). */
   short: readonly string[];
   faults: Partial<FakeFaults>;
+  /**
+   * Hold every insert until fetching pauses (the buffer full, or the bucket fetched), so that the
+   * requests after it carry every buffered row however fast the source was.
+   */
+  pileUp?: boolean;
   env?(ctx: ScenarioContext): Record<string, string>;
   /** Checks what the fake counted; returns notes. */
   check(counted: ReturnType<typeof since>, twice: number): string[];
@@ -93,7 +98,17 @@ function insertFault(fault: InsertFault): Scenario {
       const { running, sink, faults, env, ids } = await setUp(ctx, fault.env?.(ctx));
       const before = faults.stats();
       faults.set(fault.faults);
-      const outcomes = await collectUntilDone(env);
+      const collecting = collectUntilDone(env);
+      // Awaited below; a failure while this scenario waits is the scenario's failure, not a crash.
+      collecting.catch(() => undefined);
+      if (fault.pileUp) {
+        // Once fetching began (the run's first record is stored: a worker starts nothing before).
+        await until(() => running.stats().requests > 0);
+        faults.stall();
+        await fetchingPaused(running);
+        faults.resume();
+      }
+      const outcomes = await collecting;
       faults.set(NO_FAULTS);
       const counted = since(before, faults.stats());
       const notes = fault.check(counted, await rowsTwice(sink));
@@ -102,6 +117,26 @@ function insertFault(fault: InsertFault): Scenario {
       return { ...(await verify(ctx, running, sink, ids)), notes: [...notes, `${outcomes.filter((o) => o.runId).length} run(s)`] };
     },
   };
+}
+
+/** Resolves once `condition` holds (checked every 20 ms, for at most a minute). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 20) {
+    expect(waited < 60_000, 'the worker never got that far');
+    await sleep(20);
+  }
+}
+
+/** Resolves once the source has had no request for a second (the worker waits for its warehouse). */
+async function fetchingPaused(running: RunningSim): Promise<void> {
+  let last = -1;
+  for (let waited = 0; ; waited += 1000) {
+    expect(waited < 300_000, 'fetching never paused');
+    const now = running.stats().requests;
+    if (now === last && now > 0) return;
+    last = now;
+    await sleep(1000);
+  }
 }
 
 /** The rows of users refused as invalid, from the dead-letter file. */
@@ -152,6 +187,7 @@ export const STREAMING_SCENARIOS: readonly Scenario[] = [
     short: [],
     // Requests of up to 500 rows against a 256 KB limit; the largest row is about 120 KB (Bluesky's DIDs and handles).
     faults: { maxRequestBytes: 256 * 1024 },
+    pileUp: true,
     env: () => ({ SINK_BUFFER_ROWS: '1000' }),
     check: (c, twice) => {
       expect(c.oversize > 0, 'no request was over the limit');
@@ -171,11 +207,9 @@ export const STREAMING_SCENARIOS: readonly Scenario[] = [
       const stallMs = ctx.scale(3000, 35_000);
       faults.set({ delayMs: 100 });
       const collecting = collectUntilDone(env);
+      collecting.catch(() => undefined);
       const stored = () => faults.stats().rowsStored;
-      for (let waited = 0; stored() < ids.length / 5; waited += 20) {
-        expect(waited < 60_000, 'rows never reached the warehouse');
-        await sleep(20);
-      }
+      await until(() => stored() >= ids.length / 5);
       faults.stall();
       await sleep(stallMs / 2);
       const midway = running.stats().requests;
