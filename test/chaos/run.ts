@@ -2,7 +2,7 @@
  * The chaos suite: breaks sources, sinks, processes and input on purpose, in loops bounded in count
  * and time, and checks after every scenario that the warehouse holds exactly what `/_sim/truth` says.
  *
- *   npm run test:chaos                 # the full form (several minutes)
+ *   npm run test:chaos                 # the full form: every source × sink (about half an hour)
  *   npm run test:chaos -- --short      # the short form CI runs (about a minute)
  *   npm run test:chaos -- --only storm --seed 7
  *
