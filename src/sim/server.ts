@@ -171,7 +171,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       const truth = truthOf(graph, decodeURIComponent(pathname.slice('/_sim/truth/'.length)));
       if (!truth) return json(res, 404, { error: 'no such user' });
       // A user whose pages are broken for good: a correct collector records it as failed.
-      const kind = truth.status === 'ok' ? broken.kindOf(graph.indexOfId(truth.user_id)!) : undefined;
+      const kind = truth.status === 'ok' ? broken.kindOf(graph.indexOfId(truth.id)!) : undefined;
       return json(res, 200, kind ? { ...truth, broken: kind } : truth);
     }
     json(res, 404, { error: 'no such control endpoint' });

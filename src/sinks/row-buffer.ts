@@ -69,10 +69,16 @@ export class RowBuffer<T> {
     if (this.failed) return Promise.reject(this.failed);
     this.buffer.push(row);
     if (this.options.sizeOf) this.bufferedBytes += this.options.sizeOf(row);
-    const full = !this.hasRoom();
-    if (full || this.buffer.length >= this.options.flushRows || this.bufferedBytes >= (this.options.maxBufferedBytes ?? Infinity) / 2) this.startInsert();
-    if (!full) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.hasRoom()) {
+      if (this.buffer.length >= this.options.flushRows || this.bufferedBytes >= (this.options.maxBufferedBytes ?? Infinity) / 2) this.startInsert();
+      return Promise.resolve();
+    }
+    // Full: wait for an insert to take the rows. The waiter goes in first, since an insert started
+    // here takes the rows (and releases waiters) at once; a waiter added after that would wait for a
+    // later write that may never come (the last users of a run hung so).
+    const room = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.startInsert();
+    return room;
   }
 
   private hasRoom(): boolean {

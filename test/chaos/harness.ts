@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { runCollect, type CollectOutcome } from '../../src/cli/worker.ts';
+import { SimGraph } from '../../src/sim/graph.ts';
 import { startSim, type RunningSim, type SimOptions } from '../../src/sim/server.ts';
+import { truthOf } from '../../src/sim/truth.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
 import { CLI } from '../support/cli.ts';
-import { checkAgainstTruth } from '../support/truth.ts';
+import { checkAgainstTruth, type StoredRow } from '../support/truth.ts';
 import { latestRows, type SinkHandle, type SinkTarget, type SourceTarget } from './targets.ts';
 
 export type Form = 'short' | 'full';
@@ -43,8 +45,11 @@ export interface Scenario {
   readonly name: string;
   /** The sinks it runs against in each form (names of SINKS rows that apply to it). */
   readonly sinks: { readonly short: readonly string[]; readonly full: readonly string[] };
-  /** The sources it runs against (names of SOURCES rows); default all. */
-  readonly sources?: readonly string[];
+  /**
+   * The sources it runs against in each form (names of SOURCES rows); by default the HTML site in the
+   * short form and every source in the full one.
+   */
+  readonly sources?: { readonly short: readonly string[]; readonly full: readonly string[] };
   /**
    * Whether it may run beside other such scenarios: in-process runs that mostly wait on the sim's
    * faults and the backoff between retries, and check no timing tighter than seconds.
@@ -87,9 +92,24 @@ export async function bucketIds(ctx: ScenarioContext, file: string, k: number, n
   }
 }
 
+/**
+ * The users table of the sim a scenario is about to start, and bucket k of n of it, with the requests
+ * a clean run of that bucket takes (each readable list's pages up to MAX_FRIENDS, one request for
+ * anyone else), so that the sim's faults or latency can be set from the source's page size.
+ */
+export async function plannedBucket(ctx: ScenarioContext, graph: { users: number; seed: number }, k: number, n: number, maxFriends = 2000) {
+  const simGraph = new SimGraph(graph);
+  const users = `${ctx.dir}/users.csv`;
+  await ctx.source.writeUsers(simGraph, users);
+  const ids = await bucketIds(ctx, users, k, n);
+  let requests = 0;
+  for (const id of ids) requests += Math.max(1, Math.ceil(Math.min(truthOf(simGraph, id)!.following.length, maxFriends) / ctx.source.pageSize));
+  return { users, ids, requests };
+}
+
 /** The settings every worker of a scenario gets: its source at the sim, its warehouse, quiet output. */
 export function baseEnv(ctx: ScenarioContext, running: RunningSim, sink: SinkHandle, users: string): Record<string, string> {
-  return { SOURCE: ctx.source.name, SOURCE_URL: running.url, USERS: users, SINK: sink.uri, PROGRESS: 'off', HEARTBEAT_INTERVAL: '5s', ...ctx.source.env };
+  return { SOURCE: ctx.source.name, SOURCE_URL: running.url, USERS: users, PROGRESS: 'off', HEARTBEAT_INTERVAL: '5s', ...sink.env, ...ctx.source.env };
 }
 
 /** A logger whose JSON lines are kept, to check what a worker reported. */
@@ -158,20 +178,26 @@ export function logLines(stderr: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/**
- * Checks the warehouse's latest rows of `ids` against the sim's truth. `others` are users the sim does
- * not have (an ID only the users table names), with the status the source gives them.
- */
-export async function verify(
-  ctx: ScenarioContext,
-  running: RunningSim,
-  sink: SinkHandle,
-  ids: readonly string[],
-  maxFriends = 2000,
-  others: Readonly<Record<string, string>> = {},
-): Promise<Omit<Outcome, 'notes'>> {
-  const rows = await latestRows(sink);
-  const check = await checkAgainstTruth(running.url, ids, rows, maxFriends, ctx.source.name);
+export interface VerifyOptions {
+  /** MAX_FRIENDS of the runs. Default 2,000. */
+  maxFriends?: number;
+  /** Users the sim does not have (an ID only the users table names), with the status the source gives them. */
+  others?: Readonly<Record<string, string>>;
+  /**
+   * Rows the warehouse refused as invalid, read from the dead-letter file. The owners' rule is that
+   * every user ends in a stated status and none is silently dropped: a refused user's row, status and
+   * all, is in the dead-letter file (and counted in the run's `dead_letters`) instead of the warehouse.
+   * So here a dead-lettered row stands for its user: it is checked against the truth like a stored
+   * one, a user with neither is lost, and a user with both is duplicated.
+   */
+  deadLetters?: readonly StoredRow[];
+}
+
+/** Checks the warehouse's latest rows of `ids` against the sim's truth. */
+export async function verify(ctx: ScenarioContext, running: RunningSim, sink: SinkHandle, ids: readonly string[], options: VerifyOptions = {}): Promise<Omit<Outcome, 'notes'>> {
+  const others = options.others ?? {};
+  const rows = [...(await latestRows(sink)), ...(options.deadLetters ?? [])];
+  const check = await checkAgainstTruth(running.url, ids, rows, options.maxFriends ?? 2000, ctx.source.name);
   const known = new Set(ids);
   let wrong = check.wrong.length;
   let lost = check.lost.length;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { errors, request } from 'undici';
+import { didOfId } from '../../src/sim/did.ts';
 import { BrokenUsers } from '../../src/sim/faults.ts';
 import { SimGraph } from '../../src/sim/graph.ts';
+import { parseGetFollows } from '../../src/sources/bluesky/parse.ts';
+import { parseFollowingAnswer } from '../../src/sources/twitter-api/parse.ts';
 import { parseFollowingPage } from '../../src/sources/twitter-html/parse.ts';
 import { useSim } from '../support/sim.ts';
 import { fetchTruth } from '../support/truth.ts';
@@ -13,8 +16,8 @@ function multiPageUsers(graph: SimGraph, n: number, where: (i: number) => boolea
   return out;
 }
 
-async function page(url: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const res = await request(url);
+async function page(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const res = await request(url, { headers });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
 
@@ -56,10 +59,46 @@ describe('the sim serves broken pages, stalls and 429 storms', async () => {
     expect(broken.stats().faults.markup).toBeGreaterThan(0);
   });
 
+  // The JSON protocols: small pages, so that a looping user needs only a few dozen follows.
+  const api = async (i: number, token?: string) => {
+    const res = await page(`${broken.url}/2/users/${broken.graph.idOf(i)}/following?max_results=20${token ? `&pagination_token=${token}` : ''}`, { authorization: 'Bearer t' });
+    return parseFollowingAnswer(res.status, res.body);
+  };
+  const xrpc = async (i: number, cursor?: string) => {
+    const res = await page(`${broken.url}/xrpc/app.bsky.graph.getFollows?actor=${didOfId(broken.graph.idOf(i))}&limit=20${cursor ? `&cursor=${cursor}` : ''}`);
+    return parseGetFollows(res.status, res.body);
+  };
+
+  it('loops the X API v2 next_token and the Bluesky cursor from the second page on', async () => {
+    const [i] = multiPageUsers(broken.graph, 1, (k) => faults.kindOf(k) === 'cursor-loop');
+    const first = await api(i!);
+    const token = (first as { nextToken: string }).nextToken;
+    expect(await api(i!, token)).toMatchObject({ kind: 'page', nextToken: token });
+    const firstPage = await xrpc(i!);
+    const cursor = (firstPage as { cursor: string }).cursor;
+    expect(await xrpc(i!, cursor)).toMatchObject({ kind: 'follows', cursor });
+    // The truth names the user whether it is asked by ID or by DID.
+    expect((await fetchTruth(broken.url, didOfId(broken.graph.idOf(i!)))).broken).toBe('cursor-loop');
+  });
+
+  it('answers a markup-broken user in a JSON shape the clients refuse, even when the list is empty', async () => {
+    const [i] = multiPageUsers(broken.graph, 1, (k) => faults.kindOf(k) === 'markup');
+    expect(await api(i!)).toEqual({ kind: 'error', error: 'invalid_response', message: 'answer has neither data, errors nor an empty meta (format changed?)' });
+    expect(await xrpc(i!)).toEqual({ kind: 'error', error: 'invalid_response', message: 'getFollows answer without a follows array (format changed?)' });
+    const empty = Array.from({ length: broken.graph.size }, (_, k) => k).find((k) => broken.graph.status(k) === 'ok' && broken.graph.followingCount(k) === 0 && faults.kindOf(k) === 'markup');
+    expect(empty).toBeDefined();
+    expect(await api(empty!)).toMatchObject({ kind: 'error', error: 'invalid_response' });
+    expect(await xrpc(empty!)).toMatchObject({ kind: 'error', error: 'invalid_response' });
+    expect((await fetchTruth(broken.url, didOfId(broken.graph.idOf(i!)))).broken).toBe('markup');
+  });
+
   it('leaves unbroken users alone', async () => {
     const [i] = multiPageUsers(broken.graph, 1, (k) => faults.kindOf(k) === undefined);
     expect(parseFollowingPage((await page(`${broken.url}/${broken.graph.screenName(i!)}/following`)).body).kind).toBe('list');
+    expect((await api(i!)).kind).toBe('page');
+    expect((await xrpc(i!)).kind).toBe('follows');
     expect((await fetchTruth(broken.url, broken.graph.idOf(i!).toString())).broken).toBeUndefined();
+    expect((await fetchTruth(broken.url, didOfId(broken.graph.idOf(i!)))).broken).toBeUndefined();
   });
 
   it('stalls an answer until the client gives up', async () => {

@@ -28,14 +28,19 @@ const NAMING: Record<SourceName, { name: (a: TruthAccount) => string; id: ((a: T
 };
 
 /**
- * What a correct collector records for a user whose pages the sim breaks for good: `failed` with the
- * reason, as far as it reads (a looping cursor shows from the second page on, so a user with one page,
- * or capped at one page, is collected as usual). Undefined when the user is collected as usual.
+ * What a correct collector records for a user whose pages the sim breaks for good, as far as it reads:
+ * `failure` (the user is `failed` with that reason) or, when it reads the list as usual, whether the
+ * row says `truncated`. A changed markup shows on the first page. A looping cursor shows only when the
+ * collector asks for a third page: a user with one page, or capped (MAX_FRIENDS) by the end of the
+ * second page, is collected as usual, and then the loop's next cursor says the list goes on.
  */
-export function expectedFailure(truth: Truth, maxFriends: number, pageSize: number): RegExp | undefined {
-  if (truth.broken === 'markup') return /FF_SOURCE_INVALID_RESPONSE/;
-  if (truth.broken === 'cursor-loop' && truth.following.length > pageSize && maxFriends > pageSize) return /repeated cursor/;
-  return undefined;
+export function expectedReading(truth: Truth, maxFriends: number, pageSize: number): { failure: RegExp } | { truncated: boolean } {
+  const listed = truth.following.length;
+  if (truth.broken === 'markup') return { failure: /FF_SOURCE_INVALID_RESPONSE/ };
+  if (truth.broken === 'cursor-loop' && listed > pageSize && maxFriends > pageSize) {
+    return Math.min(listed, 2 * pageSize) < maxFriends ? { failure: /repeated cursor/ } : { truncated: true };
+  }
+  return { truncated: listed > maxFriends };
 }
 
 /**
@@ -65,19 +70,20 @@ export async function checkAgainstTruth(
     if (mine.length > 1) duplicated.push(id);
     const row = mine[0]!;
     const truth = await fetchTruth(simUrl, id);
-    const failure = expectedFailure(truth, maxFriends, SOURCE_PAGE_SIZES[source]);
+    const reading = expectedReading(truth, maxFriends, SOURCE_PAGE_SIZES[source]);
     const kept = truth.following.slice(0, maxFriends);
     const expected = kept.map(naming.name);
     // Rows store NULL friend_ids for sources without IDs, and for an empty list.
     const expectedIds = naming.id && kept.length > 0 ? kept.map(naming.id) : null;
-    const ok = failure
-      ? row.status === 'failed' && row.friend_count === null && row.friend_names === null && failure.test(row.error ?? '')
-      : row.status === truth.status &&
-        (truth.status !== 'ok' ||
-          (row.friend_count === expected.length &&
-            JSON.stringify(row.friend_names) === JSON.stringify(expected) &&
-            JSON.stringify(row.friend_ids) === JSON.stringify(expectedIds) &&
-            row.truncated === truth.following.length > maxFriends)) &&
+    const ok =
+      'failure' in reading
+        ? row.status === 'failed' && row.friend_count === null && row.friend_names === null && reading.failure.test(row.error ?? '')
+        : row.status === truth.status &&
+          (truth.status !== 'ok' ||
+            (row.friend_count === expected.length &&
+              JSON.stringify(row.friend_names) === JSON.stringify(expected) &&
+              JSON.stringify(row.friend_ids) === JSON.stringify(expectedIds) &&
+              row.truncated === reading.truncated)) &&
         (truth.status === 'ok' || (row.friend_count === null && row.friend_names === null && row.friend_ids === null));
     if (!ok) wrong.push(id);
   };

@@ -1,4 +1,5 @@
 import { didOfId, handleOf, idOfDid, screenNameOfHandle } from '../did.ts';
+import type { BrokenUsers } from '../faults.ts';
 import type { SimGraph } from '../graph.ts';
 import { displayName } from '../profile.ts';
 import type { RateWindowState, SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
@@ -17,6 +18,9 @@ import { cursorCodec } from './cursor.ts';
  * hiding an account is deactivating it). The AppView also leaves deactivated accounts out of other
  * users' lists; the sim keeps the one follow list every protocol serves, so only suspended and
  * deleted accounts vanish from lists, as on X.
+ * A broken user's getFollows pages (`--broken-users`) loop (the cursor names the page itself from the
+ * second page on) or come in a shape the lexicon does not define (`items` of `{subject}` records in
+ * place of `follows`), as if the AppView changed under the client.
  * Rate limits are per client address, with the `ratelimit-*` headers of atproto's xrpc-server
  * (reset in epoch seconds, rounded down; `ratelimit-policy: 3000;w=300`).
  */
@@ -69,7 +73,7 @@ function profileView(graph: SimGraph, index: number): Record<string, unknown> {
   };
 }
 
-function getFollows(request: SimRequest, graph: SimGraph, actor: string): SimResponse {
+function getFollows(request: SimRequest, graph: SimGraph, actor: string, broken: BrokenUsers | undefined): SimResponse {
   const rawLimit = request.query.get('limit');
   const limit = rawLimit === null ? DEFAULT_LIMIT : Number(rawLimit);
   if (!Number.isInteger(limit)) return xrpcError(400, 'InvalidRequest', 'limit must be an integer');
@@ -86,9 +90,14 @@ function getFollows(request: SimRequest, graph: SimGraph, actor: string): SimRes
     if (decoded === undefined) return json(200, { subject, follows: [] });
     from = decoded;
   }
-  const { targets, next } = graph.followsPage(index, from, limit);
+  const fault = broken?.pageFault(index);
+  const { targets, next: listNext } = graph.followsPage(index, from, limit);
+  // A looping list: every page after the first names itself as the next page.
+  const next = fault === 'cursor-loop' && from > 0 ? from : listNext;
+  const more = next === undefined ? {} : { cursor: cursors.encode(graph.seed, index, next) };
   const follows = targets.map((t) => profileView(graph, t));
-  return json(200, next === undefined ? { subject, follows } : { subject, follows, cursor: cursors.encode(graph.seed, index, next) });
+  if (fault === 'markup') return json(200, { subject, items: follows.map((p) => ({ subject: p })), ...more });
+  return json(200, { subject, follows, ...more });
 }
 
 function getProfile(graph: SimGraph, actor: string): SimResponse {
@@ -107,10 +116,10 @@ export const bluesky: SimProtocol = {
     return pathname === FOLLOWS || pathname === PROFILE;
   },
 
-  handle(request: SimRequest, graph: SimGraph): SimResponse {
+  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers): SimResponse {
     const actor = request.query.get('actor');
     if (actor === null || actor === '') return xrpcError(400, 'InvalidRequest', 'Params must have the property "actor"');
-    return request.pathname === FOLLOWS ? getFollows(request, graph, actor) : getProfile(graph, actor);
+    return request.pathname === FOLLOWS ? getFollows(request, graph, actor, broken) : getProfile(graph, actor);
   },
 
   clientKey(request) {

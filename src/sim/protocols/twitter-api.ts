@@ -1,3 +1,4 @@
+import type { BrokenUsers } from '../faults.ts';
 import type { SimGraph } from '../graph.ts';
 import { displayName } from '../profile.ts';
 import type { SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
@@ -16,6 +17,9 @@ import { xRateLimitHeaders } from './x-rate-headers.ts';
  * - a bad parameter is a 400 `invalid-request`; no or a refused bearer token a 401; 429 when the
  *   token's window is spent. The rate limit is counted per bearer token, as X counts it.
  * A bearer token starting with `revoked` is refused (401), so tests can exercise bad credentials.
+ * A broken user's pages (`--broken-users`) loop (`next_token` names the page itself from the second
+ * page on) or come in another API's shape (v1.1's `{"users", "next_cursor_str"}`), as if the endpoint
+ * changed under the client.
  */
 
 export const API_MAX_RESULTS = 1000;
@@ -46,6 +50,18 @@ function userProblem(id: string, title: string, detail: string, type: string, se
   });
 }
 
+/**
+ * The page in a shape the v2 client does not know (v1.1 `friends/list`'s): `users` with `id_str` and
+ * `screen_name`, and `next_cursor_str` ("0" at the end). Even an empty list is recognisably not v2's.
+ */
+function changedShape(graph: SimGraph, targets: readonly number[], next: number | undefined): Record<string, unknown> {
+  return {
+    users: targets.map((t) => ({ id_str: graph.idOf(t).toString(), screen_name: graph.screenName(t) })),
+    next_cursor_str: next === undefined ? '0' : String(next),
+    previous_cursor_str: '0',
+  };
+}
+
 const UNAUTHORIZED = json(401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
 
 export const twitterApi: SimProtocol = {
@@ -55,7 +71,7 @@ export const twitterApi: SimProtocol = {
     return PATH.test(pathname);
   },
 
-  handle(request: SimRequest, graph: SimGraph): SimResponse {
+  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers): SimResponse {
     const auth = request.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : '';
     if (token === '' || token.startsWith('revoked')) return UNAUTHORIZED;
@@ -78,7 +94,11 @@ export const twitterApi: SimProtocol = {
       if (decoded === undefined) return invalidRequest('pagination_token', paginationToken);
       from = decoded;
     }
-    const { targets, next } = graph.followsPage(index!, from, max);
+    const fault = broken?.pageFault(index!);
+    const { targets, next: listNext } = graph.followsPage(index!, from, max);
+    // A looping list: every page after the first names itself as the next page.
+    const next = fault === 'cursor-loop' && from > 0 ? from : listNext;
+    if (fault === 'markup') return json(200, changedShape(graph, targets, next));
     if (targets.length === 0) return json(200, { meta: { result_count: 0 } });
     const data = targets.map((t) => {
       const username = graph.screenName(t);

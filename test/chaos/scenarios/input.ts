@@ -12,6 +12,9 @@ import type { LoadReport } from '../../../src/users/report.ts';
 import { BAD } from '../../support/bad-settings.ts';
 import { baseEnv, capturedLog, collect, expect, sim, spawnCollect, usersFile, verify, warehouse, type Scenario } from '../harness.ts';
 
+/** Settings and users tables are read before any source is asked: one source is enough. */
+const HTML_ONLY = { short: ['twitter-html'], full: ['twitter-html'] } as const;
+
 /** Every value each collect setting must refuse: the table's, an empty one, and blanks. */
 function badValues(): { key: SettingKey; env: Record<string, string>; value: string }[] {
   const cases: { key: SettingKey; env: Record<string, string>; value: string }[] = [];
@@ -93,6 +96,7 @@ export const INPUT_SCENARIOS: readonly Scenario[] = [
     group: 'input',
     name: 'every setting: wrong types, ranges, empty values',
     sinks: { short: ['duckdb'], full: ['duckdb'] },
+    sources: HTML_ONLY,
     concurrent: true,
     async run(ctx) {
       const running = await sim(ctx, { users: 500, seed: 12 });
@@ -136,6 +140,7 @@ export const INPUT_SCENARIOS: readonly Scenario[] = [
       group: 'input',
       name: `users ${format}: malformed rows, duplicates, zeros, signs, spaces, > 2^63`,
       sinks: format === 'csv' ? { short: ['duckdb'], full: ['duckdb'] } : { short: [], full: ['duckdb'] },
+      sources: HTML_ONLY,
       concurrent: true,
       async run(ctx) {
         const running = await sim(ctx, { users: 1000, seed: 13, latencyMs: 1 });
@@ -152,7 +157,7 @@ export const INPUT_SCENARIOS: readonly Scenario[] = [
         const expected = expectedReport(table.verdicts);
         expect(JSON.stringify(report) === JSON.stringify(expected), `reported ${JSON.stringify(report)}, expected ${JSON.stringify(expected)}`);
         const ids = [...new Set(table.verdicts.flatMap((v) => ('ok' in v ? [v.ok] : 'corrected' in v ? [v.id] : [])))].filter((id) => id !== table.maxId);
-        const result = await verify(ctx, running, sink, ids, 2000, { [table.maxId]: 'not_found' });
+        const result = await verify(ctx, running, sink, ids, { others: { [table.maxId]: 'not_found' } });
         return { ...result, notes: [String(warning!.msg).replace(/^users table: /, ''), `2^63-1 collected as not_found`] };
       },
     }),

@@ -3,12 +3,14 @@
  * at random points, again and again, then run to the end; and two workers started on one bucket by
  * mistake. Nothing may be lost or doubled, and a SIGTERM must end in exit 0 within the platform's grace.
  */
-import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   baseEnv,
   bucketIds,
+  plannedBucket,
   collectUntilDone,
   expect,
   logLines,
@@ -24,21 +26,26 @@ import {
 } from '../harness.ts';
 import type { SinkHandle } from '../targets.ts';
 
-const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host'] } as const;
+const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host', 'bigquery'] } as const;
 
 /** Heroku sends SIGKILL 30 s after SIGTERM; a worker must be gone well before. */
 const GRACE_MS = 25_000;
 
 /**
- * A bucket that takes a worker seconds (short: 200 users, 10 at a time; full: 400 users, 5 at a time;
- * 20 ms a page), so that most random signals land while it collects.
+ * A bucket that takes a worker seconds (short: 200 users, 10 at a time, about 4.5 s; full: 400 users,
+ * 5 at a time, about 16 s), so that most random signals land while it collects. The sim's latency is
+ * set from the requests the bucket takes with the source's page size: 20 ms a page for the HTML
+ * site's 20-account pages, about 200 ms for the X API's 1,000-account ones.
  */
 async function slowBucket(ctx: ScenarioContext) {
-  const running = await sim(ctx, { users: ctx.scale(2000, 4000), seed: 11, latencyMs: 20 });
-  const users = await usersFile(ctx, running);
+  const simOptions = { users: ctx.scale(2000, 4000), seed: 11 };
+  const { users, ids, requests } = await plannedBucket(ctx, simOptions, 10, 10);
+  const threads = ctx.scale(10, 5);
+  const latencyMs = Math.max(20, Math.round((ctx.scale(4500, 16_000) * threads) / requests));
+  const running = await sim(ctx, { ...simOptions, latencyMs });
   const sink = await warehouse(ctx);
-  const env = { ...baseEnv(ctx, running, sink, users), PARTITION: '10/10', MAX_THREADS: ctx.scale('10', '5') };
-  return { running, users, sink, env, ids: () => bucketIds(ctx, users, 10, 10) };
+  const env = { ...baseEnv(ctx, running, sink, users), PARTITION: '10/10', MAX_THREADS: String(threads) };
+  return { running, users, sink, env, ids };
 }
 
 /** Whether the worker had begun collecting (its handlers were installed long before). */
@@ -72,7 +79,7 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
       const runEnv = { ...env, SHUTDOWN_TIMEOUT: `${shutdownMs}ms` };
       const rounds = ctx.scale(3, 8);
       const stops: number[] = [];
-      const killed: number[] = [];
+      const killed: { pid: number; at: number }[] = [];
       let early = 0;
       let midRun = 0;
       for (let round = 0; round < rounds; round++) {
@@ -83,7 +90,7 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
         worker.kill(signal);
         const { code, signal: by } = await worker.exited;
         stops.push(Date.now() - sentAt);
-        killed.push(worker.pid);
+        killed.push({ pid: worker.pid, at: sentAt });
         if (signal === 'SIGKILL') continue;
         if (by === 'SIGTERM') {
           // Before the worker read its settings it has no handler yet; it had started nothing.
@@ -95,7 +102,7 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
         expect(Date.now() - sentAt < Math.min(GRACE_MS, shutdownMs + 5000), `stopped ${Date.now() - sentAt} ms after SIGTERM`);
       }
       // The last start runs to the end (faster: more users at a time).
-      await collectUntilDone({ ...runEnv, MAX_THREADS: '50', SINK: sink.uri });
+      await collectUntilDone({ ...runEnv, MAX_THREADS: '50', ...sink.env });
       const twice = await storedTwice(sink);
       expect(twice === 0, `${twice} users stored twice as done`);
       const notes = [`${rounds} ${signal}s, ${midRun} while collecting`];
@@ -104,11 +111,17 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
         if (early > 0) notes.push(`${early} before the worker read its settings`);
       } else {
         // A killed worker cannot clean up after itself: the next worker removes what it left.
-        const left = readdirSync(tmpdir()).filter((f) => f.startsWith('friendfleet-users-') && killed.some((pid) => f.includes(`-${pid}-`)));
+        // Only files older than the kill: other processes on the machine (other test runs) may get a
+        // killed worker's pid later, and their own staging files are theirs.
+        const left = readdirSync(tmpdir()).filter((f) => {
+          if (!f.startsWith(`friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`)) return false;
+          const written = statSync(join(tmpdir(), f), { throwIfNoEntry: false })?.mtimeMs;
+          return written !== undefined && killed.some((k) => f.includes(`-${k.pid}-`) && written <= k.at);
+        });
         expect(left.length === 0, `staged users tables of killed workers left in ${tmpdir()}: ${left.join(', ')}`);
         notes.push('no terminal row stored twice', 'no staging file left');
       }
-      return { ...(await verify(ctx, running, sink, await ids())), notes };
+      return { ...(await verify(ctx, running, sink, ids)), notes };
     },
   };
 }
@@ -151,7 +164,7 @@ export const PROCESS_SCENARIOS: readonly Scenario[] = [
   {
     group: 'process',
     name: 'two workers on one bucket',
-    sinks: { short: ['fleet-host'], full: ['duckdb', 'fleet-host'] },
+    sinks: { short: ['bigquery'], full: ['duckdb', 'fleet-host', 'bigquery'] },
     async run(ctx) {
       const { running, sink, env, ids } = await slowBucket(ctx);
       const workers = [spawnCollect(ctx, env), spawnCollect(ctx, env)];
@@ -167,10 +180,9 @@ export const PROCESS_SCENARIOS: readonly Scenario[] = [
       const [latest] = await sink.query(`SELECT count(*) - count(DISTINCT user_id) AS n FROM user_friends_latest`);
       expect(Number(latest!.n) === 0, `${String(latest!.n)} duplicate latest rows`);
       const twice = await storedTwice(sink);
-      const all = await ids();
       return {
-        ...(await verify(ctx, running, sink, all)),
-        notes: [`exit codes ${codes.join(', ')}`, `${twice} of ${all.length} users collected by both (one latest row each)`],
+        ...(await verify(ctx, running, sink, ids)),
+        notes: [`exit codes ${codes.join(', ')}`, `${twice} of ${ids.length} users collected by both (one latest row each)`],
       };
     },
   },

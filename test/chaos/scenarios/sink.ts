@@ -86,7 +86,9 @@ export const SINK_SCENARIOS: readonly Scenario[] = [
     concurrent: true,
     async run(ctx) {
       const disk = join(ctx.dir, 'disk');
-      mountTmpfs(ctx, disk, '8m');
+      // Room for the whole bucket once the filler is gone: 200 users with up to 2,000 IDs and names each
+      // are about 16 MB of rows, and DuckDB writes them to its WAL first.
+      mountTmpfs(ctx, disk, '64m');
       const running = await sim(ctx, { users: 2000, seed: 10, latencyMs: 1 });
       const users = await usersFile(ctx, running);
       const sink = await warehouse(ctx, disk);
@@ -111,7 +113,7 @@ export const SINK_SCENARIOS: readonly Scenario[] = [
       const [stored] = await sink.query(`SELECT count(*) AS n FROM user_friends WHERE run_id = '${ended.runId}'`);
       // Every row the worker counted as saved is in the warehouse.
       expect(Number(stored!.n) >= ended.stats.usersSaved, `${ended.stats.usersSaved} rows acknowledged, ${String(stored!.n)} stored`);
-      await collectUntilDone({ ...env, SINK: sink.uri });
+      await collectUntilDone({ ...env, ...sink.env });
       const ids = await bucketIds(ctx, users, 1, 10);
       return {
         ...(await verify(ctx, running, sink, ids)),

@@ -3,14 +3,23 @@
  * the row the truth says, or `failed` with the reason where the source broke a user for good.
  */
 import type { SimOptions } from '../../../src/sim/server.ts';
-import { baseEnv, bucketIds, collectUntilDone, expect, faultNotes, sim, usersFile, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
-import { latestRows } from '../targets.ts';
+import { baseEnv, collectUntilDone, expect, faultNotes, plannedBucket, sim, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
+import { latestRows, SOURCES } from '../targets.ts';
 
-const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host'] } as const;
+const SINKS = { short: ['duckdb'], full: ['duckdb', 'fleet-host', 'bigquery'] } as const;
+const USERS = { short: 2000, full: 10_000 };
+const SEED = 8;
 
 interface SourceFault {
   name: string;
-  sim(ctx: ScenarioContext): SimOptions;
+  /** Sources in each form; default the HTML site in the short form, every source in the full one. */
+  sources?: { short: readonly string[]; full: readonly string[] };
+  /**
+   * The sim's faults, given the requests a clean run of the bucket takes: fault rates are set from it,
+   * so that a scenario meets enough faults whatever the source's page size (a 1,000-account page
+   * makes 20 times fewer requests than a 20-account one).
+   */
+  sim(ctx: ScenarioContext, requests: number): SimOptions;
   /** Settings beside the defaults. */
   env?(ctx: ScenarioContext): Record<string, string>;
   /** Checks beyond the truth, given the runs' summed counters; returns notes. */
@@ -30,13 +39,13 @@ function scenario(fault: SourceFault): Scenario {
     group: 'source',
     name: fault.name,
     sinks: SINKS,
+    ...(fault.sources ? { sources: fault.sources } : {}),
     concurrent: true,
     async run(ctx): Promise<Outcome> {
-      const running = await sim(ctx, { users: ctx.scale(2000, 10_000), seed: 8, latencyMs: ctx.scale(2, 5), ...fault.sim(ctx) });
-      const users = await usersFile(ctx, running);
+      const [k, n] = ctx.source.bucket[ctx.form];
+      const { users, ids, requests } = await plannedBucket(ctx, { users: USERS[ctx.form], seed: SEED }, k, n);
+      const running = await sim(ctx, { users: USERS[ctx.form], seed: SEED, latencyMs: ctx.scale(2, 5), ...fault.sim(ctx, requests) });
       const sink = await warehouse(ctx);
-      // The newest bucket (short lists) in the short form; a middle one, with longer lists, in the full one.
-      const [k, n] = ctx.scale([40, 40], [10, 20]);
       const env = { ...baseEnv(ctx, running, sink, users), PARTITION: `${k}/${n}`, MAX_THREADS: '50', ...fault.env?.(ctx) };
       const outcomes = await collectUntilDone(env);
       const totals: Totals = {
@@ -46,13 +55,18 @@ function scenario(fault: SourceFault): Scenario {
         failed: outcomes.reduce((t, o) => t + o.stats.byStatus.failed, 0),
         faults: running.stats().faults,
       };
-      const ids = await bucketIds(ctx, users, k, n);
       const result = await verify(ctx, running, sink, ids);
       const notes = [faultNotes(running), `${totals.runs} run(s)`, `${totals.retries} retries`, ...(fault.check?.(ctx, totals, await latestRows(sink)) ?? [])];
       return { ...result, notes };
     },
   };
 }
+
+/** Every source in both forms: one JSON source joins the HTML site in the short form. */
+const WITH_JSON = { short: ['twitter-html', 'bluesky'], full: SOURCES.map((s) => s.name) };
+
+/** 1% of requests start a storm in the short form, 0.1% in the full one, and at least about five storms. */
+const stormRate = (ctx: ScenarioContext, requests: number) => Math.max(ctx.scale(0.01, 0.001), 5 / requests);
 
 const stormCheck = (kind: 'storm' | 'storm-bare') => (_ctx: ScenarioContext, t: Totals, rows: Awaited<ReturnType<typeof latestRows>>) => {
   const storms = t.faults[kind] ?? 0;
@@ -68,10 +82,11 @@ const stormCheck = (kind: 'storm' | 'storm-bare') => (_ctx: ScenarioContext, t: 
 export const SOURCE_SCENARIOS: readonly Scenario[] = [
   scenario({ name: '20% 5xx answers', sim: () => ({ faultRate: 0.2, faultKinds: ['error'] }) }),
   scenario({ name: '20% connection resets', sim: () => ({ faultRate: 0.2, faultKinds: ['reset'] }) }),
-  scenario({ name: '20% truncated pages', sim: () => ({ faultRate: 0.2, faultKinds: ['truncate'] }) }),
+  scenario({ name: '20% truncated pages (HTML, JSON bodies)', sources: WITH_JSON, sim: () => ({ faultRate: 0.2, faultKinds: ['truncate'] }) }),
   scenario({
     name: 'stalls (REQUEST_TIMEOUT fires)',
-    sim: (ctx) => ({ faultRate: 0.02, faultKinds: ['stall'], stallMs: ctx.scale(3000, 30_000) }),
+    // 2% of requests, and at least about ten stalls.
+    sim: (ctx, requests) => ({ faultRate: Math.max(0.02, 10 / requests), faultKinds: ['stall'], stallMs: ctx.scale(3000, 30_000) }),
     env: (ctx) => ({ REQUEST_TIMEOUT: ctx.scale('500ms', '10s') }),
     check: (ctx, t) => {
       const stalls = t.faults.stall ?? 0;
@@ -83,6 +98,7 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
   }),
   scenario({
     name: 'cursor repeats (no endless loop)',
+    sources: WITH_JSON,
     sim: () => ({ brokenShare: 0.1, brokenKinds: ['cursor-loop'] }),
     check: (_ctx, _t, rows) => {
       const looped = rows.filter((r) => /repeated cursor/.test(r.error ?? ''));
@@ -92,25 +108,26 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
     },
   }),
   scenario({
-    name: 'page markup changed (failed, not 0 friends)',
+    name: 'page markup or payload shape changed (failed, not 0 friends)',
+    sources: WITH_JSON,
     sim: () => ({ brokenShare: 0.1, brokenKinds: ['markup'] }),
     // Each unreadable page is retried with backoff; the short form retries less.
     env: (ctx) => ctx.scale<Record<string, string>>({ MAX_RETRIES: '2', MAX_ATTEMPTS: '1' }, {}),
     check: (_ctx, _t, rows) => {
-      const changed = rows.filter((r) => /markup changed/.test(r.error ?? ''));
-      expect(changed.length > 0, 'no page had changed markup');
+      const changed = rows.filter((r) => /^FF_SOURCE_INVALID_RESPONSE: .*(markup|format) changed\?/.test(r.error ?? ''));
+      expect(changed.length > 0, 'no page had changed markup or shape');
       expect(changed.every((r) => r.status === 'failed' && r.friend_count === null), 'a changed page was stored as a list');
       return [`${changed.length} users failed with the parser's reason`];
     },
   }),
   scenario({
     name: '429 storms with reset headers',
-    sim: (ctx) => ({ faultRate: ctx.scale(0.01, 0.001), faultKinds: ['storm'], stormMs: ctx.scale(500, 5000) }),
+    sim: (ctx, requests) => ({ faultRate: stormRate(ctx, requests), faultKinds: ['storm'], stormMs: ctx.scale(500, 5000) }),
     check: stormCheck('storm'),
   }),
   scenario({
     name: '429 storms without reset headers',
-    sim: (ctx) => ({ faultRate: ctx.scale(0.01, 0.001), faultKinds: ['storm-bare'], stormMs: ctx.scale(500, 5000) }),
+    sim: (ctx, requests) => ({ faultRate: stormRate(ctx, requests), faultKinds: ['storm-bare'], stormMs: ctx.scale(500, 5000) }),
     check: stormCheck('storm-bare'),
   }),
 ];
