@@ -20,6 +20,7 @@ import { SINK_SCENARIOS } from './scenarios/sink.ts';
 import { SOURCE_SCENARIOS } from './scenarios/source.ts';
 import { STREAMING_SCENARIOS } from './scenarios/streaming.ts';
 import { SINKS, SOURCES } from './targets.ts';
+import { seededRandom } from '../support/random.ts';
 
 const SCENARIOS: readonly Scenario[] = [...SOURCE_SCENARIOS, ...SINK_SCENARIOS, ...STREAMING_SCENARIOS, ...PROCESS_SCENARIOS, ...INPUT_SCENARIOS];
 
@@ -31,18 +32,6 @@ const { values } = parseArgs({
 });
 const form: Form = values.short ? 'short' : 'full';
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-
-/** mulberry32: a small seeded generator, so a failing run can be repeated with its --seed. */
-function seeded(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   group: string;
@@ -66,7 +55,7 @@ async function runOne(scenario: Scenario, index: number, source: (typeof SOURCES
     source,
     sinkTarget: sink,
     dir,
-    random: seeded(seed + index * 7919),
+    random: seededRandom(seed + index * 7919),
     scale: (short, full) => (form === 'short' ? short : full),
     defer: (fn) => void deferred.push(fn),
   };

@@ -51,16 +51,3 @@ export class FaultSchedule {
     return Math.floor(this.calls * rate + this.phase) > Math.floor((this.calls - 1) * rate + this.phase);
   }
 }
-
-/** mulberry32: a small seeded generator, so injected faults repeat from run to run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-

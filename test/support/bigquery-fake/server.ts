@@ -2,7 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authenticate } from './auth.ts';
-import { FaultSchedule, NO_FAULTS, random, type FakeFaults } from './faults.ts';
+import { FaultSchedule, NO_FAULTS, type FakeFaults } from './faults.ts';
+import { seededRandom } from '../random.ts';
 import { ApiFault, encodeValue, FakeStore, type QueryParameter, type QueryResult, type RowError } from './store.ts';
 
 export { NO_FAULTS, type FakeFaults } from './faults.ts';
@@ -109,7 +110,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
   const keys = new Map(Object.entries(options.serviceAccounts ?? {}).map(([email, pem]) => [email, createPublicKey(pem)]));
   const pageRows = options.maxPageRows ?? 1000;
   const dedupeWindowMs = options.dedupeWindowMs ?? 10 * 60_000;
-  const draw = random(options.seed ?? 1);
+  const draw = seededRandom(options.seed ?? 1);
   const schedules = { error: new FaultSchedule(draw()), partial: new FaultSchedule(draw()), lost: new FaultSchedule(draw()), query: new FaultSchedule(draw()) };
   let stallWaiters: (() => void)[] = [];
   let errorToggle = 0;
