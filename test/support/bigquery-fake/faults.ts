@@ -37,16 +37,27 @@ export const NO_FAULTS: FakeFaults = {
 
 /**
  * Which calls get a fault of rate r: spread evenly (call n is hit when floor(n·r + phase) moves on),
- * so "10% of insert calls" is exactly every tenth call from a seeded starting phase, whatever the
- * timing of the calls. Random draws would leave a short test without a single fault now and then.
+ * so "10% of insert calls" is exactly every tenth call, whatever the timing of the calls. Random draws
+ * would leave a short test without a single fault now and then. Each time the rate changes the count
+ * starts again, from a seeded phase that puts the first fault on the first or second call: a scenario
+ * whose run makes only a few calls (its rows fit in three or four requests) still meets its fault.
  */
 export class FaultSchedule {
   private calls = 0;
-  private readonly phase: number;
-  constructor(phase: number) {
-    this.phase = phase;
+  private phase = 0;
+  private rate = 0;
+  private readonly draw: () => number;
+
+  constructor(draw: () => number) {
+    this.draw = draw;
   }
+
   hit(rate: number): boolean {
+    if (rate !== this.rate) {
+      this.rate = rate;
+      this.calls = 0;
+      this.phase = Math.max(0, 1 - rate * (1 + this.draw()));
+    }
     this.calls++;
     return Math.floor(this.calls * rate + this.phase) > Math.floor((this.calls - 1) * rate + this.phase);
   }

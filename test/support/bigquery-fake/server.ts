@@ -111,7 +111,7 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
   const pageRows = options.maxPageRows ?? 1000;
   const dedupeWindowMs = options.dedupeWindowMs ?? 10 * 60_000;
   const draw = seededRandom(options.seed ?? 1);
-  const schedules = { error: new FaultSchedule(draw()), partial: new FaultSchedule(draw()), lost: new FaultSchedule(draw()), query: new FaultSchedule(draw()) };
+  const schedules = { error: new FaultSchedule(draw), partial: new FaultSchedule(draw), lost: new FaultSchedule(draw), query: new FaultSchedule(draw) };
   let stallWaiters: (() => void)[] = [];
   let errorToggle = 0;
 
