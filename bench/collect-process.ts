@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { StatsSnapshot } from '../src/collector/stats.ts';
 import { readProc, readThreadsCpu, type ProcReading } from './proc-usage.ts';
-import { CLI, type SimProcess } from './sim-process.ts';
+import type { SimProcess } from './sim-process.ts';
 import { startHostProcess, type HostProcess } from './warehouse-host.ts';
 
 export interface CollectProcessOptions {
@@ -66,8 +67,27 @@ export interface CollectProcessResult {
   threadsCpuS: Record<string, number>;
 }
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+let built: string | undefined;
+
 /**
- * Runs `friendfleet collect` as its own process (as a dyno would) against a sim process, reading both
+ * The worker as a dyno runs it: `node dist/cli/main.js` (Procfile, deploy/Dockerfile), built from the
+ * sources now so that it is never stale (tsc takes a second). Run from `src/` instead, Node strips the
+ * TypeScript types with a WebAssembly compiler it loads into the process, which added about 30 MB to
+ * the worker's resident set (`collect --help`: 150 MB from src/, 118 MB from dist/), none of it a
+ * dyno's.
+ */
+function workerCli(): string {
+  if (!built) {
+    const r = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`building dist/ failed (${r.status ?? r.signal})`);
+    built = `${ROOT}dist/cli/main.js`;
+  }
+  return built;
+}
+
+/**
+ * Runs `friendfleet collect` built and in its own process, as a dyno runs it, against a sim process, reading both
  * processes' CPU and memory from /proc and the sim's request counters every `sampleMs`. After the
  * worker exits, reads its warehouse back to check that every request the sim answered belongs to a
  * saved row.
@@ -76,7 +96,7 @@ export async function runCollectProcess(options: CollectProcessOptions): Promise
   const { sim } = options;
   const before = await sim.stats();
   const host: HostProcess | undefined = options.sink === 'host' ? await startHostProcess(options.warehouse) : undefined;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'collect'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), workerCli(), 'collect'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH,

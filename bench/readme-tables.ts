@@ -20,6 +20,10 @@ const TABLES: Record<string, { file: string; columns: string[] }> = {
     file: 'throughput',
     columns: ['scenario', 'concurrency', 'achieved_pages_per_s', 'bound_pages_per_s', 'ratio', 'users_per_hour', 'cpu_s_per_1000_pages', 'peak_rss_mb', 'worker_cpu_pct', 'sim_cpu_pct', 'warehouse_cpu_pct', 'users_saved', 'unsaved_requests'],
   },
+  memory: {
+    file: 'memory',
+    columns: ['scenario', 'concurrency', 'ratio', 'peak_rss_mb', 'files_mb', 'duckdb_library_mb', 'v8_heap_mb', 'v8_heap_used_mb', 'v8_kept_mb', 'malloc_main_mb', 'other_anon_mb', 'array_buffers_mb', 'users_saved'],
+  },
   'rate-limited': {
     file: 'rate-limited',
     columns: ['scenario', 'concurrency', 'achieved_pages_per_s', 'limit_pages_per_s', 'ratio', 'http_429', 'cpu_s_per_1000_pages', 'peak_rss_mb', 'users_saved'],

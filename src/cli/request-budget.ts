@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { RequestBudget } from '../collector/budget.ts';
 import { createBudget as localBudget } from '../collector/credential-budgets.ts';
-import { FleetBudget, FleetCredentialBudgets } from '../collector/fleet-budget.ts';
 import type { Settings } from '../config/load.ts';
 import type { SourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../errors.ts';
@@ -30,8 +29,10 @@ export function sharingWorkers(settings: BudgetSettings, buckets: number | undef
  * The worker's budget: the fleet's, through Redis, when RATE_LIMIT_REDIS_URL is set (one shared
  * limiter a credential); else its own, one lane a credential (see credential-budgets.ts).
  */
-export function createBudget(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger): RequestBudget {
+export async function createBudget(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger): Promise<RequestBudget> {
   if (!settings.rateLimitRedisUrl || workers === undefined) return localBudget(credentials, setup.budget);
+  // Loaded only with Redis: ioredis and its dependencies would otherwise sit in every worker's heap.
+  const { FleetBudget, FleetCredentialBudgets } = await import('../collector/fleet-budget.ts');
   const host = new URL(setup.source.baseUrl ?? DEFAULT_SOURCE_URLS[setup.source.name]).host;
   const id = settings.rateLimitId ?? `friendfleet:${setup.source.name}:${host}`;
   // Every worker lists the same tokens in the same order, so credential k has the same limiter everywhere.

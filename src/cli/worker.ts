@@ -159,7 +159,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     if (shutdown?.requested) return { runId: undefined, state: 'interrupted', bucket, stats: stats.snapshot(), sink: sink.description };
 
     source = createSource(setup.source);
-    budget = createBudget(settings, setup, source.credentials, sharing, log);
+    budget = await createBudget(settings, setup, source.credentials, sharing, log);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,

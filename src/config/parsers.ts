@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CONNECTION, NAME, PROJECT_ID, type ServiceAccountKey } from '../sinks/bigquery/client.ts';
+import { DEFAULT_CONNECTION, NAME, PROJECT_ID, type ServiceAccountKey } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
-import type { BigQueryConnection } from '../sinks/bigquery/client.ts';
+import type { BigQueryConnection } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
 import type { Settings } from './load.ts';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { Queryable } from '../monitor/trial-summary.ts';
-import { BigQuerySink, type BigQueryTarget } from './bigquery/sink.ts';
+import type { BigQueryTarget } from './bigquery/sink.ts';
 import { DuckDbSink, openError, planFromRows } from './duckdb/sink.ts';
 import { hostFileOf } from './host/server.ts';
 import { RemoteSink } from './host/remote-sink.ts';
@@ -19,7 +19,7 @@ export type Warehouse = Sink & Queryable;
 
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
-  const sink = uri.kind === 'duckdb' ? new DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink(uri.url, options) : new BigQuerySink(uri, options);
+  const sink = uri.kind === 'duckdb' ? new DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink(uri.url, options) : new (await bigQuerySink())(uri, options);
   await sink.open();
   return sink;
 }
@@ -54,7 +54,7 @@ function liveHost(dbPath: string): string | undefined {
  * bucket settings against it before any work, and a warehouse that does not exist yet has no plan.
  */
 export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
-  if (uri.kind === 'bigquery') return new BigQuerySink(uri).latestPlan();
+  if (uri.kind === 'bigquery') return new (await bigQuerySink())(uri).latestPlan();
   if (uri.kind === 'host' || liveHost(uri.path)) {
     const sink = await openForReading(uri);
     try {
@@ -79,4 +79,12 @@ export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * The BigQuery sink's module, loaded only by a process whose SINK is BigQuery: its client library
+ * would otherwise sit in every worker's heap unused (connection.ts).
+ */
+async function bigQuerySink() {
+  return (await import('./bigquery/sink.ts')).BigQuerySink;
 }

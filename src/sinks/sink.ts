@@ -43,9 +43,12 @@ export interface Sink {
   close(): Promise<void>;
 }
 
+/** A row that was stored, as a sink reports it: a sink may no longer hold the rest of it. */
+export type AcknowledgedRow = Pick<UserFriendsRow, 'user_id'>;
+
 export interface SinkOptions {
   /** Called with rows once they are durably stored. */
-  onAcknowledged?: (rows: readonly UserFriendsRow[]) => void;
+  onAcknowledged?: (rows: readonly AcknowledgedRow[]) => void;
   /** Called with the number of rows the warehouse refused as invalid (written to `deadLetterFile`). */
   onDeadLettered?: (rows: number) => void;
   /** Where refused rows go, one JSON line each with the reason (sinks that can refuse rows). */

@@ -8,7 +8,7 @@ import { normaliseId, type IdKind } from '../ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import type { WorkModel } from '../partition/work.ts';
 import type { CollectedWork, ReadOptions, UserRecord, UserTable, WorkBucket } from './user-table.ts';
-import { readBigQueryUsers, type BigQueryUsers } from './read-bigquery.ts';
+import type { BigQueryUsers } from './read-bigquery.ts';
 import { readDuckDbTable, readUsersFile, type RawUserRow } from './read-file.ts';
 import { emptyReport, noteExample, type LoadReport } from './report.ts';
 
@@ -57,7 +57,10 @@ export class StagedUserTable implements UserTable {
   }
 
   /** Loads users from BigQuery (all of them, or those of `range`), validated like a file. */
-  static fromBigQuery(source: BigQueryUsers, idKind: IdKind, range?: IdRange): Promise<StagedUserTable> {
+  static async fromBigQuery(source: BigQueryUsers, idKind: IdKind, range?: IdRange): Promise<StagedUserTable> {
+    // Loaded here, not with this module: the BigQuery client library stays out of the heap of a worker
+    // that reads its users from a file (sinks/bigquery/connection.ts).
+    const { readBigQueryUsers } = await import('./read-bigquery.ts');
     return StagedUserTable.load(readBigQueryUsers(source, range), idKind);
   }
 

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/load.ts';
 import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
-import { setupBigQuery } from '../../sinks/bigquery/setup.ts';
 import { openSink } from '../../sinks/registry.ts';
 import { addSettingFlags } from '../options.ts';
 
@@ -12,6 +11,7 @@ export function registerSetup(program: Command): void {
   addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
     const uri = sinkFrom(loadSettings(SINK_SETTINGS, opts, process.env));
     if (uri.kind === 'bigquery') {
+      const { setupBigQuery } = await import('../../sinks/bigquery/setup.ts');
       const steps = await setupBigQuery(uri);
       for (const step of steps) process.stdout.write(`${step.action.padEnd(7)} ${step.object}\n`);
       process.stdout.write(`bigquery:${uri.project}.${uri.dataset} is ready\n`);

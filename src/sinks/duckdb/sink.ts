@@ -60,7 +60,7 @@ export class DuckDbSink implements Sink {
   constructor(path: string, options: SinkOptions = {}) {
     this.path = path;
     this.description = `duckdb:${path}`;
-    this.rows = new RowBuffer({
+    this.rows = new RowBuffer<UserFriendsRow>({
       insert: (rows) => this.insert(rows),
       onAcknowledged: options.onAcknowledged,
       maxBufferedRows: options.maxBufferedRows ?? 1000,

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { SinkError } from '../../errors.ts';
@@ -13,21 +14,44 @@ import { decode, encode } from './codec.ts';
 const ATTEMPTS = 5;
 
 /**
+ * Characters of encoded rows held before `write` waits (as well as SINK_BUFFER_ROWS); an insert starts
+ * at half of it. Rows vary a hundredfold (a 2,000-name row is ~35 KB of JSON) so a row count alone
+ * bounds nothing: at 2,500 users in flight the first wave of long lists ends within a few seconds, and
+ * with a 16 MB bound the rows it piled up (and the batch being sent) took the worker's heap, and with
+ * it its resident set, 20 MB higher for good (V8 keeps the pages a heap once needed; bench/memory.ts).
+ * 4 MB is over a second of rows at that rate, and the host takes a 2 MB batch in well under that.
+ */
+const MAX_BUFFERED_CHARS = 4 * 1024 * 1024;
+
+/**
+ * A row as it waits for the host: its JSON, encoded when written. As objects a row's names took about
+ * three times the memory of their JSON (a string and an array slot each), and a row is sent as JSON
+ * anyway. The user ID is what acknowledging needs.
+ */
+interface EncodedRow {
+  user_id: string;
+  json: string;
+}
+
+/**
  * A sink that stores through a warehouse host (`friendfleet fleet` runs one): rows travel in batches
  * and count as saved when the host answers, which it does only after DuckDB committed them.
  */
 export class RemoteSink implements Sink {
   readonly description: string;
   private readonly pool: Pool;
-  private readonly rows: RowBuffer<UserFriendsRow>;
+  private readonly rows: RowBuffer<EncodedRow>;
 
   constructor(url: string, options: SinkOptions = {}) {
     this.description = `host:${url}`;
     this.pool = new Pool(url, { connections: 4, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
-    this.rows = new RowBuffer({
-      insert: async (rows) => void (await this.call('POST', '/rows', rows)),
+    this.rows = new RowBuffer<EncodedRow>({
+      // The batch goes out row by row (chunked), never joined into one string and one Buffer as large.
+      insert: async (rows) => void (await this.send('POST', '/rows', jsonArrayChunks(rows.map((r) => r.json)))),
       onAcknowledged: options.onAcknowledged,
       maxBufferedRows: options.maxBufferedRows ?? 1000,
+      sizeOf: (row) => row.json.length,
+      maxBufferedBytes: MAX_BUFFERED_CHARS,
       flushRows: options.flushRows ?? 100,
       flushIntervalMs: options.flushIntervalMs ?? 500,
       describeFailure: (error) => (error instanceof SinkError ? error : new SinkError(String(error), { cause: error })),
@@ -69,7 +93,7 @@ export class RemoteSink implements Sink {
   }
 
   write(row: UserFriendsRow): Promise<void> {
-    return this.rows.write(row);
+    return this.rows.write({ user_id: row.user_id, json: encode(row) });
   }
 
   flush(): Promise<void> {
@@ -89,7 +113,12 @@ export class RemoteSink implements Sink {
    * One request to the host. A host that cannot be reached (restarting, briefly overloaded) is tried
    * again; a host that answers with an error has failed the request, and that is final.
    */
-  private async call(method: 'GET' | 'POST', path: string, input?: unknown): Promise<unknown> {
+  private call(method: 'GET' | 'POST', path: string, input?: unknown): Promise<unknown> {
+    return this.send(method, path, input === undefined ? undefined : encode(input));
+  }
+
+  /** `call` with its body already encoded: one string, or pieces sent in turn (chunked). */
+  private async send(method: 'GET' | 'POST', path: string, body: string | readonly string[] | undefined): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       let res;
       try {
@@ -97,7 +126,8 @@ export class RemoteSink implements Sink {
           method,
           path,
           headers: { 'content-type': 'application/json' },
-          body: input === undefined ? undefined : encode(input),
+          // A fresh stream each attempt: a retry sends the pieces again.
+          body: typeof body === 'string' || body === undefined ? body : Readable.from(body),
         });
       } catch (error) {
         if (attempt >= ATTEMPTS) {
@@ -111,4 +141,12 @@ export class RemoteSink implements Sink {
       return decode(text);
     }
   }
+}
+
+/** `[a,b,c]` from encoded items, in pieces that can be sent one after another (and again on a retry). */
+function jsonArrayChunks(items: readonly string[]): string[] {
+  const chunks = items.map((item, i) => (i === 0 ? `[${item}` : `,${item}`));
+  if (chunks.length === 0) chunks.push('[');
+  chunks.push(']');
+  return chunks;
 }
