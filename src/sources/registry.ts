@@ -1,8 +1,8 @@
 import type { IdKind } from '../ids.ts';
-import { BlueskySource } from './bluesky/source.ts';
+import { BLUESKY_PAGE_SIZE, BlueskySource } from './bluesky/source.ts';
 import type { Source, SourceName } from './source.ts';
-import { TwitterApiSource } from './twitter-api/source.ts';
-import { TwitterHtmlSource } from './twitter-html/source.ts';
+import { API_PAGE_SIZE, TwitterApiSource } from './twitter-api/source.ts';
+import { HTML_PAGE_SIZE, TwitterHtmlSource } from './twitter-html/source.ts';
 
 /** Everything a source may need, validated at the edge (config/source-settings.ts) and passed in. */
 export interface SourceOptions {
@@ -30,11 +30,11 @@ export const SOURCE_ID_KINDS: Record<SourceName, IdKind> = {
   bluesky: 'opaque',
 };
 
-/** Accounts on a full page of each source, for planning (the source objects say the same). */
+/** Accounts on a full page of each source, for planning without a source object. */
 export const SOURCE_PAGE_SIZES: Record<SourceName, number> = {
-  'twitter-html': 20,
-  'twitter-api': 1000,
-  bluesky: 100,
+  'twitter-html': HTML_PAGE_SIZE,
+  'twitter-api': API_PAGE_SIZE,
+  bluesky: BLUESKY_PAGE_SIZE,
 };
 
 /**

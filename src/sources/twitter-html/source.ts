@@ -12,6 +12,9 @@ export interface TwitterHtmlOptions {
   timeoutMs: number;
 }
 
+/** Accounts on a full following page of the legacy mobile site. */
+export const HTML_PAGE_SIZE = 20;
+
 /**
  * The legacy mobile HTML following pages: `GET /{screen_name}/following[?cursor=C]`, 20 accounts a
  * page, no IDs. Statuses come from the HTTP status (404, 429, 5xx, a redirect to /account/suspended)
@@ -19,7 +22,7 @@ export interface TwitterHtmlOptions {
  */
 export class TwitterHtmlSource implements Source {
   readonly name = 'twitter-html' as const;
-  readonly pageSize = 20;
+  readonly pageSize = HTML_PAGE_SIZE;
   readonly credentials = 1;
   private readonly http: HttpClient;
 
