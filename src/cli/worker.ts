@@ -21,7 +21,8 @@ import type { Sink } from '../sinks/sink.ts';
 import { createSource, SOURCE_ID_KINDS } from '../sources/registry.ts';
 import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
-import { StagedUserTable } from '../users/staged-table.ts';
+import type { UserSpool } from '../users/spool.ts';
+import { StagingProcess } from '../users/staging-process.ts';
 import { createBudget, sharingWorkers } from './request-budget.ts';
 import { Shutdown } from './shutdown.ts';
 
@@ -116,7 +117,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   // Signals are handled from here on: the run's set-up (staging a large users table) takes seconds.
   const shutdown = io.handleSignals ? new Shutdown(settings.shutdownTimeout!, log) : undefined;
 
-  const users = await StagedUserTable.open(usersLocation, idKind, { range: bucketRangeHint(request, plan, idKind) }).catch((e: unknown) => {
+  const users = await StagingProcess.start(usersLocation, idKind, { range: bucketRangeHint(request, plan, idKind) }).catch((e: unknown) => {
     shutdown?.dispose();
     throw e;
   });
@@ -124,6 +125,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   let sink: Sink | undefined;
   let source: Source | undefined;
   let budget: RequestBudget | undefined;
+  let spool: UserSpool | undefined;
   try {
     const problems = describeReport(users.report);
     if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
@@ -157,6 +159,9 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
     if (shutdown?.requested) return { runId: undefined, state: 'interrupted', bucket, stats: stats.snapshot(), sink: sink.description };
+    // The bucket's users go to a file and the staging process ends before the first request.
+    spool = await users.spool(bucket.range);
+    await users.close();
 
     source = createSource(setup.source);
     budget = await createBudget(settings, setup, source.credentials, sharing, log);
@@ -195,7 +200,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     let state: RunState = 'finished';
     let error: string | null = null;
     try {
-      await collector.run(users.batches(bucket.range, { batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
+      await collector.run(spool.batches({ batchSize: settings.batchSize!, skip: completed, limit: settings.usersLimit }));
       await sink.flush(shutdown?.flushDeadline);
       if (shutdown?.requested) state = 'interrupted';
     } catch (e) {
@@ -217,6 +222,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await source?.close();
     await sink?.close().catch((e: unknown) => log.error({ err: e }, 'closing the sink failed'));
     await users.close();
+    spool?.remove();
     shutdown?.dispose();
   }
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { compareIds, normaliseId, type IdKind } from '../ids.ts';
-import type { UserTable } from '../users/user-table.ts';
+import type { BucketLookup } from '../users/user-table.ts';
 import type { Bucket, IdRange } from './bucket.ts';
 import type { PartitionRow } from './plan.ts';
 
@@ -71,7 +71,7 @@ function numbered(rule: 'partition' | 'heroku' | 'kubernetes' | 'cloud-run', k: 
  * (`friendfleet partition`) when there is one, else from NTILE over ID order, exactly as
  * `NTILE(n) OVER (ORDER BY CAST(user_id AS INT64))` cuts it.
  */
-export async function resolveBucket(request: BucketRequest, users: UserTable, plan: readonly PartitionRow[]): Promise<Bucket> {
+export async function resolveBucket(request: BucketRequest, users: BucketLookup, plan: readonly PartitionRow[]): Promise<Bucket> {
   if (request.rule === 'all') {
     return { rule: 'all', bounds: 'table', partitionId: null, partitions: null, range: undefined, userCount: await users.count(), planId: null };
   }

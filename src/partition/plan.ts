@@ -115,3 +115,19 @@ export function planRows(plan: PartitionPlan, createdAt: Date = new Date()): Par
     created_at: createdAt,
   }));
 }
+
+/** Rows of `partitions_latest` as typed plan rows. */
+export function planFromRows(rows: readonly Record<string, unknown>[]): PartitionRow[] {
+  return rows.map((r) => ({
+    plan_id: String(r.plan_id),
+    partition_id: Number(r.partition_id),
+    partitions: Number(r.partitions),
+    user_count: Number(r.user_count),
+    min_id: String(r.min_id),
+    max_id: String(r.max_id),
+    expected_pages: r.expected_pages === null ? null : Number(r.expected_pages),
+    id_kind: r.id_kind as PartitionRow['id_kind'],
+    balance: r.balance as PartitionRow['balance'],
+    created_at: r.created_at as Date,
+  }));
+}

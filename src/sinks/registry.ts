@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { Queryable } from '../monitor/trial-summary.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
-import { DuckDbSink, openError, planFromRows } from './duckdb/sink.ts';
-import { hostFileOf } from './host/server.ts';
+import { hostFileOf } from './host/host-file.ts';
 import { RemoteSink } from './host/remote-sink.ts';
 import type { Sink, SinkOptions } from './sink.ts';
 
@@ -19,7 +17,8 @@ export type Warehouse = Sink & Queryable;
 
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
-  const sink = uri.kind === 'duckdb' ? new DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink(uri.url, options) : new (await bigQuerySink())(uri, options);
+  const sink =
+    uri.kind === 'duckdb' ? new (await duckDbSink()).DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink(uri.url, options) : new (await bigQuerySink())(uri, options);
   await sink.open();
   return sink;
 }
@@ -64,21 +63,15 @@ export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
     }
   }
   if (!existsSync(uri.path)) return [];
-  let instance: DuckDBInstance;
-  try {
-    instance = await DuckDBInstance.create(uri.path, { access_mode: 'READ_ONLY' });
-  } catch (error) {
-    throw openError(uri.path, error);
-  }
-  const conn = await instance.connect();
-  try {
-    const views = await conn.runAndReadAll(`SELECT count(*) FROM duckdb_views() WHERE view_name = 'partitions_latest'`);
-    if (Number(views.getRowsJS()[0]![0]) === 0) return [];
-    return planFromRows((await conn.runAndReadAll(`SELECT * FROM partitions_latest ORDER BY partition_id`)).getRowObjectsJS());
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  return (await duckDbSink()).readDuckDbPlan(uri.path);
+}
+
+/**
+ * The DuckDB sink's module, loaded only by a process that opens a DuckDB file itself: a worker writing
+ * to a warehouse host or BigQuery never maps DuckDB's library (~30 MB resident once used).
+ */
+async function duckDbSink() {
+  return import('./duckdb/sink.ts');
 }
 
 /**

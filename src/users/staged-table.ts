@@ -1,16 +1,14 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UsersInputError } from '../errors.ts';
 import { normaliseId, type IdKind } from '../ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import type { WorkModel } from '../partition/work.ts';
-import type { CollectedWork, ReadOptions, UserRecord, UserTable, WorkBucket } from './user-table.ts';
+import { inBatches, type CollectedWork, type ReadOptions, type UserRecord, type UserTable, type WorkBucket } from './user-table.ts';
 import type { BigQueryUsers } from './read-bigquery.ts';
 import { readDuckDbTable, readUsersFile, type RawUserRow } from './read-file.ts';
 import { emptyReport, noteExample, type LoadReport } from './report.ts';
+import { removeDuckDbFile, removeOrphans, stagingFile } from './staging-files.ts';
 
 /** Where a users table comes from: a file, a table of a DuckDB database, or BigQuery (a table or a query). */
 export type UsersLocation = { kind: 'file'; path: string } | { kind: 'duckdb'; path: string; table: string } | BigQueryUsers;
@@ -77,7 +75,7 @@ export class StagedUserTable implements UserTable {
 
   private static async load(rows: AsyncIterable<RawUserRow>, idKind: IdKind): Promise<StagedUserTable> {
     removeOrphans();
-    const file = join(tmpdir(), `${STAGING_PREFIX}${process.pid}-${randomUUID()}.duckdb`);
+    const file = stagingFile('.duckdb');
     const instance = await DuckDBInstance.create(file, { memory_limit: '256MB', threads: '2' });
     const conn = await instance.connect();
     const keyType = idKind === 'numeric' ? 'HUGEINT' : 'VARCHAR';
@@ -226,27 +224,21 @@ export class StagedUserTable implements UserTable {
   }
 
   /** The users of `range` in ID order, in batches, leaving out `skip`, up to `limit`. */
-  async *batches(range: IdRange | undefined, options: ReadOptions): AsyncGenerator<UserRecord[]> {
+  batches(range: IdRange | undefined, options: ReadOptions): AsyncGenerator<UserRecord[]> {
+    return inBatches(this.users(range), options);
+  }
+
+  /** The users of `range` in ID order, streamed from DuckDB a chunk at a time. */
+  async *users(range: IdRange | undefined): AsyncGenerator<UserRecord> {
     const where = this.where(range);
     const result = await this.conn.stream(`SELECT user_id, screen_name, friends_count FROM users WHERE ${where.sql} ORDER BY k`, where.params);
-    let batch: UserRecord[] = [];
-    let yielded = 0;
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       for (const [id, name, count] of chunk.getRows() as [string, string | null, bigint | null][]) {
-        if (options.skip?.has(id)) continue;
-        if (options.limit !== undefined && yielded >= options.limit) break;
-        batch.push({ id, screenName: name ?? undefined, friendsCount: count === null ? undefined : Number(count) });
-        yielded++;
-        if (batch.length >= options.batchSize) {
-          yield batch;
-          batch = [];
-        }
+        yield { id, screenName: name ?? undefined, friendsCount: count === null ? undefined : Number(count) };
       }
-      if (options.limit !== undefined && yielded >= options.limit) break;
     }
-    if (batch.length > 0) yield batch;
   }
 
   async close(): Promise<void> {
@@ -260,38 +252,4 @@ export class StagedUserTable implements UserTable {
     const type = this.idKind === 'numeric' ? 'HUGEINT' : 'VARCHAR';
     return { sql: `k BETWEEN CAST($1 AS ${type}) AND CAST($2 AS ${type})`, params: [range.min, range.max] };
   }
-}
-
-/** Staging files are named for this host and process, so that a later worker can tell orphans. */
-const STAGING_PREFIX = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
-
-/**
- * Removes the staging files of this host's workers that died without closing them (SIGKILL, an OOM
- * kill): a 3.6M-user table stages into a file of over 100 MB, and a worker killed every day would
- * otherwise fill the disk. A file whose process is alive, or that belongs to another host sharing
- * the directory, is left alone.
- */
-function removeOrphans(): void {
-  const dir = tmpdir();
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(STAGING_PREFIX)) continue;
-    const pid = Number(/^([0-9]+)-/.exec(name.slice(STAGING_PREFIX.length))?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    rmSync(join(dir, name), { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function removeDuckDbFile(file: string): void {
-  rmSync(file, { force: true });
-  rmSync(`${file}.wal`, { force: true });
 }

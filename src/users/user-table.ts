@@ -18,6 +18,27 @@ export interface ReadOptions {
   limit?: number | undefined;
 }
 
+/**
+ * `records` in batches of `options.batchSize`, leaving out `skip`, up to `limit`: how every users
+ * table hands its users to the collector.
+ */
+export async function* inBatches(records: AsyncIterable<UserRecord>, options: ReadOptions): AsyncGenerator<UserRecord[]> {
+  let batch: UserRecord[] = [];
+  let yielded = 0;
+  if (options.limit !== undefined && options.limit <= 0) return;
+  for await (const record of records) {
+    if (options.skip?.has(record.id)) continue;
+    batch.push(record);
+    yielded++;
+    if (batch.length >= options.batchSize) {
+      yield batch;
+      batch = [];
+    }
+    if (options.limit !== undefined && yielded >= options.limit) break;
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /** Requests one collected user took (its latest row), as the warehouse reports it. */
 export interface CollectedWork {
   user_id: string;
@@ -57,3 +78,6 @@ export interface UserTable {
   batches(range: IdRange | undefined, options: ReadOptions): AsyncGenerator<UserRecord[]>;
   close(): Promise<void>;
 }
+
+/** What a worker asks of its users table to find its bucket (partition/assign.ts). */
+export type BucketLookup = Pick<UserTable, 'idKind' | 'count' | 'ntile'>;

@@ -9,7 +9,6 @@ import { chooseWorkModel, planPartitions, planRows, type Balance, type Partition
 import { openSink } from '../../sinks/registry.ts';
 import { SOURCE_ID_KINDS, SOURCE_PAGE_SIZES } from '../../sources/registry.ts';
 import { describeReport } from '../../users/report.ts';
-import { StagedUserTable } from '../../users/staged-table.ts';
 import { addSettingFlags } from '../options.ts';
 
 export type PartitionFormat = 'table' | 'json' | 'env';
@@ -48,6 +47,8 @@ export function registerPartition(program: Command): void {
     const balance = parseValue('--balance', '--balance', oneOf<Balance>(['work', 'count']), String(opts.balance ?? 'work'));
     const format = parseValue('--format', '--format', oneOf<PartitionFormat>(['table', 'json', 'env']), String(opts.format ?? 'table'));
     const log = createLogger(settings.logLevel!);
+    // Loaded here, not with the CLI: a `collect` worker must not map DuckDB's library (users/staging-process.ts).
+    const { StagedUserTable } = await import('../../users/staged-table.ts');
     const users = await StagedUserTable.open(usersLocation, SOURCE_ID_KINDS[settings.source!]);
     const sink = await openSink(sinkFrom(settings)).catch(async (error: unknown) => {
       await users.close();

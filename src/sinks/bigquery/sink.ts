@@ -5,7 +5,7 @@ import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';
 import { DeadLetterFile } from '../dead-letter.ts';
-import { planFromRows } from '../duckdb/sink.ts';
+import { planFromRows } from '../../partition/plan.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, USER_FRIENDS_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';

@@ -1,7 +1,7 @@
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { SinkError } from '../../errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
-import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
+import { PARTITION_COLUMNS, planFromRows, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
@@ -239,7 +239,26 @@ export class DuckDbSink implements Sink {
  * Why a DuckDB file could not be opened. DuckDB lets one process open a file and locks out every
  * other, so the commonest cause gets its remedy spelled out.
  */
-export function openError(path: string, error: unknown): SinkError {
+/** The newest stored plan of a DuckDB file, opened read-only (registry.ts's readPlan). */
+export async function readDuckDbPlan(path: string): Promise<PartitionRow[]> {
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  } catch (error) {
+    throw openError(path, error);
+  }
+  const conn = await instance.connect();
+  try {
+    const views = await conn.runAndReadAll(`SELECT count(*) FROM duckdb_views() WHERE view_name = 'partitions_latest'`);
+    if (Number(views.getRowsJS()[0]![0]) === 0) return [];
+    return planFromRows((await conn.runAndReadAll(`SELECT * FROM partitions_latest ORDER BY partition_id`)).getRowObjectsJS());
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+function openError(path: string, error: unknown): SinkError {
   const message = (error as Error).message;
   const remedy = /Could not set lock/.test(message)
     ? ' (another process has the file open: a second worker on it, or a reader; the workers of one machine share a file through a fleet\'s warehouse host)'
@@ -247,18 +266,3 @@ export function openError(path: string, error: unknown): SinkError {
   return new SinkError(`cannot open DuckDB file ${path}: ${message}${remedy}`, { cause: error });
 }
 
-/** Rows of `partitions_latest` as typed plan rows. */
-export function planFromRows(rows: readonly Record<string, unknown>[]): PartitionRow[] {
-  return rows.map((r) => ({
-    plan_id: String(r.plan_id),
-    partition_id: Number(r.partition_id),
-    partitions: Number(r.partitions),
-    user_count: Number(r.user_count),
-    min_id: String(r.min_id),
-    max_id: String(r.max_id),
-    expected_pages: r.expected_pages === null ? null : Number(r.expected_pages),
-    id_kind: r.id_kind as PartitionRow['id_kind'],
-    balance: r.balance as PartitionRow['balance'],
-    created_at: r.created_at as Date,
-  }));
-}

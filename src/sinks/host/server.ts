@@ -1,16 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
-import { DuckDbSink } from '../duckdb/sink.ts';
 import type { PartitionRow } from '../../partition/plan.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import type { HeartbeatRow, RunRecord, UserFriendsRow } from '../row.ts';
 import { decode, encode } from './codec.ts';
 
-/** Where a running host announces itself, next to the DuckDB file it owns. */
-export function hostFileOf(dbPath: string): string {
-  return `${dbPath}.host.json`;
-}
+import { hostFileOf } from './host-file.ts';
 
 /** Statements readers may send: queries and COPY ... TO (export). Writes go through the sink routes. */
 const READ_ONLY = /^\s*(SELECT|WITH|COPY\s*\()/i;
@@ -40,6 +36,9 @@ function reply(res: ServerResponse, status: number, value: unknown): void {
  * While it runs, `<file>.host.json` tells readers where it is.
  */
 export async function startHost(dbPath: string, options: { host?: string; port?: number } = {}): Promise<RunningHost> {
+  // Loaded here, not with this module: the CLI imports it for `fleet`, and a `collect` worker must not
+  // map DuckDB's library for that (users/staging-process.ts).
+  const { DuckDbSink } = await import('../duckdb/sink.ts');
   const sink = new DuckDbSink(dbPath);
   await sink.open();
   const routes: Record<string, (input: unknown) => Promise<unknown>> = {

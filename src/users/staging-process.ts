@@ -1,0 +1,128 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, FriendfleetError, SinkError, UsersInputError } from '../errors.ts';
+import type { IdKind } from '../ids.ts';
+import type { BucketBounds, IdRange } from '../partition/bucket.ts';
+import { emptyReport, type LoadReport } from './report.ts';
+import { UserSpool } from './spool.ts';
+import type { OpenOptions, UsersLocation } from './staged-table.ts';
+import { stagingFile } from './staging-files.ts';
+import type { BucketLookup } from './user-table.ts';
+
+/** What the worker asks of the staging process, one request at a time. */
+export type StagingRequest =
+  | { op: 'open'; location: UsersLocation; idKind: IdKind; options: OpenOptions }
+  | { op: 'count'; range: IdRange | undefined }
+  | { op: 'ntile'; partitions: number }
+  | { op: 'spool'; range: IdRange | undefined; file: string };
+
+/** An error crossing the process boundary: its class by name, so the worker can throw the same kind. */
+export interface StagingFailure {
+  name: string;
+  message: string;
+  variable?: string | undefined;
+}
+
+export type StagingReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: StagingFailure };
+
+const CHILD = fileURLToPath(new URL(`./staging-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/**
+ * The users table of a worker, staged in DuckDB by a child process that ends once the worker has its
+ * bucket in a spool file. DuckDB's library (~30 MB resident once loaded, and its threads' memory) then
+ * never enters the process that holds thousands of requests in flight: a collecting worker's memory is
+ * its requests, not its set-up. The child ignores SIGTERM and SIGINT (Heroku sends them to every
+ * process of the dyno): the worker's own shutdown decides, and the child ends when the worker
+ * disconnects or dies.
+ */
+export class StagingProcess implements BucketLookup {
+  readonly idKind: IdKind;
+  /** What loading found wrong with the table. */
+  report: LoadReport = emptyReport();
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+
+  private constructor(idKind: IdKind) {
+    this.idKind = idKind;
+    // No inherited flags: a profiler or memory probe given to the worker is the worker's alone.
+    this.child = fork(CHILD, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.exited = new Promise<void>((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        const error = new FriendfleetError('FF_USERS_STAGING', `the users staging process ended (${signal ?? `exit code ${code}`}) before it answered`);
+        for (const call of this.pending.values()) call.reject(error);
+        this.pending.clear();
+        resolve();
+      });
+    });
+    this.child.on('message', (reply: StagingReply) => {
+      const call = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (reply.ok) call?.resolve(reply.value);
+      else call?.reject(revive(reply.error));
+    });
+  }
+
+  /** Starts the child and loads `location` into it; rejects as staging in this process would. */
+  static async start(location: UsersLocation, idKind: IdKind, options: OpenOptions = {}): Promise<StagingProcess> {
+    const staging = new StagingProcess(idKind);
+    try {
+      staging.report = (await staging.call({ op: 'open', location, idKind, options })) as LoadReport;
+    } catch (error) {
+      await staging.close();
+      throw error;
+    }
+    return staging;
+  }
+
+  /** The child's process ID. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  async count(range?: IdRange): Promise<number> {
+    return (await this.call({ op: 'count', range })) as number;
+  }
+
+  async ntile(partitions: number): Promise<BucketBounds[]> {
+    return (await this.call({ op: 'ntile', partitions })) as BucketBounds[];
+  }
+
+  /** Writes the users of `range` (all when undefined), in ID order, to a spool file the worker reads. */
+  async spool(range: IdRange | undefined): Promise<UserSpool> {
+    const file = stagingFile('.ndjson');
+    const count = (await this.call({ op: 'spool', range, file })) as number;
+    return UserSpool.existing(file, count);
+  }
+
+  /** Ends the child (it closes and removes its DuckDB file first). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.child.connected) this.child.disconnect();
+    await this.exited;
+  }
+
+  private call(request: StagingRequest): Promise<unknown> {
+    if (!this.child.connected) return Promise.reject(new FriendfleetError('FF_USERS_STAGING', 'the users staging process has ended'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, ...request });
+    });
+  }
+}
+
+function revive(failure: StagingFailure): Error {
+  switch (failure.name) {
+    case 'UsersInputError':
+      return new UsersInputError(failure.message);
+    case 'ConfigError':
+      return new ConfigError(failure.variable ?? 'USERS', failure.message);
+    case 'SinkError':
+    case 'QueryFailed':
+      return new SinkError(failure.message);
+    default:
+      return new FriendfleetError('FF_USERS_STAGING', `staging the users table failed: ${failure.message}`);
+  }
+}
