@@ -16,7 +16,7 @@ import { runCollectProcess, windowRates } from './collect-process.ts';
 import { stageShares, STAGES } from './cpu-profile.ts';
 import { startSimProcess } from './sim-process.ts';
 import { printTable, writeResults } from './table.ts';
-import { DYNO_NODE_ARGS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
+import { DYNO_ENV, DYNO_NODE_ARGS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
 
 const quick = process.argv.includes('--quick');
 const concurrency = 50;
@@ -33,7 +33,7 @@ const run = (name: string, nodeArgs: string[]) =>
     usersFile,
     warehouse: join(dir, `${name}.duckdb`),
     sink: 'embedded',
-    env: { MAX_THREADS: String(concurrency) },
+    env: { ...DYNO_ENV, MAX_THREADS: String(concurrency) },
     nodeArgs: [...DYNO_NODE_ARGS, ...nodeArgs],
   });
 let summary;

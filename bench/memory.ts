@@ -4,8 +4,9 @@
  * to read V8's figures and /proc/self/smaps every 500 ms. The row is the reading at the worker's
  * largest resident set, split by kind of memory:
  *
- * - `files_mb`: pages of the node binary, DuckDB's library (the users table is staged in DuckDB) and
- *   other files, shared with the page cache but counted in the resident set.
+ * - `files_mb`: pages of the node binary and other files, shared with the page cache but counted in
+ *   the resident set; `duckdb_library_mb` is DuckDB's library, which a worker writing to a warehouse
+ *   host or BigQuery never maps (its users are staged in a child process that has ended).
  * - `v8_heap_mb`: V8's committed heap at that moment (`heapTotal`); `v8_heap_used_mb` of it held
  *   objects (live, or garbage not yet collected).
  * - `v8_kept_mb`: V8 heap pages resident beyond `heapTotal`: pages the heap once needed and gave back,
@@ -13,12 +14,11 @@
  *   GC releases them, and V8 starts none while the worker allocates fast).
  * - `malloc_main_mb`: malloc's main arena (ArrayBuffer contents such as socket reads, Node's and
  *   libuv's per-socket state); `other_anon_mb`: other threads' malloc arenas (V8's GC helpers, the
- *   libuv pool, DuckDB), WebAssembly memory (undici's HTTP parser), code, thread stacks.
+ *   libuv pool), WebAssembly memory (undici's HTTP parser), code, thread stacks.
  *
- * Further runs change the dyno's settings rather than the code: MALLOC_ARENA_MAX=2 in the worker's
- * environment (glibc otherwise gives each thread that allocates its own arena, up to 8 a core), and
- * 8 MB semi-spaces instead of 16 (a smaller young generation: more objects promoted, more old-
- * generation collections).
+ * Further runs undo the dyno's settings (bench/workload.ts) one at a time, to show what each is worth:
+ * 16 MB semi-spaces instead of 8, and glibc's default arenas (one per thread that allocates, up to 8 a
+ * core) instead of MALLOC_ARENA_MAX=2.
  *
  * Run: node bench/memory.ts [--quick]
  */
@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { runCollectProcess, windowRates } from './collect-process.ts';
 import { startSimProcess } from './sim-process.ts';
 import { printTable, writeResults } from './table.ts';
-import { DYNO_NODE_ARGS, meanRequestsPerUser, REFERENCE_LATENCY_MS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
+import { DYNO_ENV, DYNO_NODE_ARGS, DYNO_SETTINGS, meanRequestsPerUser, REFERENCE_LATENCY_MS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
 
 interface Reading {
   rss: number;
@@ -50,14 +50,14 @@ const concurrency = quick ? 250 : 2500;
 const steadySeconds = quick ? 5 : 60;
 const maxFriends = quick ? 200 : 2000;
 const RAMP_MS = 2000;
-/** Settings of the dyno's environment tried on top of the code: glibc's arenas, V8's young generation. */
+/** The dyno's settings, then each undone: V8's young generation, glibc's arenas. `env` replaces DYNO_ENV. */
 const scenarios: { name: string; env: Record<string, string>; nodeArgs: string[] }[] = quick
-  ? [{ name: 'dyno flags', env: {}, nodeArgs: [] }]
+  ? [{ name: 'dyno settings', env: DYNO_ENV, nodeArgs: [] }]
   : [
-      { name: 'dyno flags', env: {}, nodeArgs: [] },
-      { name: 'dyno flags, MALLOC_ARENA_MAX=2', env: { MALLOC_ARENA_MAX: '2' }, nodeArgs: [] },
-      { name: 'dyno flags, --max-semi-space-size=8', env: {}, nodeArgs: ['--max-semi-space-size=8'] },
-      { name: 'dyno flags, MALLOC_ARENA_MAX=2, --max-semi-space-size=8', env: { MALLOC_ARENA_MAX: '2' }, nodeArgs: ['--max-semi-space-size=8'] },
+      { name: 'dyno settings', env: DYNO_ENV, nodeArgs: [] },
+      { name: 'dyno settings but 16 MB semi-spaces', env: DYNO_ENV, nodeArgs: ['--max-semi-space-size=16'] },
+      { name: 'dyno settings but default malloc arenas', env: {}, nodeArgs: [] },
+      { name: 'neither (16 MB semi-spaces, default arenas)', env: {}, nodeArgs: ['--max-semi-space-size=16'] },
     ];
 
 const probe = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
@@ -110,5 +110,5 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-printTable(`Worker memory at its largest resident set, ${concurrency} users in flight (worker node ${DYNO_NODE_ARGS.join(' ')})`, rows);
+printTable(`Worker memory at its largest resident set, ${concurrency} users in flight (dyno settings: ${DYNO_SETTINGS})`, rows);
 writeResults('memory', rows);

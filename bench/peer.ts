@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { runCollectProcess, valueAt, watchRun, type Sample } from './collect-process.ts';
 import { startSimProcess } from './sim-process.ts';
 import { printTable, writeResults } from './table.ts';
-import { DYNO_NODE_ARGS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
+import { DYNO_ENV, DYNO_NODE_ARGS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
 
 const quick = process.argv.includes('--quick');
 const concurrency = 50;
@@ -52,7 +52,7 @@ try {
     usersFile,
     warehouse: join(dir, 'friendfleet.duckdb'),
     sink: 'embedded',
-    env: { MAX_THREADS: String(concurrency), MAX_FRIENDS: String(MAX_FRIENDS) },
+    env: { ...DYNO_ENV, MAX_THREADS: String(concurrency), MAX_FRIENDS: String(MAX_FRIENDS) },
     nodeArgs: DYNO_NODE_ARGS,
     sampleMs: 50,
   });

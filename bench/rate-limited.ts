@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { runCollectProcess, windowRates } from './collect-process.ts';
 import { startSimProcess } from './sim-process.ts';
 import { printTable, writeResults } from './table.ts';
-import { DYNO_NODE_ARGS, meanRequestsPerUser, REFERENCE_LATENCY_MS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
+import { DYNO_ENV, DYNO_NODE_ARGS, meanRequestsPerUser, REFERENCE_LATENCY_MS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
 
 const quick = process.argv.includes('--quick');
 const concurrency = 250;
@@ -45,6 +45,7 @@ try {
         warehouse: join(dir, `warehouse-${told}.duckdb`),
         sink: 'host',
         env: {
+          ...DYNO_ENV,
           MAX_THREADS: String(concurrency),
           MAX_FRIENDS: String(maxFriends),
           ...(told ? { RATE_LIMIT: String(limit), RATE_WINDOW: `${windowS}s` } : {}),

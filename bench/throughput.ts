@@ -1,6 +1,6 @@
 /**
  * Throughput against the concurrency bound: a real `collect` process, with a 512 MB dyno's Node flags
- * (DYNO_NODE_ARGS), reads the sim graph's users at 400 ms ± 25% a page, 20 accounts a page, with 50,
+ * and environment (DYNO_NODE_ARGS, DYNO_ENV), reads the sim graph's users at 400 ms ± 25% a page, 20 accounts a page, with 50,
  * 250, 1,000 and 2,500 users in flight. A worker can do no better than concurrency ÷ latency pages a
  * second; this reports how close it gets, its CPU per 1,000 pages and its peak RSS, and checks that every
  * request the sim answered belongs to a row saved in the warehouse.
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { runCollectProcess, windowRates } from './collect-process.ts';
 import { startSimProcess } from './sim-process.ts';
 import { printTable, writeResults } from './table.ts';
-import { DYNO_NODE_ARGS, meanRequestsPerUser, REFERENCE_LATENCY_MS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
+import { DYNO_ENV, DYNO_NODE_ARGS, DYNO_SETTINGS, meanRequestsPerUser, REFERENCE_LATENCY_MS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
 
 const quick = process.argv.includes('--quick');
 const scenarios: { concurrency: number; sink: 'host' | 'embedded' }[] = quick
@@ -56,7 +56,7 @@ try {
         usersFile,
         warehouse: join(dir, `warehouse-${concurrency}-${sink}.duckdb`),
         sink,
-        env: { MAX_THREADS: String(concurrency), MAX_FRIENDS: String(maxFriends) },
+        env: { ...DYNO_ENV, MAX_THREADS: String(concurrency), MAX_FRIENDS: String(maxFriends) },
         nodeArgs: DYNO_NODE_ARGS,
       });
       const w = run.warehouse;
@@ -93,5 +93,5 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-printTable(`Throughput vs the concurrency bound (sim latency ${REFERENCE_LATENCY_MS} ms ± 25%, 20 accounts a page, worker node ${DYNO_NODE_ARGS.join(' ')})`, rows);
+printTable(`Throughput vs the concurrency bound (sim latency ${REFERENCE_LATENCY_MS} ms ± 25%, 20 accounts a page, worker ${DYNO_SETTINGS})`, rows);
 writeResults('throughput', rows);

@@ -38,9 +38,21 @@ export function writeUsersSample(path: string, count: number): number {
 }
 
 /**
- * Node flags of a worker on a 512 MB dyno: a 400 MB old generation (as the issue sets it), and 16 MB
+ * Node flags of a worker on a 512 MB dyno: a 400 MB old generation (as the issue sets it), and 8 MB
  * semi-spaces. V8 sizes the young generation from the old one, to 128 MB for 400 MB, and at thousands
- * of pages a second fills all of it; 16 MB semi-spaces cost no throughput (bench/throughput.ts) and
- * keep ~100 MB off the resident set.
+ * of pages a second fills all of it; 8 MB semi-spaces cost no throughput (bench/throughput.ts) and
+ * keep over 100 MB off the resident set (bench/memory.ts).
  */
-export const DYNO_NODE_ARGS = ['--max-old-space-size=400', '--max-semi-space-size=16'];
+export const DYNO_NODE_ARGS = ['--max-old-space-size=400', '--max-semi-space-size=8'];
+
+/**
+ * The environment of a worker on a 512 MB dyno: glibc's malloc limited to two arenas (it otherwise
+ * gives each thread that allocates its own, up to 8 a core: V8's GC helpers, the libuv pool), which
+ * keeps ~10 MB off the resident set at 2,500 users in flight (bench/memory.ts).
+ */
+export const DYNO_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
+
+/** The dyno's settings as a table title shows them. */
+export const DYNO_SETTINGS = `node ${DYNO_NODE_ARGS.join(' ')}, ${Object.entries(DYNO_ENV)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ')}`;

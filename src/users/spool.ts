@@ -36,7 +36,12 @@ export class UserSpool {
       }
       if (block) yield block;
     }
-    await pipeline(lines, createWriteStream(file));
+    try {
+      await pipeline(lines, createWriteStream(file));
+    } catch (error) {
+      rmSync(file, { force: true });
+      throw error;
+    }
     return new UserSpool(file, count);
   }
 

@@ -45,8 +45,12 @@ async function handle(request: StagingRequest): Promise<unknown> {
       return table.count(request.range);
     case 'ntile':
       return table.ntile(request.partitions);
-    case 'spool':
-      return (await UserSpool.write(request.file, table.users(request.range))).count;
+    case 'spool': {
+      const spool = await UserSpool.write(request.file, table.users(request.range));
+      // A worker killed while its bucket was being written will never read (or remove) the file.
+      if (!process.connected) spool.remove();
+      return spool.count;
+    }
   }
 }
 

@@ -50,11 +50,18 @@ export class StagingProcess implements BucketLookup {
     // No inherited flags: a profiler or memory probe given to the worker is the worker's alone.
     this.child = fork(CHILD, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise<void>((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        const error = new FriendfleetError('FF_USERS_STAGING', `the users staging process ended (${signal ?? `exit code ${code}`}) before it answered`);
+      const end = (error: Error) => {
         for (const call of this.pending.values()) call.reject(error);
         this.pending.clear();
         resolve();
+      };
+      this.child.once('exit', (code, signal) => {
+        end(new FriendfleetError('FF_USERS_STAGING', `the users staging process ended (${signal ?? `exit code ${code}`}) before it answered`));
+      });
+      // A process that could not be started (out of memory, no such file) sends no 'exit'; other errors
+      // (a message to a channel closing) are followed by one.
+      this.child.on('error', (error) => {
+        if (this.child.pid === undefined) end(new FriendfleetError('FF_USERS_STAGING', `cannot start the users staging process: ${error.message}`));
       });
     });
     this.child.on('message', (reply: StagingReply) => {

@@ -4,18 +4,19 @@ import { parse as parseYaml } from 'yaml';
 import { SETTINGS } from '../../src/config/settings.ts';
 import { HEROKU_WORKER_PROCESS } from '../../src/partition/assign.ts';
 import { buildProgram } from '../../src/cli/program.ts';
-import { DYNO_NODE_ARGS } from '../../bench/workload.ts';
+import { DYNO_ENV, DYNO_NODE_ARGS } from '../../bench/workload.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
 
-/** Every env var the code reads, from the one settings table, and Node's own. */
-const KNOWN_ENV = new Set([...Object.values(SETTINGS).map((s) => s.env), 'NODE_OPTIONS']);
+/** Every env var the code reads, from the one settings table, Node's own and glibc's. */
+const KNOWN_ENV = new Set([...Object.values(SETTINGS).map((s) => s.env), 'NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
 
-/** Every deploy file gives the worker the heap limits the benchmarks measured a 512 MB dyno with. */
-function expectDynoNodeOptions(value: string | undefined): void {
-  expect(value?.split(/\s+/)).toEqual(DYNO_NODE_ARGS);
+/** Every deploy file gives the worker the memory settings the benchmarks measured a 512 MB dyno with. */
+function expectDynoSettings(env: (name: string) => string | undefined): void {
+  expect(env('NODE_OPTIONS')?.split(/\s+/)).toEqual(DYNO_NODE_ARGS);
+  for (const [name, value] of Object.entries(DYNO_ENV)) expect(env(name), name).toBe(value);
 }
 
 /** The worker command every deploy file must run: the package's bin, `collect`. */
@@ -41,7 +42,7 @@ describe('deploy files match the code', () => {
     }
     expect(Object.keys(app.formation)).toEqual([HEROKU_WORKER_PROCESS]);
     expect(Number(app.env.PARTITIONS && (app.env.PARTITIONS as { value?: string }).value)).toBe(app.formation.worker!.quantity);
-    expectDynoNodeOptions((app.env.NODE_OPTIONS as { value?: string } | undefined)?.value);
+    expectDynoSettings((name) => (app.env[name] as { value?: string } | undefined)?.value);
   });
 
   it('the Kubernetes Job is indexed, one completion per bucket, and runs the worker with known env vars', () => {
@@ -54,7 +55,7 @@ describe('deploy files match the code', () => {
     const container = job.spec.template.spec.containers[0]!;
     expectWorkerCommand(container.command);
     for (const e of container.env) expect(KNOWN_ENV.has(e.name), e.name).toBe(true);
-    expectDynoNodeOptions(container.env.find((e) => e.name === 'NODE_OPTIONS')?.value);
+    expectDynoSettings((name) => container.env.find((e) => e.name === name)?.value);
     const partitions = container.env.find((e) => e.name === 'PARTITIONS');
     expect(Number(partitions!.value)).toBe(job.spec.completions);
     // The index variable Kubernetes sets is the one the code reads.
@@ -75,7 +76,7 @@ describe('deploy files match the code', () => {
     const container = job.spec.template.spec.template.spec.containers[0]!;
     expectWorkerCommand(container.command);
     for (const e of container.env) expect(KNOWN_ENV.has(e.name), e.name).toBe(true);
-    expectDynoNodeOptions(container.env.find((e) => e.name === 'NODE_OPTIONS')?.value);
+    expectDynoSettings((name) => container.env.find((e) => e.name === name)?.value);
     // Cloud Run gives the bucket count itself; PARTITIONS would only be a second source of truth.
     expect(container.env.map((e) => e.name)).not.toContain('PARTITIONS');
     expect(KNOWN_ENV.has('CLOUD_RUN_TASK_INDEX') && KNOWN_ENV.has('CLOUD_RUN_TASK_COUNT')).toBe(true);
@@ -84,6 +85,6 @@ describe('deploy files match the code', () => {
   it('the Dockerfile image runs the same worker command', () => {
     const cmd = /^CMD (\[.*\])$/m.exec(read('deploy/Dockerfile'))![1]!;
     expectWorkerCommand(JSON.parse(cmd) as string[]);
-    expectDynoNodeOptions(/^ENV NODE_OPTIONS="(.*)"$/m.exec(read('deploy/Dockerfile'))?.[1]);
+    expectDynoSettings((name) => new RegExp(`^ENV ${name}="(.*)"$`, 'm').exec(read('deploy/Dockerfile'))?.[1]);
   });
 });
