@@ -159,8 +159,9 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       return { runId: undefined, state: 'nothing_to_do', bucket, stats: stats.snapshot(), sink: sink.description };
     }
     if (shutdown?.requested) return { runId: undefined, state: 'interrupted', bucket, stats: stats.snapshot(), sink: sink.description };
-    // The bucket's users go to a file and the staging process ends before the first request.
-    spool = await users.spool(bucket.range);
+    // The bucket's users go to a file and the staging process ends before the first request. With
+    // USERS_LIMIT, the first limit + collected users in ID order hold every user the run will take.
+    spool = await users.spool(bucket.range, settings.usersLimit === undefined ? undefined : settings.usersLimit + completed.size);
     await users.close();
 
     source = createSource(setup.source);

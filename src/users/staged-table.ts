@@ -228,10 +228,11 @@ export class StagedUserTable implements UserTable {
     return inBatches(this.users(range), options);
   }
 
-  /** The users of `range` in ID order, streamed from DuckDB a chunk at a time. */
-  async *users(range: IdRange | undefined): AsyncGenerator<UserRecord> {
+  /** The users of `range` in ID order (the first `limit` of them), streamed from DuckDB a chunk at a time. */
+  async *users(range: IdRange | undefined, limit?: number): AsyncGenerator<UserRecord> {
     const where = this.where(range);
-    const result = await this.conn.stream(`SELECT user_id, screen_name, friends_count FROM users WHERE ${where.sql} ORDER BY k`, where.params);
+    const rows = limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(limit))}`;
+    const result = await this.conn.stream(`SELECT user_id, screen_name, friends_count FROM users WHERE ${where.sql} ORDER BY k${rows}`, where.params);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;

@@ -46,7 +46,7 @@ async function handle(request: StagingRequest): Promise<unknown> {
     case 'ntile':
       return table.ntile(request.partitions);
     case 'spool': {
-      const spool = await UserSpool.write(request.file, table.users(request.range));
+      const spool = await UserSpool.write(request.file, table.users(request.range, request.limit));
       // A worker killed while its bucket was being written will never read (or remove) the file.
       if (!process.connected) spool.remove();
       return spool.count;

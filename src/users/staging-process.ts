@@ -15,7 +15,7 @@ export type StagingRequest =
   | { op: 'open'; location: UsersLocation; idKind: IdKind; options: OpenOptions }
   | { op: 'count'; range: IdRange | undefined }
   | { op: 'ntile'; partitions: number }
-  | { op: 'spool'; range: IdRange | undefined; file: string };
+  | { op: 'spool'; range: IdRange | undefined; limit: number | undefined; file: string };
 
 /** An error crossing the process boundary: its class by name, so the worker can throw the same kind. */
 export interface StagingFailure {
@@ -97,10 +97,13 @@ export class StagingProcess implements BucketLookup {
     return (await this.call({ op: 'ntile', partitions })) as BucketBounds[];
   }
 
-  /** Writes the users of `range` (all when undefined), in ID order, to a spool file the worker reads. */
-  async spool(range: IdRange | undefined): Promise<UserSpool> {
+  /**
+   * Writes the users of `range` (all when undefined), in ID order, to a spool file the worker reads;
+   * only the first `limit` of them when given.
+   */
+  async spool(range: IdRange | undefined, limit?: number): Promise<UserSpool> {
     const file = stagingFile('.ndjson');
-    const count = (await this.call({ op: 'spool', range, file })) as number;
+    const count = (await this.call({ op: 'spool', range, limit, file })) as number;
     return UserSpool.existing(file, count);
   }
 

@@ -93,9 +93,12 @@ describe('collect from the sim over loopback', async () => {
     const common = { users: usersFile, sourceUrl: sim.url, partition: '20/30', sink: `duckdb:${sink}`, progress: 'off' };
     const first = await runCollect({ ...common, usersLimit: '120' }, { env: {}, isTTY: false, handleSignals: false, log: quiet });
     expect(first.stats.usersSaved).toBe(120);
+    // A limit on a rerun counts users not yet collected: the worker reads past the 120 done ones.
+    const more = await runCollect({ ...common, usersLimit: '50' }, { env: {}, isTTY: false, handleSignals: false, log: quiet });
+    expect(more.stats.usersSaved).toBe(50);
     const second = await runCollect(common, { env: {}, isTTY: false, handleSignals: false, log: quiet });
     const ids = await bucketIds(usersFile, 20, 30);
-    expect(second.stats.usersDone).toBe(ids.length - 120);
+    expect(second.stats.usersDone).toBe(ids.length - 170);
     const third = await runCollect(common, { env: {}, isTTY: false, handleSignals: false, log: quiet });
     expect(third.state).toBe('nothing_to_do');
     await withWarehouse(sink, async (db) => {
@@ -104,7 +107,8 @@ describe('collect from the sim over loopback', async () => {
       const runs = await db.query(`SELECT state, users_done FROM runs_latest ORDER BY started_at`);
       expect(runs).toEqual([
         { state: 'finished', users_done: 120n },
-        { state: 'finished', users_done: BigInt(ids.length - 120) },
+        { state: 'finished', users_done: 50n },
+        { state: 'finished', users_done: BigInt(ids.length - 170) },
       ]);
     });
   });

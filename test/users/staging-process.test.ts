@@ -94,6 +94,14 @@ describe('StagingProcess', () => {
       } finally {
         spool.remove();
       }
+      // Only the first users in ID order, when the run takes only a few.
+      const firstTwo = await staging.spool(range, 2);
+      try {
+        expect((await all(firstTwo.batches({ batchSize: 10 }))).map((u) => u.id)).toEqual(['42', '49223966']);
+        expect(firstTwo.count).toBe(2);
+      } finally {
+        firstTwo.remove();
+      }
     } finally {
       await staging.close();
       await local.close();
