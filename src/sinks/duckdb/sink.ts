@@ -235,10 +235,6 @@ export class DuckDbSink implements Sink {
   }
 }
 
-/**
- * Why a DuckDB file could not be opened. DuckDB lets one process open a file and locks out every
- * other, so the commonest cause gets its remedy spelled out.
- */
 /** The newest stored plan of a DuckDB file, opened read-only (registry.ts's readPlan). */
 export async function readDuckDbPlan(path: string): Promise<PartitionRow[]> {
   let instance: DuckDBInstance;
@@ -258,6 +254,10 @@ export async function readDuckDbPlan(path: string): Promise<PartitionRow[]> {
   }
 }
 
+/**
+ * Why a DuckDB file could not be opened. DuckDB lets one process open a file and locks out every
+ * other, so the commonest cause gets its remedy spelled out.
+ */
 function openError(path: string, error: unknown): SinkError {
   const message = (error as Error).message;
   const remedy = /Could not set lock/.test(message)
@@ -265,4 +265,3 @@ function openError(path: string, error: unknown): SinkError {
     : '';
   return new SinkError(`cannot open DuckDB file ${path}: ${message}${remedy}`, { cause: error });
 }
-
