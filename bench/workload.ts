@@ -40,8 +40,9 @@ export function writeUsersSample(path: string, count: number): number {
 /**
  * Node flags of a worker on a 512 MB dyno: a 400 MB old generation (as the issue sets it), and 8 MB
  * semi-spaces. V8 sizes the young generation from the old one, to 128 MB for 400 MB, and at thousands
- * of pages a second fills all of it; 8 MB semi-spaces cost no throughput (bench/throughput.ts) and
- * keep over 100 MB off the resident set (bench/memory.ts).
+ * of pages a second fills all of it. 16 MB semi-spaces kept about 100 MB off the resident set against
+ * that default, and 8 MB about 35 MB more at 2,500 users in flight (bench/memory.ts's second row), at no
+ * cost in throughput at the reference's latency (bench/throughput.ts).
  */
 export const DYNO_NODE_ARGS = ['--max-old-space-size=400', '--max-semi-space-size=8'];
 
