@@ -82,9 +82,10 @@ export class VariantUsers {
     const id = graph.idOf(index);
     const handle = handleOf(graph.screenName(index));
     if (!this.has(index)) return { did: didOfId(id), handle };
-    const h = hash3(this.seed ^ Salt.Identity, index, 0) % 6;
+    // A few: did:web sorts after did:plc, so many of them would fill the last buckets of a DID table.
+    const h = hash3(this.seed ^ Salt.Identity, index, 0) % 16;
     if (h === 0 || h === 1) return { did: webDidOfId(id, h === 1), handle };
-    if (h === 2) return { did: didOfId(id), handle: 'handle.invalid' };
+    if (h === 2 || h === 3) return { did: didOfId(id), handle: 'handle.invalid' };
     return { did: didOfId(id), handle };
   }
 

@@ -5,7 +5,7 @@ import type { SourceName } from '../../src/sources/source.ts';
 
 /** The user's truth; Bluesky's lists are the AppView's, without deactivated accounts. */
 export async function fetchTruth(simUrl: string, userId: string, source?: SourceName): Promise<Truth> {
-  const res = await request(`${simUrl}/_sim/truth/${userId}${source === 'bluesky' ? '?view=appview' : ''}`);
+  const res = await request(`${simUrl}/_sim/truth/${encodeURIComponent(userId)}${source === 'bluesky' ? '?view=appview' : ''}`);
   if (res.statusCode !== 200) throw new Error(`no truth for ${userId}: ${res.statusCode}`);
   return (await res.body.json()) as Truth;
 }
