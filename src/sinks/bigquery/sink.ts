@@ -6,7 +6,7 @@ import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';
 import { DeadLetterFile } from '../dead-letter.ts';
 import { planFromRows } from '../../partition/plan.ts';
-import { HEARTBEAT_COLUMNS, RUN_COLUMNS, USER_FRIENDS_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
+import { HEARTBEAT_COLUMNS, RUN_COLUMNS, USER_FRIENDS_COLUMNS, USER_FRIENDS_LIST_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
 import { createClient, tableName, type BigQueryConnection, type DatasetRef } from './client.ts';
@@ -120,7 +120,7 @@ export class BigQuerySink implements Sink {
   }
 
   write(row: UserFriendsRow): Promise<void> {
-    return this.rows.write(streamed(row, insertIdOf(row.run_id, row.user_id, row.start_at.getTime())));
+    return this.rows.write(streamed(row, insertIdOf(row.run_id, row.user_id, row.start_at.getTime()), toJson(row, USER_FRIENDS_LIST_COLUMNS)));
   }
 
   /**
