@@ -163,12 +163,13 @@ export class BigQuerySink implements Sink {
 
   /**
    * The resume query: IDs of the range whose latest status is terminal, or that failed `maxAttempts`
-   * times. The bounds are query parameters; pages are read one at a time.
+   * times (attempts counted once each: user_friends_distinct). The bounds are query parameters; pages
+   * are read one at a time.
    */
   async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
     const where = rangeCondition(range, 'user_id');
     const done = new Set<string>();
-    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends')} WHERE ${where.sql}
+    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends_distinct')} WHERE ${where.sql}
                  GROUP BY user_id HAVING LOGICAL_OR(status <> 'failed') OR COUNT(*) >= @max_attempts`;
     for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
       for (const r of rows) done.add(String(r.user_id));
