@@ -44,6 +44,12 @@ export const USER_FRIENDS_COLUMNS = [
   'end_at',
 ] as const satisfies readonly (keyof UserFriendsRow)[];
 
+/**
+ * The list columns. NULL in a row (names of a user who is not `ok`, IDs from a source that gives none);
+ * BigQuery's REPEATED columns cannot hold NULL, so its sink sends [] for them.
+ */
+export const USER_FRIENDS_LIST_COLUMNS = ['friend_names', 'friend_ids'] as const satisfies readonly (keyof UserFriendsRow)[];
+
 /** Who wrote a row: fixed for a run. */
 export interface RowContext {
   run_id: string;
