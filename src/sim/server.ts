@@ -134,7 +134,9 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
           resetAtMs: storm.until,
           windowSeconds: Math.max(1, Math.round(stormMs / 1000)),
         };
-        send(res, protocol.rateLimited(state), storm.bare ? undefined : protocol.rateLimitHeaders(state));
+        // A bare storm's 429s carry no header that says when to come back (no retry-after either).
+        const refused = protocol.rateLimited(state);
+        send(res, storm.bare ? { ...refused, headers: undefined } : refused, storm.bare ? undefined : protocol.rateLimitHeaders(state));
         return;
       }
       const rateHeaders = limit ? protocol.rateLimitHeaders(limit.state) : undefined;

@@ -107,7 +107,7 @@ export const twitterHtml: SimProtocol = {
     const index = graph.indexOfName(name);
     if (index === undefined) return NOT_FOUND;
     const status = graph.status(index);
-    if (status === 'not_found') return variants?.has(index) ? { ...NOT_FOUND, body: render({ kind: 'not_found' }, variants.spelling(index, 0), () => '') } : NOT_FOUND;
+    if (status === 'not_found') return variants?.has(index) ? { ...NOT_FOUND, body: render({ kind: 'not_found' }, variants.spelling(index, 0), () => NOT_FOUND.body) } : NOT_FOUND;
     if (status === 'suspended') {
       return { status: 302, contentType: HTML, headers: { location: '/account/suspended' }, body: '' };
     }
@@ -134,14 +134,15 @@ export const twitterHtml: SimProtocol = {
     const names = targets.map((t) => graph.screenName(t));
     if (fault === 'markup') return { status: 200, contentType: HTML, body: page(title, redesignedList(names, screenName, next)) };
     const nextCursor = next === undefined ? undefined : encodeCursor(graph.seed, index, next);
-    const canonical = () => {
-      let items = '';
-      for (const name of names) items += userItem(name);
-      const more = nextCursor === undefined ? '' : `<div class="w-button-more"><a href="/${screenName}/following?cursor=${nextCursor}">Show more people</a></div>`;
-      return page(title, `<div class="user-list">\n${items}</div>\n${more}`);
-    };
-    const content: FollowingPageContent = { kind: 'list', owner: screenName, title, accounts: names.map((name) => ({ name, display: displayName(name) })), nextCursor };
-    return { status: 200, contentType: HTML, body: render(content, variants?.spelling(index, position), canonical) };
+    const spelling = variants?.spelling(index, position);
+    if (spelling) {
+      const content: FollowingPageContent = { kind: 'list', owner: screenName, title, accounts: names.map((name) => ({ name, display: displayName(name) })), nextCursor };
+      return { status: 200, contentType: HTML, body: writeHtml(followingPageTree(content, spelling), spelling) };
+    }
+    let items = '';
+    for (const name of names) items += userItem(name);
+    const more = nextCursor === undefined ? '' : `<div class="w-button-more"><a href="/${screenName}/following?cursor=${nextCursor}">Show more people</a></div>`;
+    return { status: 200, contentType: HTML, body: page(title, `<div class="user-list">\n${items}</div>\n${more}`) };
   },
 
   clientKey(request) {
