@@ -43,11 +43,12 @@ describe('every source collects the same graph, as /_sim/truth says', async () =
 
   it('twitter-html: screen names of a bucket, variant users\' pages in other HTML spellings and cut otherwise', async () => {
     const sink = join(dir, 'twitter-html.duckdb');
-    const outcome = await runCollect({ source: 'twitter-html', users: numericUsers, sourceUrl: sim.url, partition: '7/30', sink: `duckdb:${sink}`, progress: 'off' }, io());
+    // A bucket of the newest users, who follow fewest: 20 accounts a page is many pages for the oldest.
+    const outcome = await runCollect({ source: 'twitter-html', users: numericUsers, sourceUrl: sim.url, partition: '55/60', sink: `duckdb:${sink}`, progress: 'off' }, io());
     expect(outcome.state).toBe('finished');
-    const ids = await bucketIds(numericUsers, 'numeric', 7, 30);
+    const ids = await bucketIds(numericUsers, 'numeric', 55, 60);
     const rows = await latestRows(sink);
-    expect(rows.filter((r) => r.status === 'ok' && isVariant(r.user_id)).length).toBeGreaterThan(30);
+    expect(rows.filter((r) => r.status === 'ok' && isVariant(r.user_id)).length).toBeGreaterThan(15);
     expect(await checkAgainstTruth(sim.url, ids, rows, 2000, 'twitter-html')).toEqual({ lost: [], wrong: [], duplicated: [] });
     expect(outcome.stats.retries).toBeGreaterThan(0);
   });
