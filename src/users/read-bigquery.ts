@@ -1,8 +1,8 @@
 import { UsersInputError } from '../errors.ts';
 import type { IdRange } from '../partition/bucket.ts';
 import { createClient, NAME, tableName, type BigQueryConnection, type TableRef } from '../sinks/bigquery/client.ts';
-import { classifyFailure } from '../sinks/bigquery/errors.ts';
-import { answered, QueryFailed, queryPages } from '../sinks/bigquery/query.ts';
+import { classifyFailure, QueryFailed } from '../sinks/bigquery/errors.ts';
+import { answered, queryPages } from '../sinks/bigquery/query.ts';
 import { rangeCondition } from '../sinks/bigquery/sql.ts';
 import type { RawUserRow } from './read-file.ts';
 
@@ -21,7 +21,7 @@ export function describeBigQueryUsers(source: BigQueryUsers): string {
 }
 
 function usersError(source: BigQueryUsers, error: unknown): Error {
-  const failure = error instanceof QueryFailed ? error.failure : classifyFailure(error);
+  const failure = classifyFailure(error);
   const message = `cannot read users from ${describeBigQueryUsers(source)}: ${error instanceof QueryFailed ? error.message : failure.summary}`;
   // A missing table, a query that does not compile or no permission is bad input; an outage is not.
   return failure.kind === 'fatal' ? new UsersInputError(message) : new QueryFailed(message, failure);

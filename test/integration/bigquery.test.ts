@@ -38,8 +38,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 /**
- * BigQuery has no NULL arrays: a NULL list reads back as []. The embedded warehouse's NULLs are the
- * names of a user who is not `ok`, and the IDs of a source that gives none (or of an empty list).
+ * BigQuery has no NULL arrays: the worker sends [] where the embedded warehouse holds NULL (the names of
+ * a user who is not `ok`, the IDs of a source that gives none or of an empty list).
  */
 function asStored(r: Record<string, unknown>): StoredRow {
   const names = r.friend_names as string[];
@@ -58,9 +58,16 @@ function asStored(r: Record<string, unknown>): StoredRow {
 
 let runId = '';
 
+/**
+ * The fake is as strict as BigQuery (test/support/bigquery-fake/behaviour.ts) throughout: every
+ * statement goes through Google's analyzer, queries often answer that they are not complete yet, and
+ * a row sent again is sometimes stored twice; here one copy in five is kept.
+ */
+w.fake.setBehaviour({ dedupeMissRate: 0.2 });
+
 describe('collecting into BigQuery (the fake) under insert faults', () => {
-  it(`${USERS} users through 10% failing insert calls and 5% partial failures: every user exactly once, run totals as stored`, async () => {
-    w.fake.setFaults({ ...NO_FAULTS, insertErrorRate: 0.1, partialFailureRate: 0.05 });
+  it(`${USERS} users through 10% failing insert calls, 5% partial failures, lost answers and 403s: every user once, run totals as stored`, async () => {
+    w.fake.setFaults({ ...NO_FAULTS, insertErrorRate: 0.1, partialFailureRate: 0.05, lostResponseRate: 0.05, rateLimitRate: 0.03, quotaExceededRate: 0.02 });
     const before = structuredClone(w.fake.stats);
     const outcome = await runCollect(
       // A small buffer makes many insert calls (about one per 10 rows), so both faults happen often.
@@ -77,8 +84,18 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(injected.error).toBeGreaterThanOrEqual(Math.floor(calls / 10));
     expect(injected.partial).toBeGreaterThanOrEqual(Math.floor((calls - injected.error) / 20));
 
-    // Exactly what arrived: one row per user (no loss, no duplicate row at all), each as the sim says.
-    const rows = await reader.query(`SELECT * FROM user_friends`);
+    const lost = w.fake.stats.injected.lostResponse - before.injected.lostResponse;
+    const quota = w.fake.stats.injected.rateLimited + w.fake.stats.injected.quotaExceeded - before.injected.rateLimited - before.injected.quotaExceeded;
+    expect(lost).toBeGreaterThan(0);
+    expect(quota).toBeGreaterThan(0);
+
+    // Exactly what arrived: one attempt per user (no loss, no second attempt), each as the sim says. A
+    // request whose answer was lost was sent again; the copies BigQuery kept are whole rows, counted once.
+    const copies = w.fake.stats.copiesStored - before.copiesStored;
+    expect(copies).toBeGreaterThan(0);
+    const [raw] = await reader.query(`SELECT COUNT(*) AS n FROM user_friends`);
+    expect(raw).toEqual({ n: BigInt(USERS + copies) });
+    const rows = await reader.query(`SELECT * FROM user_friends_distinct`);
     expect(rows).toHaveLength(USERS);
     expect(new Set(rows.map((r) => r.user_id)).size).toBe(USERS);
     const ids = Array.from({ length: USERS }, (_, i) => sim.graph.idOf(i).toString());
@@ -89,7 +106,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     // The run's totals are what BigQuery holds.
     expect(outcome.stats.usersSaved).toBe(USERS);
     const [run] = await reader.query(`SELECT * FROM runs_latest WHERE run_id = $1`, [runId]);
-    const byStatus = await reader.query(`SELECT status, COUNT(*) AS n FROM user_friends WHERE run_id = $1 GROUP BY status`, [runId]);
+    const byStatus = await reader.query(`SELECT status, COUNT(*) AS n FROM user_friends_distinct WHERE run_id = $1 GROUP BY status`, [runId]);
     const count = (s: string) => Number(byStatus.find((r) => r.status === s)?.n ?? 0);
     expect(run).toMatchObject({
       state: 'finished',
@@ -131,7 +148,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(second.stats).toMatchObject({ usersDone: 100, usersSaved: 100, deadLetters: 0 });
     const secondIds = (await resumeReader.query(`SELECT user_id FROM user_friends WHERE run_id = $1`, [second.runId!])).map((r) => String(r.user_id));
     expect(secondIds).toEqual(expect.arrayContaining(refused));
-    const [all] = await resumeReader.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_friends`);
+    const [all] = await resumeReader.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_friends_distinct`);
     expect(all).toEqual({ n: 198n, users: 198n });
   });
 
@@ -154,7 +171,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
 
   it('partition reads the users table from BigQuery and stores the plan there; a worker then finds its bucket collected', async () => {
     // The researcher's table, with INT64 IDs, in the same project.
-    await w.fake.store.query(PROJECT, 'US', `CREATE TABLE \`${PROJECT}.${DATASET}.users\` (user_id INT64, screen_name STRING)`, [], undefined);
+    await w.fake.execute(`CREATE TABLE \`${PROJECT}.${DATASET}.users\` (user_id INT64, screen_name STRING)`, { project: PROJECT });
     const table = Array.from({ length: USERS }, (_, i) => ({ json: { user_id: sim.graph.idOf(i).toString(), screen_name: sim.graph.screenName(i) } }));
     await w.fake.store.insert(PROJECT, DATASET, 'users', table, { skipInvalidRows: false, dedupeWindowMs: 0 });
 
@@ -205,7 +222,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(healthy.code).toBe(0);
     const [rec] = await sigtermReader.query(`SELECT run_id, state, users_saved FROM runs_latest ORDER BY started_at DESC LIMIT 1`);
     expect(rec!.state).toBe('interrupted');
-    const [rows] = await sigtermReader.query(`SELECT COUNT(*) AS n FROM user_friends WHERE run_id = $1`, [rec!.run_id as string]);
+    const [rows] = await sigtermReader.query(`SELECT COUNT(*) AS n FROM user_friends_distinct WHERE run_id = $1`, [rec!.run_id as string]);
     expect(rec!.users_saved).toBeGreaterThan(0n);
     expect(rec!.users_saved).toBe(rows!.n);
 

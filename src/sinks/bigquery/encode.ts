@@ -18,10 +18,14 @@ export function insertIdOf(...parts: (string | number)[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url');
 }
 
-/** A record as insertAll JSON: Dates as ISO-8601 text (BigQuery's TIMESTAMP accepts it), the rest as is. */
-export function toJson(record: object): Record<string, unknown> {
+/**
+ * A record as insertAll JSON: Dates as ISO-8601 text (BigQuery's TIMESTAMP accepts it), a null in one
+ * of the `lists` (REPEATED columns) as [] (BigQuery refuses NULL there: "Only optional fields can be
+ * set to NULL"; it reads an empty list back either way), the rest as is.
+ */
+export function toJson(record: object, lists: readonly string[] = []): Record<string, unknown> {
   const json: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) json[key] = value instanceof Date ? value.toISOString() : value;
+  for (const [key, value] of Object.entries(record)) json[key] = value instanceof Date ? value.toISOString() : value === null && lists.includes(key) ? [] : value;
   return json;
 }
 

@@ -1,3 +1,5 @@
+import { FriendfleetError } from '../../errors.ts';
+
 /**
  * What a failed BigQuery call means for the caller, read from the client's errors by their fields
  * (HTTP status, reason, network error code), never from their messages.
@@ -22,7 +24,12 @@ export interface BigQueryFailure {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const RETRYABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'timeout', 'stopped']);
+/**
+ * rateLimitExceeded and quotaExceeded (both 403) are limits on how fast a project may go, to wait out
+ * with backoff (cloud.google.com/bigquery/docs/troubleshoot-quotas); for insertAll, quotaExceeded is
+ * the streaming bytes-per-second quota.
+ */
+const RETRYABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'quotaExceeded', 'timeout', 'stopped']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
 interface ClientError {
@@ -39,6 +46,7 @@ function oneLine(text: string): string {
 }
 
 export function classifyFailure(error: unknown): BigQueryFailure {
+  if (error instanceof QueryFailed) return error.failure;
   const e = (error ?? {}) as ClientError;
   const status = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : undefined;
   const reason = e.errors?.find((x) => x.reason)?.reason ?? (typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : undefined);
@@ -50,4 +58,13 @@ export function classifyFailure(error: unknown): BigQueryFailure {
   else if (e.type === 'request-timeout' || e.type === 'system' || (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) || /socket hang up|network timeout/i.test(message)) kind = 'retryable';
   else kind = 'fatal';
   return { kind, status, reason, summary };
+}
+
+/** A query BigQuery refused or could not run (code FF_BIGQUERY_QUERY); `failure` says how (status, reason). */
+export class QueryFailed extends FriendfleetError {
+  readonly failure: BigQueryFailure;
+  constructor(message: string, failure: BigQueryFailure) {
+    super('FF_BIGQUERY_QUERY', message);
+    this.failure = failure;
+  }
 }

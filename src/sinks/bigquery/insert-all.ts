@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, type BackoffOptions } from '../../collector/backoff.ts';
 import { SinkError } from '../../errors.ts';
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { classifyFailure, type BigQueryFailure } from './errors.ts';
-import { answerWithin } from './within.ts';
+import { answerWithin, waitUnlessDeadline } from './within.ts';
 
 /**
  * BigQuery's streaming limits (cloud.google.com/bigquery/quotas#streaming_inserts): 10 MB per HTTP
@@ -52,6 +52,8 @@ export interface InsertAllOptions {
   maxRequestRows?: number;
   maxRequestBytes?: number;
   random?: () => number;
+  /** Time to read and wait on. Default the system's. */
+  clock?: Clock;
 }
 
 /** Per-row reasons that mean the row itself is bad: sending it again cannot help. */
@@ -80,94 +82,105 @@ export function cutRequests<T>(rows: readonly StreamedRow<T>[], maxRows: number,
   return { requests, tooLarge };
 }
 
-/** Waits `ms`, or less when `giveUpAt` comes first; false when it came. */
-async function waitUnless(ms: number, giveUpAt: () => number): Promise<boolean> {
-  const left = giveUpAt() - Date.now();
-  if (left <= 0) return false;
-  await sleep(Math.min(ms, left));
-  return Date.now() < giveUpAt();
+/** What became of the rows so far: taken by BigQuery, or refused (with the reason). */
+interface Outcome<T> {
+  accepted: StreamedRow<T>[];
+  rejected: RejectedRow<T>[];
+}
+
+/** The deadline passed inside a layer; `insertAll` reports it with the count of rows not stored. */
+class DeadlinePassed extends Error {}
+
+/** The answer to one attempt at one request. */
+type Attempt = InsertAnswer | { ok: 'failed'; failure: BigQueryFailure };
+
+/**
+ * Layer 1, send once: one insertAll request, timed (the client's own timeout does nothing, see
+ * within.ts). No answer within the request timeout is a retryable failure; the deadline passing
+ * while it is out ends the insert.
+ */
+async function sendOnce<T>(rows: readonly StreamedRow<T>[], options: InsertAllOptions, clock: Clock): Promise<Attempt> {
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  let outcome: { answer: InsertAnswer } | 'timeout' | 'deadline';
+  try {
+    outcome = await answerWithin(options.send(rows.map((r) => ({ insertId: r.insertId, json: r.json }))), timeoutMs, options.giveUpAt, clock);
+  } catch (error) {
+    return { ok: 'failed', failure: classifyFailure(error) };
+  }
+  if (outcome === 'deadline') throw new DeadlinePassed('during a request');
+  if (outcome === 'timeout') return { ok: 'failed', failure: { kind: 'retryable', status: undefined, reason: 'timeout', summary: `no answer within ${timeoutMs / 1000} s` } };
+  return outcome.answer;
 }
 
 /**
- * Streams rows into one table until BigQuery has accepted every one that can be accepted:
- * - requests of ≤ 500 rows and < 9 MB; a 413 (or "payload size exceeds") splits the request in two;
- * - a failed request (5xx, timeout, connection error) is sent again, whole and with the same
- *   insertIds, after exponential backoff with full jitter, so a request that landed but whose answer
- *   was lost is de-duplicated by BigQuery;
- * - after a partial failure only the failed rows are sent again; rows BigQuery calls `invalid` are
- *   returned as rejected (with its message), never retried;
- * - a fatal error (no table, no permission, bad credentials) rejects with a SinkError;
- * - once `giveUpAt` passes, it rejects: rows not yet accepted are not acknowledged.
- * Resolves with the rows accepted and the rows rejected.
+ * Layer 2, retry until the deadline: sends one request until BigQuery has taken or refused each of
+ * its rows. A failed request (5xx, 429, 403 rate or quota limits, timeouts, connection errors) goes
+ * again whole, with the same insertIds, so that a request that landed but whose answer was lost is
+ * de-duplicated; after a partial failure only the failed rows go again; rows BigQuery calls `invalid`
+ * are refused, never retried. Retries wait an exponential backoff with full jitter. A fatal answer
+ * (no table, no permission, bad credentials) rejects with a SinkError. Returns the rows of a request
+ * BigQuery found too large, for the caller to split.
  */
-export async function insertAll<T>(rows: readonly StreamedRow<T>[], options: InsertAllOptions): Promise<{ accepted: StreamedRow<T>[]; rejected: RejectedRow<T>[] }> {
-  const maxRows = options.maxRequestRows ?? MAX_REQUEST_ROWS;
-  const maxBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
-  const { requests, tooLarge } = cutRequests(rows, maxRows, maxBytes);
-  const accepted: StreamedRow<T>[] = [];
-  const rejected: RejectedRow<T>[] = tooLarge.map((row) => ({ row, reason: `row of ${row.bytes} bytes is over the ${maxBytes}-byte request limit` }));
-  const queue = [...requests];
-  let attempt = 0;
-  while (queue.length > 0) {
-    const request = queue.shift()!;
-    if (Date.now() >= options.giveUpAt()) throw new SinkError(`gave up streaming ${rowsLeft(request, queue)} rows: shutdown deadline passed`);
-    let answer: InsertAnswer | undefined;
-    let failure: BigQueryFailure | undefined;
-    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    try {
-      const outcome = await answerWithin(options.send(request.map((r) => ({ insertId: r.insertId, json: r.json }))), timeoutMs, options.giveUpAt);
-      if (outcome === 'deadline') throw new SinkError(`gave up streaming ${rowsLeft(request, queue)} rows: shutdown deadline passed during a request`);
-      if (outcome === 'timeout') failure = { kind: 'retryable', status: undefined, reason: 'timeout', summary: `no answer within ${timeoutMs / 1000} s` };
-      else answer = outcome.answer;
-    } catch (error) {
-      if (error instanceof SinkError) throw error;
-      failure = classifyFailure(error);
+async function sendUntilDeadline<T>(request: StreamedRow<T>[], options: InsertAllOptions, clock: Clock, into: Outcome<T>): Promise<{ tooLarge: BigQueryFailure } | undefined> {
+  let pending = request;
+  let lastFailure: string | undefined;
+  const deadline = () => new DeadlinePassed(lastFailure ? `last error: ${lastFailure}` : '');
+  for (let attempt = 1; ; attempt++) {
+    if (clock.now() >= options.giveUpAt()) throw deadline();
+    const answer = await sendOnce(pending, options, clock);
+    if (answer.ok === true) {
+      into.accepted.push(...pending);
+      return undefined;
     }
-    if (failure) {
-      if (failure.kind === 'fatal') throw new SinkError(`BigQuery refused insertAll: ${failure.summary}`);
-      if (failure.kind === 'too_large') {
-        if (request.length === 1) rejected.push({ row: request[0]!, reason: `request too large for BigQuery: ${failure.summary}` });
-        else queue.unshift(request.slice(0, request.length >> 1), request.slice(request.length >> 1));
-        continue;
-      }
-      attempt++;
-      const delayMs = backoffDelay(attempt, options.backoff, options.random);
-      options.onRetry?.({ attempt, rows: request.length, failure: failure.summary, delayMs });
-      if (!(await waitUnless(delayMs, options.giveUpAt))) throw new SinkError(`gave up streaming ${rowsLeft(request, queue)} rows: shutdown deadline passed (last error: ${failure.summary})`);
-      queue.unshift(request);
-      continue;
-    }
-    const got = answer!;
-    if (got.ok) {
-      accepted.push(...request);
-      attempt = 0;
-      continue;
-    }
-    const rowErrors = got.rowErrors;
-    const retry: StreamedRow<T>[] = [];
-    const reasons = new Set<string>();
-    request.forEach((row, i) => {
-      const errors = rowErrors.get(i);
-      if (!errors) accepted.push(row);
-      else if (errors.some((e) => INVALID_ROW_REASONS.has(e.reason))) rejected.push({ row, reason: errors.map((e) => `${e.reason}: ${e.message}`).join('; ') });
-      else {
-        retry.push(row);
-        for (const e of errors) reasons.add(e.reason);
-      }
-    });
-    if (retry.length > 0) {
-      attempt++;
-      const delayMs = backoffDelay(attempt, options.backoff, options.random);
-      options.onRetry?.({ attempt, rows: retry.length, failure: `partial failure (${[...reasons].join(', ')})`, delayMs });
-      if (!(await waitUnless(delayMs, options.giveUpAt))) throw new SinkError(`gave up streaming ${rowsLeft(retry, queue)} rows: shutdown deadline passed`);
-      queue.unshift(retry);
+    if (answer.ok === 'failed') {
+      if (answer.failure.kind === 'fatal') throw new SinkError(`BigQuery refused insertAll: ${answer.failure.summary}`);
+      if (answer.failure.kind === 'too_large') return { tooLarge: answer.failure };
+      lastFailure = answer.failure.summary;
     } else {
-      attempt = 0;
+      const retry: StreamedRow<T>[] = [];
+      const reasons = new Set<string>();
+      pending.forEach((row, i) => {
+        const errors = answer.rowErrors.get(i);
+        if (!errors) into.accepted.push(row);
+        else if (errors.some((e) => INVALID_ROW_REASONS.has(e.reason))) into.rejected.push({ row, reason: errors.map((e) => `${e.reason}: ${e.message}`).join('; ') });
+        else {
+          retry.push(row);
+          for (const e of errors) reasons.add(e.reason);
+        }
+      });
+      if (retry.length === 0) return undefined;
+      pending = retry;
+      lastFailure = `partial failure (${[...reasons].join(', ')})`;
     }
+    const delayMs = backoffDelay(attempt, options.backoff, options.random);
+    options.onRetry?.({ attempt, rows: pending.length, failure: lastFailure, delayMs });
+    await waitUnlessDeadline(delayMs, options.giveUpAt, deadline, clock);
   }
-  return { accepted, rejected };
 }
 
-function rowsLeft(request: readonly unknown[], queue: readonly (readonly unknown[])[]): number {
-  return request.length + queue.reduce((n, r) => n + r.length, 0);
+/**
+ * Layer 3, insert all: streams rows into one table until BigQuery has accepted every one that can be
+ * accepted, in requests of at most 500 rows and 9 MB; a request BigQuery finds too large (413, or
+ * "payload size exceeds") is split in two, a single row too large is refused. Once `giveUpAt` passes
+ * it rejects: rows not yet accepted are not acknowledged. Resolves with the rows accepted and the
+ * rows refused.
+ */
+export async function insertAll<T>(rows: readonly StreamedRow<T>[], options: InsertAllOptions): Promise<Outcome<T>> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const maxBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
+  const { requests, tooLarge } = cutRequests(rows, options.maxRequestRows ?? MAX_REQUEST_ROWS, maxBytes);
+  const outcome: Outcome<T> = { accepted: [], rejected: tooLarge.map((row) => ({ row, reason: `row of ${row.bytes} bytes is over the ${maxBytes}-byte request limit` })) };
+  try {
+    for (let request = requests.shift(); request; request = requests.shift()) {
+      const split = await sendUntilDeadline(request, options, clock, outcome);
+      if (!split) continue;
+      if (request.length === 1) outcome.rejected.push({ row: request[0]!, reason: `request too large for BigQuery: ${split.tooLarge.summary}` });
+      else requests.unshift(request.slice(0, request.length >> 1), request.slice(request.length >> 1));
+    }
+  } catch (error) {
+    if (!(error instanceof DeadlinePassed)) throw error;
+    const left = rows.length - outcome.accepted.length - outcome.rejected.length;
+    throw new SinkError(`gave up streaming ${left} rows: shutdown deadline passed${error.message ? ` (${error.message})` : ''}`);
+  }
+  return outcome;
 }

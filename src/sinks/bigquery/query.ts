@@ -1,7 +1,6 @@
 import { BigQueryDate, BigQueryDatetime, BigQueryTime, BigQueryTimestamp, type BigQuery, type Query } from '@google-cloud/bigquery';
-import { SinkError } from '../../errors.ts';
 import type { DatasetRef } from './client.ts';
-import { classifyFailure, type BigQueryFailure } from './errors.ts';
+import { classifyFailure, QueryFailed } from './errors.ts';
 import { answerWithin } from './within.ts';
 
 /** Time one API call of a query (a page, a dry run, a metadata read) may take. */
@@ -15,15 +14,6 @@ export async function answered<R>(call: Promise<R>, what: string, timeoutMs = CA
     throw new QueryFailed(`BigQuery did not answer: ${summary}`, { kind: 'retryable', status: undefined, reason: 'timeout', summary });
   }
   return outcome.answer;
-}
-
-/** A query BigQuery refused or could not run; `failure` says how (status, reason). */
-export class QueryFailed extends SinkError {
-  readonly failure: BigQueryFailure;
-  constructor(message: string, failure: BigQueryFailure) {
-    super(message);
-    this.failure = failure;
-  }
 }
 
 export type QueryParam = string | number | boolean | null;
@@ -61,41 +51,51 @@ function plainValue(value: unknown): unknown {
   return value;
 }
 
+/** One answer of the client's query calls: rows, the call for what comes next, and the API's response. */
+type Page = [Record<string, unknown>[], { job?: { getQueryResults(q: unknown): Promise<unknown> }; pageToken?: string } | null | undefined, { jobComplete?: boolean } | undefined];
+
 /**
- * Runs a query and yields its rows page by page (jobs.query, then jobs.getQueryResults with each page
- * token), so a large result never sits in memory at once.
+ * Runs a query and yields its rows page by page (jobs.query, then jobs.getQueryResults), so a large
+ * result never sits in memory at once. It reads on until the job is complete and no page token is
+ * left: jobs.query answers `jobComplete: false` when the query outlives the call (10 s by default),
+ * and so may getQueryResults, with no rows and no page token, and that is not the end of the result
+ * (cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults). Each poll waits up to 10 s
+ * on BigQuery's side, so polls follow each other without a pause. `maxResults` goes with every call,
+ * not only the first: without it a page is cut at 10 MB of JSON only.
  */
 export async function* queryPages(client: BigQuery, sql: string, options: QueryOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
   const params = options.params ?? {};
+  const maxResults = options.pageRows ?? 10_000;
   const request: Query = {
     query: sql,
     params,
     types: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeOf(v)])),
-    maxResults: options.pageRows ?? 10_000,
+    maxResults,
     wrapIntegers: { integerTypeCastFunction: (v: string) => BigInt(v) },
     ...(options.defaultDataset ? { defaultDataset: { projectId: options.defaultDataset.project, datasetId: options.defaultDataset.dataset } } : {}),
   };
-  const fail = (error: unknown) => {
-    const failure = classifyFailure(error);
-    const hint = failure.status === 404 && options.notFoundHint ? ` (${options.notFoundHint})` : '';
-    return new QueryFailed(`BigQuery query failed${options.what ? ` (${options.what})` : ''}: ${failure.summary}${hint}`, failure);
-  };
-  type Page = [Record<string, unknown>[], ({ job?: { getQueryResults(q: unknown): Promise<unknown> } } & Record<string, unknown>) | null | undefined, unknown];
-  let page: Page;
-  try {
-    page = (await answered(client.query(request, { autoPaginate: false }), 'jobs.query')) as unknown as Page;
-  } catch (error) {
-    throw error instanceof QueryFailed ? error : fail(error);
-  }
-  for (;;) {
-    const [rows, next] = page;
-    yield rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
-    if (!next?.pageToken || !next.job) return;
+  const call = async (answer: Promise<unknown>, what: string): Promise<Page> => {
     try {
-      page = (await answered(next.job.getQueryResults(next), 'jobs.getQueryResults')) as Page;
+      return (await answered(answer, what)) as Page;
     } catch (error) {
-      throw error instanceof QueryFailed ? error : fail(error);
+      if (error instanceof QueryFailed) throw error;
+      const failure = classifyFailure(error);
+      const hint = failure.status === 404 && options.notFoundHint ? ` (${options.notFoundHint})` : '';
+      throw new QueryFailed(`BigQuery query failed${options.what ? ` (${options.what})` : ''}: ${failure.summary}${hint}`, failure);
     }
+  };
+  // maxResults in the call options as well: the client polls an incomplete job with them.
+  let page = await call(client.query(request, { autoPaginate: false, maxResults }), 'jobs.query');
+  for (;;) {
+    const [rows, next, response] = page;
+    if (rows.length > 0) yield rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
+    const running = response?.jobComplete === false;
+    if (!running && !next?.pageToken) return;
+    if (!next?.job) {
+      const summary = `the job ${running ? 'is still running' : 'has more rows'} but the client gave no way to read on`;
+      throw new QueryFailed(`BigQuery query failed${options.what ? ` (${options.what})` : ''}: ${summary}`, { kind: 'retryable', status: undefined, reason: undefined, summary });
+    }
+    page = await call(next.job.getQueryResults({ ...next, maxResults }), 'jobs.getQueryResults');
   }
 }
 

@@ -6,7 +6,7 @@ import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';
 import { DeadLetterFile } from '../dead-letter.ts';
 import { planFromRows } from '../../partition/plan.ts';
-import { HEARTBEAT_COLUMNS, RUN_COLUMNS, USER_FRIENDS_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
+import { HEARTBEAT_COLUMNS, RUN_COLUMNS, USER_FRIENDS_COLUMNS, USER_FRIENDS_LIST_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
 import { createClient, tableName, type BigQueryConnection, type DatasetRef } from './client.ts';
@@ -120,7 +120,7 @@ export class BigQuerySink implements Sink {
   }
 
   write(row: UserFriendsRow): Promise<void> {
-    return this.rows.write(streamed(row, insertIdOf(row.run_id, row.user_id, row.start_at.getTime())));
+    return this.rows.write(streamed(row, insertIdOf(row.run_id, row.user_id, row.start_at.getTime()), toJson(row, USER_FRIENDS_LIST_COLUMNS)));
   }
 
   /**
@@ -163,12 +163,13 @@ export class BigQuerySink implements Sink {
 
   /**
    * The resume query: IDs of the range whose latest status is terminal, or that failed `maxAttempts`
-   * times. The bounds are query parameters; pages are read one at a time.
+   * times (attempts counted once each: user_friends_distinct). The bounds are query parameters; pages
+   * are read one at a time.
    */
   async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
     const where = rangeCondition(range, 'user_id');
     const done = new Set<string>();
-    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends')} WHERE ${where.sql}
+    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends_distinct')} WHERE ${where.sql}
                  GROUP BY user_id HAVING LOGICAL_OR(status <> 'failed') OR COUNT(*) >= @max_attempts`;
     for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
       for (const r of rows) done.add(String(r.user_id));

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import sqlParser from 'node-sql-parser';
 import { bigQueryDdl, setupBigQuery } from '../../../src/sinks/bigquery/setup.ts';
 import { BigQuerySink } from '../../../src/sinks/bigquery/sink.ts';
 import { createClient } from '../../../src/sinks/bigquery/client.ts';
@@ -28,7 +27,7 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
     expect(uf.timePartitioning).toEqual({ type: 'DAY', field: 'start_at' });
     expect(uf.clustering).toEqual({ fields: ['user_id'] });
     expect(uf.schema.fields.map((f: { name: string }) => f.name)).toEqual([...USER_FRIENDS_COLUMNS]);
-    for (const view of ['user_friends_latest', 'runs_latest', 'partitions_latest', 'user_friend_edges', 'trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline']) {
+    for (const view of ['partitions_latest', 'user_friends_distinct', 'user_friends_latest', 'runs_latest', 'user_friend_edges', 'trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness']) {
       const [meta] = await dataset.table(view).getMetadata();
       expect(meta.type, view).toBe('VIEW');
     }
@@ -62,14 +61,14 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
     await expect(sink.open()).rejects.toThrow(`bigquery:${PROJECT}.never_set_up has no table user_friends: run friendfleet setup --sink bigquery:${PROJECT}.never_set_up`);
   });
 
-  it('every DDL and view file parses as BigQuery SQL', () => {
-    const parser = new sqlParser.Parser();
-    for (const file of bigQueryDdl({ project: 'my-project', dataset: 'ds' })) {
-      // node-sql-parser accepts only literals in array subscripts; `friend_ids[SAFE_OFFSET(pos)]` is
-      // valid GoogleSQL (and runs in the fake), so the parser is shown a literal there.
-      const sql = file.sql.replace('[SAFE_OFFSET(pos)]', '[SAFE_OFFSET(0)]');
-      expect(() => parser.astify(sql, { database: 'bigquery' }), file.name).not.toThrow();
-      expect(file.sql, file.name).toMatch(/^(CREATE TABLE IF NOT EXISTS|CREATE OR REPLACE VIEW) `my-project\.ds\.\w+`/m);
-    }
+  it("every DDL and view file is one statement Google's analyzer accepts, in setup order", async () => {
+    const target = w.target('analyzed_ds');
+    const from = w.fake.statements.length;
+    await setupBigQuery(target);
+    const files = bigQueryDdl(target);
+    // Each view is analyzed against the tables and the views before it (the fake's catalog), so a view
+    // that read a later one would be refused here.
+    expect(w.fake.statements.slice(from).map((s) => [s.sql, s.analysis])).toEqual(files.map((f) => [f.sql, { ok: true }]));
+    for (const file of files) expect(file.sql, file.name).toMatch(/^(CREATE TABLE IF NOT EXISTS|CREATE OR REPLACE VIEW) `friendfleet-test\.analyzed_ds\.\w+`/m);
   });
 });

@@ -7,7 +7,7 @@ import { insertIdOf, streamed } from '../../../src/sinks/bigquery/encode.ts';
 import { cutRequests, MAX_REQUEST_BYTES, MAX_REQUEST_ROWS } from '../../../src/sinks/bigquery/insert-all.ts';
 import type { UserFriendsRow } from '../../../src/sinks/row.ts';
 import { PROJECT, useBigQueryFake } from '../../support/bigquery.ts';
-import { NO_FAULTS } from '../../support/bigquery-fake/server.ts';
+import { NO_FAULTS, STRICT } from '../../support/bigquery-fake/server.ts';
 import { row } from '../../support/rows.ts';
 import { tempDir } from '../../support/tmp.ts';
 
@@ -44,6 +44,16 @@ async function freshSink(options: BigQuerySinkOptions = {}) {
 
 function resetFake(): void {
   w.fake.setFaults({ ...NO_FAULTS, invalidUserIds: [] });
+  w.fake.setBehaviour(STRICT);
+}
+
+/**
+ * BigQuery de-duplicates insertIds only best effort, and the fake's default keeps one copy in twenty
+ * that it could have dropped. A test that checks the IDs themselves (a copy sent again with a new ID
+ * would be stored twice) turns that off.
+ */
+function exactDeduplication(): void {
+  w.fake.setBehaviour({ dedupeMissRate: 0 });
 }
 
 const ids = (n: number, from = 1) => Array.from({ length: n }, (_, i) => String(from + i));
@@ -77,6 +87,7 @@ describe('streaming into BigQuery (the fake)', () => {
 
   it('sends a failed request again with the same insertIds: 500s, 503s and lost answers store every row once', async () => {
     resetFake();
+    exactDeduplication();
     w.fake.setFaults({ insertErrorRate: 0.3, lostResponseRate: 0.3 });
     const before = structuredClone(w.fake.stats);
     const { sink, acked, stored } = await freshSink({ flushRows: 50 });
@@ -156,6 +167,7 @@ describe('streaming into BigQuery (the fake)', () => {
 
   it('sends a request again when it gets no answer in time; BigQuery keeps one copy', async () => {
     resetFake();
+    exactDeduplication();
     const before = structuredClone(w.fake.stats);
     const { sink, acked, stored } = await freshSink({ requestTimeoutMs: 300, flushIntervalMs: 50 });
     w.fake.stall();
@@ -182,6 +194,25 @@ describe('streaming into BigQuery (the fake)', () => {
     expect(acked).toHaveLength(0);
     await sink.close();
     w.fake.resume();
+  });
+
+  it('sends [] for a list a row has none of: BigQuery refuses NULL for an ARRAY column', async () => {
+    // Regression (issue 14): friend_names of users who are not ok, and friend_ids of sources without
+    // IDs, went as null, and BigQuery refused each such row as invalid (dead-lettered, never stored).
+    resetFake();
+    const { sink, acked, deadLettered, name } = await freshSink();
+    await sink.write(row({ user_id: '1', run_id: 'run-lists', status: 'protected', error: 'protected' }));
+    await sink.write(row({ user_id: '2', run_id: 'run-lists', friend_count: 2, friend_names: ['a', 'b'], friend_ids: null }));
+    await sink.write(row({ user_id: '3', run_id: 'run-lists', friend_count: 0, friend_names: [], friend_ids: [] }));
+    await sink.close();
+    expect(deadLettered()).toBe(0);
+    expect(acked.sort()).toEqual(['1', '2', '3']);
+    const reader = new BigQuerySink(w.target(name));
+    expect(await reader.query(`SELECT user_id, friend_count, friend_names, friend_ids FROM user_friends ORDER BY user_id`)).toEqual([
+      { user_id: '1', friend_count: null, friend_names: [], friend_ids: [] },
+      { user_id: '2', friend_count: 2n, friend_names: ['a', 'b'], friend_ids: [] },
+      { user_id: '3', friend_count: 0n, friend_names: [], friend_ids: [] },
+    ]);
   });
 
   it('gives each row an insertId that is the same on a retry and new for a new attempt', () => {

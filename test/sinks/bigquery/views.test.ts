@@ -77,3 +77,49 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
     expect(await bq.latestPlan()).toEqual(await duck.latestPlan());
   });
 });
+
+/**
+ * BigQuery de-duplicates insertIds only best effort: a request sent again after its answer was lost
+ * may leave two copies of its rows. Here every row, heartbeat and plan row is stored twice (the fake
+ * keeps every copy), and the views, the plan read, the resume query and the collected work must give
+ * the figures of the embedded warehouse, which holds each once.
+ */
+describe('every row delivered twice: the BigQuery views still count each once', async () => {
+  const duck = new DuckDbSink(join(dir, 'once.duckdb'));
+  await duck.open();
+  const target = w.target('twice_ds');
+  await setupBigQuery(target);
+  const bq = new BigQuerySink(target);
+  await bq.open();
+  const now = new Date();
+  await writeKnownRows(duck, now);
+  w.fake.setBehaviour({ dedupeMissRate: 1 });
+  const copiesBefore = w.fake.stats.copiesStored;
+  await writeKnownRows(bq, now);
+  await writeKnownRows(bq, now);
+  w.fake.setBehaviour({ dedupeMissRate: 0.05 });
+
+  it('holds two copies of every user row', async () => {
+    const [counts] = await bq.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_friends`);
+    expect(counts).toEqual({ n: 12n, users: 6n });
+    expect(w.fake.stats.copiesStored - copiesBefore).toBeGreaterThanOrEqual(6 + 1 + 3);
+  });
+
+  it('monitor report, trial summary and the plan query', async () => {
+    const options = { runs: 20, slots: 12 };
+    expect(await readMonitorReport(bq, DUCKDB_VIEWS, options, now)).toEqual(await readMonitorReport(duck, DUCKDB_VIEWS, options, now));
+    expect(await trialSummary(bq, 'r1')).toEqual(await trialSummary(duck, 'r1'));
+  });
+
+  it('the latest plan, each bucket once', async () => {
+    expect(await bq.latestPlan()).toEqual(await duck.latestPlan());
+  });
+
+  it('resume query and collected work', async () => {
+    for (const maxAttempts of [1, 2, 3]) {
+      expect([...(await bq.completedUserIds(undefined, maxAttempts))].sort(), `MAX_ATTEMPTS ${maxAttempts}`).toEqual([...(await duck.completedUserIds(undefined, maxAttempts))].sort());
+    }
+    const sort = (xs: { user_id: string }[]) => [...xs].sort((a, b) => a.user_id.localeCompare(b.user_id));
+    expect(sort(await bq.collectedWork())).toEqual(sort(await duck.collectedWork()));
+  });
+});

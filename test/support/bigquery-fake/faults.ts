@@ -21,6 +21,17 @@ export interface FakeFaults {
   invalidUserIds: string[];
   /** Share of jobs.query / jobs.insert / getQueryResults calls answered 503. */
   queryErrorRate: number;
+  /**
+   * Share of insertAll and jobs.query / getQueryResults calls answered 403 `rateLimitExceeded`, a
+   * short-term limit: "retrying the operation after a few seconds. Use exponential backoff"
+   * (cloud.google.com/bigquery/docs/troubleshoot-quotas).
+   */
+  rateLimitRate: number;
+  /**
+   * Share of insertAll calls answered 403 `quotaExceeded`, a longer-term limit (same page); for
+   * streaming, the bytes-per-second quota (cloud.google.com/bigquery/quotas#streaming_inserts).
+   */
+  quotaExceededRate: number;
 }
 
 export const NO_FAULTS: FakeFaults = {
@@ -33,6 +44,8 @@ export const NO_FAULTS: FakeFaults = {
   maxRequestBytes: 10 * 1024 * 1024,
   invalidUserIds: [],
   queryErrorRate: 0,
+  rateLimitRate: 0,
+  quotaExceededRate: 0,
 };
 
 /**

@@ -31,6 +31,14 @@ export interface QueryParameter {
   parameterValue: { value?: string | null };
 }
 
+/** The table or view a CREATE statement made (or, with IF NOT EXISTS, found). */
+export interface CreatedTable {
+  project: string;
+  dataset: string;
+  table: string;
+  ifNotExists: boolean;
+}
+
 /** An HTTP-level error answered in Google's error format. */
 export class ApiFault extends Error {
   readonly status: number;
@@ -189,7 +197,7 @@ export class FakeStore {
     sql: string,
     params: readonly QueryParameter[],
     defaultDataset: { projectId?: string; datasetId: string } | undefined,
-  ): Promise<{ jobId: string; result: QueryResult }> {
+  ): Promise<{ jobId: string; result: QueryResult; created?: CreatedTable }> {
     if (defaultDataset && !this.hasDataset(defaultDataset.projectId ?? project, defaultDataset.datasetId)) {
       throw new ApiFault(404, 'notFound', `Not found: Dataset ${defaultDataset.projectId ?? project}:${defaultDataset.datasetId}`);
     }
@@ -218,10 +226,14 @@ export class FakeStore {
     const statement = sql.replace(/--[^\n]*/g, '');
     const statementType = /^\s*(CREATE|DROP|ALTER)\b/i.test(statement) ? /^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW/i.test(statement) ? 'CREATE_VIEW' : 'CREATE_TABLE' : 'SELECT';
     const target = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?`([^`]+)`/i.exec(statement)?.[1];
+    let created: CreatedTable | undefined;
     if (target) {
-      const key = target.split('.').length === 3 ? target : `${project}.${target}`;
+      const parts = target.split('.');
+      const [p, d, t] = parts.length === 3 ? parts : parts.length === 2 ? [project, ...parts] : [defaultDataset?.projectId ?? project, defaultDataset?.datasetId ?? '', target];
+      const key = `${p}.${d}.${t}`;
       if (layout) this.layouts.set(key, layout);
       if (statementType === 'CREATE_VIEW') this.views.set(key, sql);
+      created = { project: p!, dataset: d!, table: t!, ifNotExists: /^\s*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\b/i.test(statement) };
     }
     const stored: QueryResult = {
       schema: statementType === 'SELECT' ? { fields: fieldsOf(result.names, result.types) } : undefined,
@@ -230,7 +242,7 @@ export class FakeStore {
     };
     const jobId = `job_${randomUUID().replaceAll('-', '')}`;
     this.results.set(jobId, { ...stored, projectId: project, location });
-    return { jobId, result: stored };
+    return created ? { jobId, result: stored, created } : { jobId, result: stored };
   }
 
   result(jobId: string): (QueryResult & { projectId: string; location: string }) | undefined {
@@ -239,16 +251,17 @@ export class FakeStore {
 
   /**
    * Stores the rows of one insertAll request. Rows whose insertId was seen within `dedupeWindowMs` are
-   * acknowledged and dropped, as BigQuery's best-effort de-duplication does. Invalid rows are returned
-   * with BigQuery's reason; with `skipInvalidRows` false one invalid row stops the whole request.
+   * acknowledged and dropped, unless `keepCopy` says this copy slips through, as BigQuery's best-effort
+   * de-duplication does. Invalid rows are returned with BigQuery's reason; with `skipInvalidRows` false
+   * one invalid row stops the whole request.
    */
   async insert(
     project: string,
     dataset: string,
     table: string,
     rows: readonly { insertId?: string; json: Record<string, unknown> }[],
-    options: { skipInvalidRows: boolean; dedupeWindowMs: number; rejectRow?: (json: Record<string, unknown>) => string | undefined },
-  ): Promise<{ errors: Map<number, RowError[] | 'stopped'>; stored: number; deduplicated: number }> {
+    options: { skipInvalidRows: boolean; dedupeWindowMs: number; keepCopy?: () => boolean; rejectRow?: (json: Record<string, unknown>) => string | undefined },
+  ): Promise<{ errors: Map<number, RowError[] | 'stopped'>; stored: number; deduplicated: number; copiesStored: number }> {
     const described = await this.describe(project, dataset, table);
     if (!described || described.view) throw new ApiFault(404, 'notFound', `Not found: Table ${project}:${dataset}.${table}`);
     const errors = new Map<number, RowError[] | 'stopped'>();
@@ -262,7 +275,7 @@ export class FakeStore {
       rows.forEach((_, i) => {
         if (!errors.has(i)) errors.set(i, 'stopped');
       });
-      return { errors, stored: 0, deduplicated: 0 };
+      return { errors, stored: 0, deduplicated: 0, copiesStored: 0 };
     }
     const key = `${project}.${dataset}.${table}`;
     const seen = this.seenInsertIds.get(key) ?? new Map<string, number>();
@@ -270,22 +283,31 @@ export class FakeStore {
     const now = Date.now();
     const accepted: { insertId?: string; json: Record<string, unknown> }[] = [];
     let deduplicated = 0;
+    const claimed: string[] = [];
+    let copiesStored = 0;
     rows.forEach((row, i) => {
       if (errors.has(i)) return;
       const at = row.insertId === undefined ? undefined : seen.get(row.insertId);
-      if (at !== undefined && now - at < options.dedupeWindowMs) deduplicated++;
-      else accepted.push(row);
+      if (at !== undefined && now - at < options.dedupeWindowMs) {
+        if (options.keepCopy?.()) {
+          copiesStored++;
+          accepted.push(row);
+        } else deduplicated++;
+        return;
+      }
+      accepted.push(row);
+      if (row.insertId !== undefined) claimed.push(row.insertId);
     });
     // Claimed before the (asynchronous) append, so a copy arriving meanwhile is dropped; released if
     // the append fails: a failed request stores nothing and de-duplicates nothing.
-    for (const row of accepted) if (row.insertId !== undefined) seen.set(row.insertId, now);
+    for (const id of claimed) seen.set(id, now);
     try {
       if (accepted.length > 0) await this.append(project, dataset, table, described.fields, accepted.map((r) => r.json));
     } catch (error) {
-      for (const row of accepted) if (row.insertId !== undefined) seen.delete(row.insertId);
+      for (const id of claimed) seen.delete(id);
       throw error;
     }
-    return { errors, stored: accepted.length, deduplicated };
+    return { errors, stored: accepted.length, deduplicated, copiesStored };
   }
 
   private async append(project: string, dataset: string, table: string, fields: FieldSchema[], rows: Record<string, unknown>[]): Promise<void> {
@@ -318,7 +340,7 @@ function toDuck(value: unknown, field: FieldSchema): DuckDBValue {
   if (value === undefined || value === null) return null;
   if (field.mode === 'REPEATED') {
     const items = (value as unknown[]).map((v) => String(v));
-    // An empty list has no item type to bind; NULL reads back as [] (BigQuery has no NULL arrays either).
+    // An empty list has no item type to bind; NULL (a field left out) reads back as [], as in BigQuery.
     return items.length === 0 ? null : listValue(items);
   }
   if (field.type === 'TIMESTAMP') return typeof value === 'number' ? new Date(value * 1000).toISOString() : String(value);
@@ -337,6 +359,13 @@ function validate(json: Record<string, unknown>, fields: FieldSchema[]): RowErro
   }
   for (const f of fields) {
     const v = json[f.name];
+    // A REPEATED field may be left out (it reads back as []), never set to null: the backend refuses
+    // `{"repeated_col": null}` in insertAll's JSON (googleapis/google-cloud-python#10196, which made
+    // that client leave such fields out instead).
+    if (v === null && f.mode === 'REPEATED') {
+      problems.push({ reason: 'invalid', location: f.name, message: `Only optional fields can be set to NULL. Field: ${f.name}; Value: NULL` });
+      continue;
+    }
     if (v === undefined || v === null) {
       if (f.mode === 'REQUIRED') problems.push({ reason: 'invalid', location: f.name, message: `Missing required field: ${f.name}.` });
       continue;

@@ -4,7 +4,8 @@
 
 -- One row per attempt at one user, streamed in by the workers (tabledata.insertAll). Reference column
 -- names: user_id, screen_name, friend_count, start_at, end_at. friend_count is NULL unless status = 'ok';
--- BigQuery stores a NULL array as an empty one, so friend_names of a user that is not 'ok' reads as [].
+-- BigQuery has no NULL arrays (insertAll refuses NULL for an ARRAY column), so the workers send [] where the
+-- embedded warehouse holds NULL: friend_names of a user that is not 'ok', friend_ids of a source without IDs.
 -- Partitioned by day of start_at and clustered on user_id, so the resume query and one user's rows read
 -- little.
 CREATE TABLE IF NOT EXISTS `{{project}}.{{dataset}}.user_friends` (
@@ -22,7 +23,10 @@ CREATE TABLE IF NOT EXISTS `{{project}}.{{dataset}}.user_friends` (
   worker       STRING        NOT NULL,
   source       STRING        NOT NULL,
   start_at     TIMESTAMP     NOT NULL,
-  end_at       TIMESTAMP     NOT NULL
+  end_at       TIMESTAMP     NOT NULL,
+  -- The users table's friends_count, NULL when it has none; compared with friend_count by short_lists.
+  -- A dataset made before it existed: ALTER TABLE user_friends ADD COLUMN expected_count INT64.
+  expected_count INT64
 )
 PARTITION BY DATE(start_at)
 CLUSTER BY user_id

@@ -1,13 +1,15 @@
 -- friendfleet monitoring view (BigQuery). Replace {{project}} and {{dataset}} to paste it into the console;
 -- `friendfleet setup` does it for you. The DuckDB twin is src/sinks/duckdb/ddl/60-monitoring-views.sql.
 --
--- Per run: the reference's trial columns and trial-table columns, plus throughput and status counts.
+-- Per run: the reference's trial columns and trial-table columns, plus throughput and status counts, from
+-- user_friends_distinct (a row BigQuery stored twice counts once).
+-- ROWS is a reserved word in GoogleSQL: the `rows` column is named between backticks.
 CREATE OR REPLACE VIEW `{{project}}.{{dataset}}.trial_summary` AS
 WITH per_run AS (
   SELECT run_id,
          MIN(start_at) AS first_start,
          MAX(end_at) AS last_end,
-         COUNT(*) AS rows,
+         COUNT(*) AS `rows`,
          COUNT(DISTINCT user_id) AS distinct_users,
          AVG(TIMESTAMP_DIFF(end_at, start_at, MILLISECOND)) / 1000.0 AS avg_seconds_per_user,
          AVG(IF(status = 'ok', friend_count, NULL)) AS avg_friends,
@@ -16,7 +18,7 @@ WITH per_run AS (
          COUNTIF(status = 'not_found') AS not_found,
          COUNTIF(status = 'suspended') AS suspended,
          COUNTIF(status = 'failed') AS failed
-  FROM `{{project}}.{{dataset}}.user_friends`
+  FROM `{{project}}.{{dataset}}.user_friends_distinct`
   GROUP BY run_id
 )
 SELECT p.run_id,
@@ -29,7 +31,7 @@ SELECT p.run_id,
        r.state AS outcome,
        p.first_start,
        p.last_end,
-       p.rows,
+       p.`rows`,
        p.distinct_users,
        TIMESTAMP_DIFF(p.last_end, p.first_start, MILLISECOND) / 60000.0 AS runtime_minutes,
        p.avg_seconds_per_user,

@@ -1,14 +1,15 @@
 -- friendfleet monitoring view (BigQuery). Replace {{project}} and {{dataset}} to paste it into the console;
 -- `friendfleet setup` does it for you. The DuckDB twin is src/sinks/duckdb/ddl/60-monitoring-views.sql.
 --
--- Users finished (from rows) and requests made (from heartbeats) per 10-minute slot per worker.
+-- Users finished (from rows, each attempt once) and requests made (from heartbeats) per 10-minute slot per
+-- worker.
 CREATE OR REPLACE VIEW `{{project}}.{{dataset}}.throughput_timeline` AS
 WITH users AS (
   SELECT worker,
          TIMESTAMP_SECONDS(DIV(UNIX_SECONDS(end_at), 600) * 600) AS slot_start,
          COUNT(*) AS users,
          SUM(COALESCE(friend_count, 0)) AS friends
-  FROM `{{project}}.{{dataset}}.user_friends`
+  FROM `{{project}}.{{dataset}}.user_friends_distinct`
   GROUP BY worker, slot_start
 ),
 beats AS (
