@@ -3,7 +3,7 @@ import type { RequestBudget } from '../collector/budget.ts';
 import { createBudget as localBudget } from '../collector/credential-budgets.ts';
 import type { Settings } from '../config/load.ts';
 import type { SourceSetup } from '../config/source-settings.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_SOURCE_URLS } from '../sources/registry.ts';
 
 export type BudgetSettings = Settings<'rateLimit' | 'rateLimitRedisUrl' | 'rateLimitId' | 'rateLimitWorkers'>;

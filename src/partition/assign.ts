@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors.ts';
-import { compareIds, normaliseId, type IdKind } from '../ids.ts';
+import { ConfigError } from '../core/errors.ts';
+import { compareIds, normaliseId, type IdKind } from '../core/ids.ts';
 import type { BucketLookup } from '../users/user-table.ts';
 import type { Bucket, IdRange } from './bucket.ts';
 import type { PartitionRow } from './plan.ts';

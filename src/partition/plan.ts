@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IdKind } from '../ids.ts';
+import type { IdKind } from '../core/ids.ts';
 import type { CollectedWork, UserTable, WorkBucket } from '../users/user-table.ts';
 import { fillBins, makespanRatio, type WorkModel } from './work.ts';
 

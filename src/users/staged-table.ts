@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { UsersInputError } from '../errors.ts';
-import { normaliseId, type IdKind } from '../ids.ts';
+import { UsersInputError } from '../core/errors.ts';
+import { normaliseId, type IdKind } from '../core/ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import type { WorkModel } from '../partition/work.ts';
 import { inBatches, type CollectedWork, type ReadOptions, type UserRecord, type UserTable, type WorkBucket } from './user-table.ts';

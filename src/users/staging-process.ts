@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, FriendfleetError, SinkError, UsersInputError } from '../errors.ts';
-import type { IdKind } from '../ids.ts';
+import { ConfigError, FriendfleetError, SinkError, UsersInputError } from '../core/errors.ts';
+import type { IdKind } from '../core/ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import { emptyReport, type LoadReport } from './report.ts';
 import { UserSpool } from './spool.ts';

@@ -1,4 +1,4 @@
-import type { IdKind } from '../ids.ts';
+import type { IdKind } from '../core/ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import type { WorkModel } from '../partition/work.ts';
 import type { UserRef } from '../sources/source.ts';

@@ -1,6 +1,6 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../../collector/backoff.ts';
-import { SinkError } from '../../errors.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../core/backoff.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';

@@ -1,5 +1,5 @@
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, planFromRows, type PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';

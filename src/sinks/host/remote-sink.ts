@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import type { PartitionRow } from '../../partition/plan.ts';
 import type { CollectedWork } from '../../users/user-table.ts';

@@ -1,4 +1,4 @@
-import type { RateInfo } from './sources/source.ts';
+import type { RateInfo } from '../sources/source.ts';
 
 /**
  * Every error that crosses a module boundary is one of these classes, each with a stable `code`,
