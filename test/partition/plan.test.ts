@@ -9,7 +9,7 @@ import { writeUsersFile } from '../../src/sim/users-file.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
 import type { IdKind } from '../../src/core/ids.ts';
 import { compareIds } from '../../src/core/ids.ts';
-import type { WorkBucket } from '../../src/users/user-table.ts';
+import type { WorkBucket } from '../../src/partition/work.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const dir = tempDir();

@@ -2,7 +2,7 @@ import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckD
 import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, planFromRows, type PartitionRow } from '../../partition/plan.ts';
-import type { CollectedWork } from '../../users/user-table.ts';
+import type { CollectedWork } from '../../partition/work.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
