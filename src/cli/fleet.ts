@@ -113,7 +113,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   try {
     for (let k = 1; k <= options.partitions; k++) start(k);
     reader = await openSink({ kind: 'host', url: host.url });
-    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval!);
+    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval);
     progress.unref();
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {

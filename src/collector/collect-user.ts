@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceError } from '../core/errors.ts';
+import { AbandonedError, SourceError } from '../core/errors.ts';
 import type { FollowPage, Source, UserRef } from '../sources/source.ts';
 import { backoffDelay, type BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
@@ -23,9 +23,6 @@ export interface CollectUserDeps {
   stats: RunStats;
 }
 
-/** The user was abandoned because the run is shutting down; no row is written for it. */
-export class Abandoned extends Error {}
-
 const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
   protected: 'protected',
   not_found: 'not_found',
@@ -35,7 +32,7 @@ const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
 /**
  * Collects one user's follows: pages through the source from the first cursor until the list ends
  * or MAX_FRIENDS is reached, retrying transient failures per page. Always returns a result with a
- * status, unless `signal` aborts, in which case it throws `Abandoned`.
+ * status, unless `signal` aborts, in which case it throws `AbandonedError`.
  */
 export async function collectUser(
   user: UserRef,
@@ -79,7 +76,7 @@ export async function collectUser(
       cursor = page.nextCursor;
     }
   } catch (error) {
-    if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
+    if (signal.aborted) throw new AbandonedError({ cause: error });
     // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
     if (error instanceof SourceError && error.kind === 'unauthorized') throw error;
     if (error instanceof SourceError) {

@@ -83,3 +83,10 @@ export class BudgetClosedError extends FriendfleetError {
     super('FF_BUDGET_CLOSED', 'request budget closed');
   }
 }
+
+/** A user was abandoned because the run is shutting down: no row is written, the next run redoes it. */
+export class AbandonedError extends FriendfleetError {
+  constructor(options?: { cause?: unknown }) {
+    super('FF_ABANDONED', 'run is shutting down', options);
+  }
+}

@@ -49,7 +49,7 @@ interface Row {
 
 async function runOne(scenario: Scenario, index: number, source: (typeof SOURCES)[number], sink: (typeof SINKS)[number]): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'ff-chaos-'));
-  const deferred: (() => Promise<unknown> | unknown)[] = [];
+  const deferred: (() => unknown)[] = [];
   const ctx: ScenarioContext = {
     form,
     source,

@@ -39,7 +39,7 @@ describe('loadSettings', () => {
 
   it.each(Object.entries(BAD))('refuses bad values of %s, saying what it expected', (key, values) => {
     const s = SETTINGS[key as SettingKey];
-    for (const value of values!) {
+    for (const value of values) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
       // A secret's value (a bearer token, a Redis URL with its password) never reaches a message.
       const shown = (s as Setting).secret ? '[redacted]' : JSON.stringify(value);

@@ -161,7 +161,7 @@ describe('StagedUserTable', () => {
 describe('staging files of workers that died', () => {
   it('are removed by the next worker on the host; live workers\' files are kept', async () => {
     // A pid that has just exited, and one that lives (the test runner's parent).
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
     const prefix = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
     const orphan = join(tmpdir(), `${prefix}${dead}-00000000-0000-0000-0000-000000000000.duckdb`);
     const live = join(tmpdir(), `${prefix}${process.ppid}-00000000-0000-0000-0000-000000000001.duckdb`);

@@ -22,7 +22,7 @@ const MAIN = fileURLToPath(new URL(`../main${extname(fileURLToPath(import.meta.u
 /** Starts `friendfleet sim` as a child process and resolves with its URL once it listens. */
 async function spawnSim(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [MAIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`sim exited with code ${code} before listening`)));
     lines.on('line', (line) => {

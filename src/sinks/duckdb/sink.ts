@@ -94,7 +94,7 @@ export class DuckDbSink implements Sink {
     if (!this.instance) throw new SinkError(`${this.description} is not open`);
     const conn = await this.instance.connect();
     try {
-      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
+      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS();
     } finally {
       conn.closeSync();
     }
