@@ -7,6 +7,12 @@ import { FollowList } from './follow-list.ts';
 import type { UserResult, UserStatus } from './result.ts';
 import type { RunStats } from './stats.ts';
 
+/**
+ * 429 answers tolerated for one page before the user fails: a bound for a source that keeps refusing
+ * without reset headers, far above what a stated reset ever needs.
+ */
+export const MAX_RATE_LIMIT_WAITS = 1000;
+
 export interface CollectUserOptions {
   /** Stop after this many accounts (MAX_FRIENDS). */
   maxFriends: number;
@@ -76,7 +82,7 @@ export async function collectUser(
       cursor = page.nextCursor;
     }
   } catch (error) {
-    if (signal.aborted) throw new AbandonedError({ cause: error });
+    if (signal.aborted) throw new AbandonedError(undefined, { cause: error });
     // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
     if (error instanceof SourceError && error.kind === 'unauthorized') throw error;
     if (error instanceof SourceError) {

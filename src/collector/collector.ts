@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { AbandonedError, FriendfleetError, SourceError } from '../core/errors.ts';
+import { AbandonedError, InternalError, SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
 import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
@@ -55,7 +55,7 @@ export class Collector {
 
   abort(reason = 'shutdown'): void {
     this.stopped = true;
-    this.abortController.abort(new Error(reason));
+    this.abortController.abort(new AbandonedError(reason));
     // Requests still waiting for the budget are in flight too, and a spent window can last 15 minutes:
     // closing the budget rejects them, so their users are abandoned now rather than when it refills.
     void this.deps.budget.close();
@@ -115,7 +115,7 @@ export class Collector {
   /** Stops the run for good: in-flight users are abandoned and `run` rejects with the first failure. */
   private fail(error: unknown, msg: string): void {
     if (this.failure === undefined) {
-      this.failure = error instanceof Error ? error : new FriendfleetError('FF_INTERNAL', String(error));
+      this.failure = error instanceof Error ? error : new InternalError(String(error));
       this.deps.log.error({ err: error }, msg);
     }
     this.abort(msg);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BudgetClosedError } from '../core/errors.ts';
+import { BudgetClosedError, FleetLimiterError } from '../core/errors.ts';
 import type { RateInfo } from '../core/rate.ts';
 import type { LaneBudget } from './budget.ts';
 
@@ -319,9 +319,9 @@ class SharedLimiter {
     // The first worker to connect stores its settings for every worker; a fleet restarted with a new
     // RATE_LIMIT must not keep the old one, so each worker writes its own (they are the fleet's).
     this.ready = this.limiter.ready().then(() => this.limiter.updateSettings(settings)).then(() => {
-      if (this.disposed) throw new Error('disposed');
+      if (this.disposed) throw new FleetLimiterError('the limiter was disposed while it started');
       if (this.client.status === 'ready') this.client.once('close', onClose);
-      else throw new Error(`Redis connection ${this.client.status}`);
+      else throw new FleetLimiterError(`Redis connection ${this.client.status}`);
     });
   }
 
