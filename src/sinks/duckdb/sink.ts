@@ -162,6 +162,14 @@ export class DuckDbSink implements Sink {
     return this.rows.flush();
   }
 
+  /**
+   * Stores `rows` now, in one transaction, past this sink's buffer: for a caller that sends batches
+   * already (a fleet's warehouse host), so one worker's batch never waits behind another's rows.
+   */
+  async insertRows(rows: readonly UserFriendsRow[]): Promise<void> {
+    if (rows.length > 0) await this.insert(rows);
+  }
+
   async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
     const where = rangeCondition(range, 'user_id', 2);
     const rows = await this.query(
