@@ -95,11 +95,9 @@ export async function collectUser(
 }
 
 /**
- * A copy of `s` that shares no memory with the string it was cut from. A cursor read from a page is a
- * slice of a longer string (the link's URL), which V8 keeps whole for as long as the slice lives; a
- * user's cursors live until its last page, so at 2,500 users in flight the URLs behind them were 5 MB
- * of the live heap (heap snapshot of bench/throughput.ts at 2,500). The UTF-16 round trip copies any
- * string exactly, lone surrogates included.
+ * A copy of `s` that shares no memory with the string it was cut from: a cursor sliced from a page's
+ * URL keeps the whole URL alive until the user's last page (docs/decisions.md, 2026-11-23). The UTF-16
+ * round trip copies any string exactly, lone surrogates included.
  */
 function unshared(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');

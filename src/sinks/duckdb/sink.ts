@@ -11,9 +11,9 @@ import { rangeCondition } from './sql.ts';
 
 /**
  * Rows are appended to a per-connection temporary staging table whose list columns are single
- * space-joined strings, then moved into user_friends in one transaction with string_split: the
- * appender's appendList costs about twice as much per name (bench/duckdb-append.ts), and a full
- * 2,000-name row is the common case in old buckets. IDs and screen names never contain spaces.
+ * space-joined strings, then moved into user_friends in one transaction with string_split: half the
+ * cost of the appender's lists per name (docs/decisions.md, 2026-11-23). IDs and screen names never
+ * contain spaces.
  */
 const STAGING_DDL = `
 CREATE TEMP TABLE IF NOT EXISTS staging (
