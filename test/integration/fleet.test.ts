@@ -32,7 +32,7 @@ function watchedLogger() {
 }
 
 describe('friendfleet fleet', async () => {
-  const sim = await useSim({ users: 5_000, seed: 8, latencyMs: 5 });
+  const sim = await useSim({ users: 2_000, seed: 8, latencyMs: 5 });
   const usersFile = join(dir, 'users.csv');
   await writeUsersFile(sim.graph, usersFile, { withCounts: true });
   const ids = Array.from({ length: sim.graph.size }, (_, i) => sim.graph.idOf(i).toString());
@@ -44,7 +44,7 @@ describe('friendfleet fleet', async () => {
     expect(planned.code).toBe(0);
     const buckets = JSON.parse(planned.stdout) as { partition_id: number; user_count: number; min_id: string; max_id: string }[];
     expect(buckets.map((b) => typeof b.min_id)).toEqual(['string', 'string', 'string', 'string']);
-    expect(buckets.reduce((a, b) => a + b.user_count, 0)).toBe(5000);
+    expect(buckets.reduce((a, b) => a + b.user_count, 0)).toBe(2000);
 
     const { log, lines, onLine } = watchedLogger();
     let firstPid: number | undefined;
@@ -102,7 +102,8 @@ describe('friendfleet fleet', async () => {
       const runs = await w.query(`SELECT partition_id, state FROM runs_latest WHERE partition_id = 2 ORDER BY started_at`);
       expect(runs.map((r) => r.state)).toEqual(['running', 'finished']);
     });
-  });
+    // Four workers, a restart and a check of every row: a hang detector for a machine shared with other work.
+  }, 300_000);
 
   it('refuses bad worker settings before starting any process', async () => {
     await expect(
