@@ -79,6 +79,8 @@ export class FleetBudget implements LaneBudget {
   private isStarted = false;
   /** Fires `onAvailable` when the current hold ends. */
   private holdTimer: NodeJS.Timeout | undefined;
+  /** Requests given to this lane that have not started (waiting for Redis, a hold or the limiter). */
+  private queued = 0;
   /** Whether requests have gone through the local share: then a switch to Redis holds first. */
   private usedLocal = false;
   private readonly connectTimer: NodeJS.Timeout;
@@ -104,28 +106,54 @@ export class FleetBudget implements LaneBudget {
     return this.route;
   }
 
-  async schedule<T>(fn: () => Promise<T>): Promise<T> {
-    await this.started;
-    for (;;) {
-      if (this.closed) throw new BudgetClosedError();
-      const hold = this.holdUntil - Date.now();
-      if (hold > 0) {
-        await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
-        continue;
-      }
-      const outcome = await this.attempt(fn);
-      if (outcome !== REROUTE) return outcome;
-    }
+  schedule<T>(fn: () => Promise<T>): Promise<T> {
+    this.queued++;
+    return this.run(fn);
   }
 
-  /** Whether a request would go to the limiter now: Redis answered (or the wait for it ended) and no hold is on. */
+  /**
+   * Whether this lane takes a request now: Redis answered (or the wait for it ended), no hold is on,
+   * and no request of this worker waits in its limiter. One at a time is enough to keep the limiter's
+   * turns taken, and the rest wait in `Lanes` for whichever lane starts one first.
+   */
   tryTake(): boolean {
-    return this.isStarted && !this.closed && Date.now() >= this.holdUntil;
+    if (!this.isStarted || this.closed || Date.now() < this.holdUntil || this.queued > 0) return false;
+    this.queued++;
+    return true;
   }
 
-  /** The limiter spaces the request: taking its place only chose this lane. */
+  /** Runs a request whose place `tryTake` took. */
   runTaken<T>(fn: () => Promise<T>): Promise<T> {
-    return this.schedule(fn);
+    return this.run(fn);
+  }
+
+  /** Runs a request counted in `queued`, which it leaves when it starts (or fails to). */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    let waiting = true;
+    const leave = () => {
+      if (!waiting) return;
+      waiting = false;
+      this.queued--;
+      this.options.onAvailable?.();
+    };
+    try {
+      await this.started;
+      for (;;) {
+        if (this.closed) throw new BudgetClosedError();
+        const hold = this.holdUntil - Date.now();
+        if (hold > 0) {
+          await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
+          continue;
+        }
+        const outcome = await this.attempt(() => {
+          leave();
+          return fn();
+        });
+        if (outcome !== REROUTE) return outcome;
+      }
+    } finally {
+      leave();
+    }
   }
 
   observe(rate: RateInfo, now: number = Date.now()): void {
