@@ -1,11 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceError } from '../errors.ts';
+import { AbandonedError, SourceError } from '../core/errors.ts';
 import type { FollowPage, Source, UserRef } from '../sources/source.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, type BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { FollowList } from './follow-list.ts';
 import type { UserResult, UserStatus } from './result.ts';
 import type { RunStats } from './stats.ts';
+
+/**
+ * 429 answers tolerated for one page before the user fails: a bound for a source that keeps refusing
+ * without reset headers, far above what a stated reset ever needs.
+ */
+export const MAX_RATE_LIMIT_WAITS = 1000;
 
 export interface CollectUserOptions {
   /** Stop after this many accounts (MAX_FRIENDS). */
@@ -22,9 +28,6 @@ export interface CollectUserDeps {
   budget: RequestBudget;
   stats: RunStats;
 }
-
-/** The user was abandoned because the run is shutting down; no row is written for it. */
-export class Abandoned extends Error {}
 
 /**
  * Pages in a row that show no account but carry a cursor, followed before the user fails. Every source
@@ -43,7 +46,7 @@ const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
 /**
  * Collects one user's follows: pages through the source from the first cursor until the list ends
  * or MAX_FRIENDS is reached, retrying transient failures per page. Always returns a result with a
- * status, unless `signal` aborts, in which case it throws `Abandoned`.
+ * status, unless `signal` aborts, in which case it throws `AbandonedError`.
  */
 export async function collectUser(
   user: UserRef,
@@ -92,7 +95,7 @@ export async function collectUser(
       cursor = page.nextCursor;
     }
   } catch (error) {
-    if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
+    if (signal.aborted) throw new AbandonedError(undefined, { cause: error });
     // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
     if (error instanceof SourceError && error.kind === 'unauthorized') throw error;
     if (error instanceof SourceError) {
@@ -105,11 +108,9 @@ export async function collectUser(
 }
 
 /**
- * A copy of `s` that shares no memory with the string it was cut from. A cursor read from a page is a
- * slice of a longer string (the link's URL), which V8 keeps whole for as long as the slice lives; a
- * user's cursors live until its last page, so at 2,500 users in flight the URLs behind them were 5 MB
- * of the live heap (heap snapshot of bench/throughput.ts at 2,500). The UTF-16 round trip copies any
- * string exactly, lone surrogates included.
+ * A copy of `s` that shares no memory with the string it was cut from: a cursor sliced from a page's
+ * URL keeps the whole URL alive until the user's last page (docs/decisions.md, 2026-11-23). The UTF-16
+ * round trip copies any string exactly, lone surrogates included.
  */
 function unshared(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');

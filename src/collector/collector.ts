@@ -1,10 +1,10 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { SourceError } from '../errors.ts';
+import { AbandonedError, InternalError, SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
-import { Abandoned, collectUser } from './collect-user.ts';
+import { collectUser } from './collect-user.ts';
 import type { UserResult } from './result.ts';
 import { isShortList } from './completeness.ts';
 import type { RunStats } from './stats.ts';
@@ -43,7 +43,7 @@ export class Collector {
   private readonly options: CollectorOptions;
   private readonly abortController = new AbortController();
   private stopped = false;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   constructor(deps: CollectorDeps, options: CollectorOptions) {
     this.deps = deps;
@@ -56,7 +56,7 @@ export class Collector {
 
   abort(reason = 'shutdown'): void {
     this.stopped = true;
-    this.abortController.abort(new Error(reason));
+    this.abortController.abort(new AbandonedError(reason));
     // Requests still waiting for the budget are in flight too, and a spent window can last 15 minutes:
     // closing the budget rejects them, so their users are abandoned now rather than when it refills.
     void this.deps.budget.close();
@@ -69,26 +69,21 @@ export class Collector {
   /** Collects every user the iterator yields (in batches), until done or stopped. */
   async run(batches: AsyncIterable<readonly UserRef[]>): Promise<void> {
     const limit = pLimit(this.options.maxThreads);
-    let wake: (() => void) | undefined;
     const inFlight = new Set<Promise<void>>();
-    const release = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-
-    outer: for await (const batch of batches) {
-      for (const user of batch) {
-        while (!this.stopped && limit.activeCount + limit.pendingCount >= this.options.maxThreads) {
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-        if (this.stopped) break outer;
-        const task = limit(() => this.collectOne(user)).finally(() => {
-          inFlight.delete(task);
-          release();
-        });
+    for await (const batch of batches) {
+      if (this.stopped) break;
+      // p-limit holds the batch until slots free up; the next batch is read once the last user of
+      // this one has started, so users leave the table as fast as slots free and no faster.
+      const lastStarted = Promise.withResolvers<void>();
+      batch.forEach((user, i) => {
+        const task = limit(() => {
+          if (i === batch.length - 1) lastStarted.resolve();
+          return this.collectOne(user);
+        }).finally(() => inFlight.delete(task));
         inFlight.add(task);
-      }
+      });
+      if (batch.length === 0) lastStarted.resolve();
+      await lastStarted.promise;
     }
     await Promise.all(inFlight);
     if (this.failure !== undefined) throw this.failure;
@@ -102,7 +97,7 @@ export class Collector {
     try {
       result = await collectUser(user, this.deps, this.options, this.abortController.signal);
     } catch (error) {
-      if (error instanceof Abandoned) return;
+      if (error instanceof AbandonedError) return;
       // The source refuses our credentials: no user can succeed, so stop rather than fail them all.
       if (error instanceof SourceError && error.kind === 'unauthorized') return this.fail(error, 'source refused the credentials; stopping');
       throw error;
@@ -125,7 +120,7 @@ export class Collector {
   /** Stops the run for good: in-flight users are abandoned and `run` rejects with the first failure. */
   private fail(error: unknown, msg: string): void {
     if (this.failure === undefined) {
-      this.failure = error;
+      this.failure = error instanceof Error ? error : new InternalError(String(error));
       this.deps.log.error({ err: error }, msg);
     }
     this.abort(msg);

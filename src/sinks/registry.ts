@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { PartitionRow } from '../partition/plan.ts';
-import type { Queryable } from '../monitor/trial-summary.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
 import { hostFileOf } from './host/host-file.ts';
 import { RemoteSink } from './host/remote-sink.ts';
-import type { Sink, SinkOptions } from './sink.ts';
+import type { Queryable, Sink, SinkOptions } from './sink.ts';
 
 /**
  * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's), or a
@@ -14,6 +13,11 @@ export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: st
 
 /** A sink that can also answer read-only SQL (monitoring, export, summaries). */
 export type Warehouse = Sink & Queryable;
+
+/** A SINK as its sink describes itself (`duckdb:./friendfleet.duckdb`), without opening it. */
+export function describeSink(uri: SinkUri): string {
+  return uri.kind === 'duckdb' ? `duckdb:${uri.path}` : uri.kind === 'host' ? `host:${uri.url}` : `bigquery:${uri.project}.${uri.dataset}`;
+}
 
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {

@@ -1,5 +1,5 @@
 import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 
 export interface HttpClientOptions {
   /** Origin every request goes to, e.g. https://mobile.twitter.com. */
