@@ -53,6 +53,7 @@ export const COLLECT_SETTINGS = [
   'maxRetries',
   'maxAttempts',
   'requestTimeout',
+  'maxResponseTime',
   'sink',
   'googleCredentials',
   'googleApplicationCredentials',

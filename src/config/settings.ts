@@ -50,6 +50,7 @@ export const SETTINGS = {
   maxRetries: setting({ env: 'MAX_RETRIES', arg: '<n>', parser: p.integer(0, 100), default: '5', description: 'retries of a page after 5xx, resets, timeouts or unreadable pages' }),
   maxAttempts: setting({ env: 'MAX_ATTEMPTS', arg: '<n>', parser: p.integer(1, 100), default: '3', description: 'runs that may try a failing user before it counts as done' }),
   requestTimeout: setting({ env: 'REQUEST_TIMEOUT', arg: '<duration>', parser: p.duration(100, 600_000), default: '30s', description: 'time allowed for response headers, and again for the body' }),
+  maxResponseTime: setting({ env: 'MAX_RESPONSE_TIME', arg: '<duration>', parser: p.duration(100, 3_600_000), default: '60s', description: "most time one response may take, headers and body together (a body trickled a byte at a time); past it the user fails" }),
   sink: setting({ env: 'SINK', arg: '<uri>', parser: p.sinkUri(), default: 'duckdb:./friendfleet.duckdb', description: 'warehouse to write to' }),
   googleCredentials: setting({ env: 'GOOGLE_CREDENTIALS', arg: '<json>', parser: p.serviceAccountKey(), secret: true, description: "a service account's key file contents, for BigQuery (default: GOOGLE_APPLICATION_CREDENTIALS, else Application Default Credentials)" }),
   googleApplicationCredentials: setting({ env: 'GOOGLE_APPLICATION_CREDENTIALS', arg: '<path>', parser: p.jsonPath(), description: "path to a Google Cloud key file, for BigQuery (Google's usual variable)" }),

@@ -6,8 +6,18 @@ export interface HttpClientOptions {
   origin: string;
   /** Sockets kept open to the origin; one per concurrent request avoids queueing. */
   connections: number;
-  /** Time allowed for response headers, then again for the body. */
+  /** Time allowed for response headers, then for each wait between two pieces of the body. */
   timeoutMs: number;
+  /**
+   * Most bytes one response body may have (each source states its own). A longer body is refused
+   * (`SourceError('refused')`) as soon as it passes the bound, and its bytes are let go.
+   */
+  maxResponseBytes: number;
+  /**
+   * Most time one response may take, headers and body together: `timeoutMs` alone lets a body trickled
+   * a byte at a time run forever. A response still incomplete then is refused.
+   */
+  maxResponseMs: number;
   /** Extra headers on every request (user agent, authorization). Never logged. */
   headers?: Record<string, string>;
 }
@@ -18,27 +28,30 @@ export interface HttpResponse {
   body: string;
 }
 
-/**
- * One request's handler for undici's `dispatch`: gathers the body's chunks and decodes them once at
- * the end. `request()` wraps every response in a Readable stream and a chain of promises; at
- * thousands of pages a second that cost a third of the worker's CPU for fetching (bench/throughput.ts).
- */
+/** One request's handler for undici's `dispatch`: gathers the body's chunks within the bounds, decodes them once. */
 class Exchange implements Dispatcher.DispatchHandler {
+  /** Epoch ms by which the response must be complete (`maxResponseMs` after dispatch). */
+  readonly deadline: number;
+  private readonly maxBytes: number;
   private controller: Dispatcher.DispatchController | undefined;
   private abortReason: Error | undefined;
   private status = 0;
   private headers: HttpResponse['headers'] = {};
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
+  private bytes = 0;
   private readonly resolve: (response: HttpResponse) => void;
   private readonly reject: (error: unknown) => void;
 
-  constructor(resolve: (response: HttpResponse) => void, reject: (error: unknown) => void) {
+  constructor(bounds: { maxBytes: number; deadline: number }, resolve: (response: HttpResponse) => void, reject: (error: unknown) => void) {
+    this.maxBytes = bounds.maxBytes;
+    this.deadline = bounds.deadline;
     this.resolve = resolve;
     this.reject = reject;
   }
 
   abort(reason: Error): void {
-    this.abortReason = reason;
+    this.abortReason ??= reason;
+    this.chunks = [];
     this.controller?.abort(reason);
   }
 
@@ -50,9 +63,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: HttpResponse['headers']): void {
     this.status = statusCode;
     this.headers = headers;
+    // A body announced as too long is refused before any of it is read.
+    if (Number(header(headers, 'content-length')) > this.maxBytes) this.abort(tooLarge(this.maxBytes));
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.abortReason) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return this.abort(tooLarge(this.maxBytes));
     this.chunks.push(chunk);
   }
 
@@ -62,33 +80,44 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.reject(error);
+    this.chunks = [];
+    this.reject(this.abortReason ?? error);
   }
+}
+
+function tooLarge(maxBytes: number): SourceError {
+  return new SourceError('refused', `response body larger than ${describeBytes(maxBytes)}, this source's bound; refused`);
+}
+
+function describeBytes(n: number): string {
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
 /**
  * Keep-alive connections to one origin, each an undici `Client` carrying one request at a time.
  * Transport failures (resets, timeouts, truncated bodies) become `SourceError('transient')` with
- * undici's error code, never the request's headers.
- *
- * Free connections wait on a stack, so taking one is O(1): undici's `Pool` scans its clients for a
- * free one on every request, which with 2,500 connections cost 8% of the worker's CPU
- * (bench/throughput.ts, --cpu-prof).
+ * undici's error code, never the request's headers; a response past a bound becomes `refused`.
+ * Why it dispatches by hand rather than through `request()` and `Pool`: docs/decisions.md.
  */
 export class HttpClient {
   private readonly options: HttpClientOptions;
   private readonly headers: Record<string, string>;
   private readonly clients = new Set<Client>();
-  /** Connections not carrying a request, most recently used last. */
+  /** Connections not carrying a request, most recently used last (taking one is O(1)). */
   private readonly idle: Client[] = [];
   /** Callers waiting for a connection while all `connections` are busy, first come first served. */
   private readonly waiting: ((client: Client) => void)[] = [];
   /** Requests in flight under each caller signal (see `track`). */
   private readonly bySignal = new Map<AbortSignal, { exchanges: Set<Exchange>; onAbort: () => void }>();
+  /** Requests in flight, checked against their deadlines by one timer rather than one timer each. */
+  private readonly inFlight = new Set<Exchange>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
     this.headers = { 'user-agent': 'friendfleet (+https://github.com/friendfleet)', ...options.headers };
+    this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(20, options.maxResponseMs / 10)));
+    this.sweeper.unref();
   }
 
   async get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
@@ -97,20 +126,24 @@ export class HttpClient {
     let exchange: Exchange | undefined;
     try {
       return await new Promise<HttpResponse>((resolve, reject) => {
-        exchange = new Exchange(resolve, reject);
+        exchange = new Exchange({ maxBytes: this.options.maxResponseBytes, deadline: Date.now() + this.options.maxResponseMs }, resolve, reject);
+        this.inFlight.add(exchange);
         if (signal) this.track(signal, exchange);
         client.dispatch({ path, method: 'GET', headers: this.headers }, exchange);
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
+      if (error instanceof SourceError) throw error;
       throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { cause: error });
     } finally {
+      if (exchange) this.inFlight.delete(exchange);
       if (signal && exchange) this.untrack(signal, exchange);
       this.release(client);
     }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await Promise.all([...this.clients].map((c) => c.close()));
     this.clients.clear();
     this.idle.length = 0;
@@ -137,12 +170,16 @@ export class HttpClient {
     else this.idle.push(client);
   }
 
-  /**
-   * The caller's signal gets one listener, however many requests share it. undici's `request()` adds
-   * an abort listener per request, and Node's EventTarget walks a signal's whole listener list on
-   * every add and remove: with the run's one signal under 2,500 requests in flight that walk took 27%
-   * of the worker's CPU (bench/throughput.ts, --cpu-prof).
-   */
+  private sweep(): void {
+    const now = Date.now();
+    for (const exchange of this.inFlight) {
+      if (now > exchange.deadline) {
+        exchange.abort(new SourceError('refused', `response still incomplete after ${this.options.maxResponseMs / 1000} s, the bound on one response's time; refused`));
+      }
+    }
+  }
+
+  /** The caller's signal gets one listener, however many requests share it (docs/decisions.md). */
   private track(signal: AbortSignal, exchange: Exchange): void {
     let entry = this.bySignal.get(signal);
     if (!entry) {
