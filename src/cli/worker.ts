@@ -54,6 +54,7 @@ export const COLLECT_SETTINGS = [
   'maxAttempts',
   'requestTimeout',
   'maxResponseTime',
+  'allowPrivateAddresses',
   'sink',
   'googleCredentials',
   'googleApplicationCredentials',

@@ -13,6 +13,7 @@ export const SOURCE_SETTINGS = [
   'maxThreads',
   'requestTimeout',
   'maxResponseTime',
+  'allowPrivateAddresses',
   'rateLimit',
   'rateWindow',
 ] as const satisfies readonly SettingKey[];
@@ -45,7 +46,7 @@ export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>
   }
   const documented = SOURCE_BUDGETS[name];
   return {
-    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime! },
+    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses! },
     budget: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs },
   };
 }

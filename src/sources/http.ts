@@ -1,5 +1,6 @@
 import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { SourceError } from '../errors.ts';
+import type { AddressGuard } from './address-guard.ts';
 
 export interface HttpClientOptions {
   /** Origin every request goes to, e.g. https://mobile.twitter.com. */
@@ -18,8 +19,20 @@ export interface HttpClientOptions {
    * a byte at a time run forever. A response still incomplete then is refused.
    */
   maxResponseMs: number;
-  /** Extra headers on every request (user agent, authorization). Never logged. */
+  /** Extra headers on every request to the origin (user agent, authorization). Never logged. */
   headers?: Record<string, string>;
+  /**
+   * For addresses the settings did not give. Without it the client reaches its origin only, and a
+   * redirect is an answer like any other.
+   */
+  guard?: {
+    /** Checks every connection to an address found in an answer, after name resolution. */
+    addresses: AddressGuard;
+    /** Where the origin came from: a `found` one (a PDS named in a DID document) is checked too. */
+    origin: 'settings' | 'found';
+    /** Redirects followed, each target checked; the configured headers never leave the origin. */
+    maxRedirects: number;
+  };
 }
 
 export interface HttpResponse {
@@ -112,33 +125,75 @@ export class HttpClient {
   /** Requests in flight, checked against their deadlines by one timer rather than one timer each. */
   private readonly inFlight = new Set<Exchange>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly origin: string;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
+    this.origin = new URL(options.origin).origin;
     this.headers = { 'user-agent': 'friendfleet (+https://github.com/friendfleet)', ...options.headers };
     this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(20, options.maxResponseMs / 10)));
     this.sweeper.unref();
   }
 
-  async get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
+  /** GETs `path` from the origin (following redirects only with a `guard`). */
+  get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
+    return this.options.guard ? this.follow(path, signal, this.options.guard) : this.send(path, signal);
+  }
+
+  /** One request on one of the origin's connections. */
+  private async send(path: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
     signal?.throwIfAborted();
     const client = this.idle.pop() ?? (this.clients.size < this.options.connections ? this.connect() : await this.nextFree());
+    try {
+      return await this.exchange(client, path, this.headers, signal);
+    } finally {
+      this.release(client);
+    }
+  }
+
+  /** `send`, then each redirect's target in turn: the origin's on its connections, another's on a checked one of its own. */
+  private async follow(path: string, signal: AbortSignal | undefined, guard: NonNullable<HttpClientOptions['guard']>): Promise<HttpResponse> {
+    let url = new URL(path, this.origin);
+    for (let hops = 0; ; hops++) {
+      const res = url.origin === this.origin ? await this.send(url.pathname + url.search, signal) : await this.sendElsewhere(url, signal, guard.addresses);
+      const location = REDIRECTS.has(res.status) ? header(res.headers, 'location') : undefined;
+      if (location === undefined) return res;
+      if (hops === guard.maxRedirects) throw new SourceError('refused', `more than ${guard.maxRedirects} redirects; refused`);
+      const next = guard.addresses.checkUrl(new URL(location, url).href);
+      if (url.protocol === 'https:' && next.protocol === 'http:') throw new SourceError('refused', 'redirect from https to http refused');
+      url = next;
+    }
+  }
+
+  /** One request to another origin, on a connection made (and closed) for it through the guard. */
+  private async sendElsewhere(url: URL, signal: AbortSignal | undefined, addresses: AddressGuard): Promise<HttpResponse> {
+    const client = new Client(url.origin, { ...this.clientOptions(), connect: addresses.connect });
+    try {
+      return await this.exchange(client, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal);
+    } finally {
+      void client.destroy();
+    }
+  }
+
+  private async exchange(client: Dispatcher, path: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    signal?.throwIfAborted();
     let exchange: Exchange | undefined;
     try {
       return await new Promise<HttpResponse>((resolve, reject) => {
         exchange = new Exchange({ maxBytes: this.options.maxResponseBytes, deadline: Date.now() + this.options.maxResponseMs }, resolve, reject);
         this.inFlight.add(exchange);
         if (signal) this.track(signal, exchange);
-        client.dispatch({ path, method: 'GET', headers: this.headers }, exchange);
+        client.dispatch({ path, method: 'GET', headers }, exchange);
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof SourceError) throw error;
       throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { cause: error });
     } finally {
-      if (exchange) this.inFlight.delete(exchange);
-      if (signal && exchange) this.untrack(signal, exchange);
-      this.release(client);
+      if (exchange) {
+        this.inFlight.delete(exchange);
+        if (signal) this.untrack(signal, exchange);
+      }
     }
   }
 
@@ -150,14 +205,14 @@ export class HttpClient {
   }
 
   private connect(): Client {
-    const client = new Client(this.options.origin, {
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-    });
+    const guard = this.options.guard;
+    const client = new Client(this.options.origin, { ...this.clientOptions(), ...(guard?.origin === 'found' ? { connect: guard.addresses.connect } : {}) });
     this.clients.add(client);
     return client;
+  }
+
+  private clientOptions(): Client.Options {
+    return { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs };
   }
 
   private nextFree(): Promise<Client> {
@@ -207,6 +262,8 @@ export class HttpClient {
     }
   }
 }
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;

@@ -16,6 +16,11 @@ export interface SourceOptions {
   timeoutMs: number;
   /** Most time one response may take, headers and body together (MAX_RESPONSE_TIME). */
   maxResponseMs: number;
+  /**
+   * Whether addresses found in answers (a PDS in a DID document, a redirect) may be loopback or
+   * private ones (ALLOW_PRIVATE_ADDRESSES): the `AddressGuard` of a source that follows them.
+   */
+  allowPrivateAddresses: boolean;
 }
 
 /** Where each source is when SOURCE_URL is not set. */
