@@ -80,3 +80,15 @@ export class UsersInputError extends FriendfleetError {
     super('FF_USERS_INPUT', message, options);
   }
 }
+
+/**
+ * The fleet's warehouse host refused a request (no secret, a writing or second statement, a body too
+ * large, input that is not what the route takes): `status` is the HTTP status it answers with.
+ */
+export class HostRefusal extends FriendfleetError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super('FF_HOST_REFUSED', message);
+    this.status = status;
+  }
+}

@@ -56,6 +56,7 @@ export const COLLECT_SETTINGS = [
   'maxResponseTime',
   'allowPrivateAddresses',
   'sink',
+  'hostSecret',
   'googleCredentials',
   'googleApplicationCredentials',
   'bigqueryLocation',

@@ -242,6 +242,27 @@ export function token(what: string): ValueParser<string> {
   return parser(`${what} (printable characters, no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().regex(TOKEN)));
 }
 
+/** A shared secret: printable ASCII without spaces or commas, at least `minLength` long. Never echoed (secret). */
+export function secret(minLength: number, what: string): ValueParser<string> {
+  return parser(`${what} of at least ${minLength} printable characters (no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().min(minLength).regex(TOKEN)));
+}
+
+/** `HOST_LISTEN`: host:port, such as 127.0.0.1:0 (a free port), 0.0.0.0:8800 or [::1]:8800. */
+export function listenAddress(): ValueParser<{ host: string; port: number }> {
+  return parser(
+    'host:port, such as 127.0.0.1:0 (0: a free port), 0.0.0.0:8800 or [::1]:8800',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/))
+      .transform((s) => {
+        const colon = s.lastIndexOf(':');
+        return { host: s.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(s.slice(colon + 1)) };
+      })
+      .refine((v) => v.port <= 65_535),
+  );
+}
+
 /** Several credentials, comma-separated, each its own budget: none empty, none twice. */
 export function tokenList(what: string): ValueParser<string[]> {
   return parser(
