@@ -159,7 +159,9 @@ export class HttpClient {
       const location = REDIRECTS.has(res.status) ? header(res.headers, 'location') : undefined;
       if (location === undefined) return res;
       if (hops === guard.maxRedirects) throw new SourceError('refused', `more than ${guard.maxRedirects} redirects; refused`);
-      const next = guard.addresses.checkUrl(new URL(location, url).href);
+      // The origin's own address is checked as the origin is (by its connections); any other, here and on connecting.
+      const next = new URL(location, url);
+      if (next.origin !== this.origin) guard.addresses.checkUrl(next.href);
       if (url.protocol === 'https:' && next.protocol === 'http:') throw new SourceError('refused', 'redirect from https to http refused');
       url = next;
     }

@@ -145,6 +145,12 @@ describe('HttpClient with an address guard', () => {
     expect(inside.connections()).toBe(0);
   });
 
+  it("follows a redirect within an origin from the settings, wherever that origin is", async () => {
+    const server = await serve((req, res) => (req.url === '/old' ? res.writeHead(308, { location: '/new' }).end() : res.end(`at ${req.url}`)));
+    const http = client(server.origin, { addresses: new AddressGuard(), origin: 'settings', maxRedirects: 1 });
+    expect(await http.get('/old')).toMatchObject({ status: 200, body: 'at /new' });
+  });
+
   it("follows allowed redirects up to maxRedirects, and sends the origin's headers to the origin only", async () => {
     const other = await serve((req, res) => (req.url === '/loop' ? res.writeHead(302, { location: '/loop' }).end() : res.end(`other ${req.url}`)));
     const origin = await serve((req, res) => {
