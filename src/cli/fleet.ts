@@ -9,6 +9,7 @@ import { optionKeyOf, SETTINGS, type Setting, type SettingKey } from '../config/
 import { sourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { keepSecret } from '../secrets.ts';
 import { isLoopback, startHost } from '../sinks/host/server.ts';
 import { openSink, type Warehouse } from '../sinks/registry.ts';
 import { sharingWorkers } from './request-budget.ts';
@@ -76,6 +77,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   const logger = log ?? createLogger(settings.logLevel!);
   const startedAt = new Date();
   const host = await startHost(settings.sink!.path, { listen, secret: settings.hostSecret, exportDir });
+  keepSecret(host.secret);
   logger.info({ host: host.url, database: settings.sink!.path, partitions: options.partitions }, 'fleet warehouse host started');
 
   const childEnv = workerEnv(flags, env, host);

@@ -78,13 +78,18 @@ export function nonEmpty(what: string): ValueParser<string> {
   return parser(what, z.string().transform((s) => s.trim()).pipe(z.string().min(1)));
 }
 
+/** A URL that is no secret: credentials in it would be logged and stored with the run's settings. */
 export function httpUrl(): ValueParser<string> {
   return parser(
-    'an http(s) URL such as https://mobile.twitter.com',
+    'an http(s) URL without credentials, such as https://mobile.twitter.com',
     z
       .string()
       .transform((s) => s.trim().replace(/\/+$/, ''))
-      .pipe(z.url({ protocol: /^https?$/ })),
+      .pipe(z.url({ protocol: /^https?$/ }))
+      .refine((s) => {
+        const url = URL.parse(s);
+        return url !== null && url.username === '' && url.password === '';
+      }),
   );
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
+import { keepSecret } from '../secrets.ts';
 import type { BigQueryConnection } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
@@ -33,6 +34,7 @@ function connection(s: Settings<(typeof BIGQUERY_SETTINGS)[number]>): BigQueryCo
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
     throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', `GOOGLE_APPLICATION_CREDENTIALS names ${file}, but ${why}`);
   }
+  keepSecret(key);
   return key ? { ...base, credentials: key } : { ...base, keyFile: file };
 }
 

@@ -1,5 +1,6 @@
 import type { UserResult, UserStatus } from '../collector/result.ts';
 import type { StatsSnapshot } from '../collector/stats.ts';
+import { redact } from '../secrets.ts';
 
 /**
  * One row of `user_friends`: one attempt at one user. Column names are the reference's
@@ -62,7 +63,8 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
     friend_names: ok ? result.accounts.map((a) => a.screenName) : null,
     friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids as string[]) : null,
     status: result.status,
-    error: result.error ?? null,
+    // A server may quote a token back in its error: no kept secret reaches the warehouse.
+    error: result.error === undefined ? null : redact(result.error),
     truncated: result.truncated,
     pages: result.pages,
     partition_id: context.partition_id,
@@ -162,7 +164,7 @@ export function toRunRecord(info: RunInfo, s: StatsSnapshot, state: RunState, er
     retries: s.retries,
     rate_limited: s.rateLimited,
     dead_letters: s.deadLetters,
-    error,
+    error: error === null ? null : redact(error),
   };
 }
 

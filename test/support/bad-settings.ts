@@ -7,7 +7,7 @@ import type { SettingKey } from '../../src/config/settings.ts';
  */
 export const BAD: Partial<Record<SettingKey, string[]>> = {
   source: ['twitter', 'TWITTER-HTML ', 'x-api', 'atproto'],
-  sourceUrl: ['ftp://example.com', 'not a url'],
+  sourceUrl: ['ftp://example.com', 'not a url', 'https://user:pass@example.com'],
   twitterBearerToken: ['AAAA token with spaces', 'a,b', 'bad\u0001char'],
   twitterBearerTokens: ['a,,b', 'a,b,a', 'a, b c', 'a,'],
   partition: ['0', 'x', '3/2', '1/0', '-1'],
@@ -31,7 +31,7 @@ export const BAD: Partial<Record<SettingKey, string[]>> = {
   googleCredentials: ['{}', 'not json', '{"type":"authorized_user","client_email":"a@b","private_key":"-----BEGIN PRIVATE KEY-----"}'],
   googleApplicationCredentials: ['key.pem', '/tmp/'],
   bigqueryLocation: ['us central', 'EU!'],
-  bigqueryApiEndpoint: ['ftp://x', 'localhost:9050'],
+  bigqueryApiEndpoint: ['ftp://x', 'localhost:9050', 'http://key:sekrit@localhost:9050'],
   deadLetterFile: ['dead.csv', '/tmp/'],
   sinkBufferRows: ['0', '5', 'lots'],
   hostSecret: ['short', 'a secret with spaces in it that is long enough', 'comma,separated-but-long-enough-to-pass-length'],
