@@ -11,7 +11,7 @@ const text = z.string().min(1).max(10_000);
 const count = z.number().int().min(0);
 const partition = z.number().int().min(1).nullable();
 const id = z.string().min(1).max(1000);
-/** A row's followed names or IDs: up to MAX_FRIENDS of them, checked in one pass (z.array(z.string()) costs ten times as much). */
+/** A row's followed names or IDs: up to MAX_FRIENDS of them, checked in one pass rather than by a schema per element. */
 const names = z.custom<string[]>((v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length <= 1000), { message: 'expected a list of strings' });
 
 const ROW = z.strictObject({
