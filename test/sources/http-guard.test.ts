@@ -1,35 +1,15 @@
-import { lookup as dnsLookup } from 'node:dns';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.ts';
 import { AddressGuard } from '../../src/sources/address-guard.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/sources/http.ts';
+import { fakeDns, startLocalServer } from '../support/local-server.ts';
 
-/** A loopback server answering with `handler`, counting the connections it accepted. */
+/** A loopback server answering with `handler`, stopped after the test. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  let connections = 0;
-  const seen: IncomingMessage['headers'][] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    handler(req, res);
-  });
-  server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const port = (server.address() as AddressInfo).port;
-  return { port, origin: `http://127.0.0.1:${port}`, connections: () => connections, seen };
-}
-
-/** DNS for the tests: these names resolve as given, any other as the system resolves it. */
-function fakeDns(names: Record<string, string>): LookupFunction {
-  return (hostname, options, callback) => {
-    const address = names[hostname];
-    if (address === undefined) return dnsLookup(hostname, options, callback);
-    const family = address.includes(':') ? 6 : 4;
-    if (options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
+  const server = await startLocalServer(handler);
+  cleanup.push(() => server.close());
+  return server;
 }
 
 const DNS = fakeDns({ 'metadata.test': '169.254.169.254', 'intranet.test': '10.1.2.3' });

@@ -1,26 +1,15 @@
 import { getEventListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/sources/http.ts';
+import { startLocalServer } from '../support/local-server.ts';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A loopback server answering with `handler`, counting the sockets it accepted. */
-async function serve(handler: Handler) {
-  let sockets = 0;
-  const server: Server = createServer(handler);
-  server.on('connection', () => sockets++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sockets: () => sockets };
+/** A loopback server answering with `handler`, stopped after the test. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const server = await startLocalServer(handler);
+  cleanup.push(() => server.close());
+  return server;
 }
 
 function client(origin: string, options: Partial<HttpClientOptions> = {}): HttpClient {
@@ -64,7 +53,7 @@ describe('HttpClient', () => {
     const bodies = await Promise.all(Array.from({ length: 12 }, (_, i) => http.get(`/${i}`).then((r) => r.body)));
     expect(bodies).toEqual(Array.from({ length: 12 }, (_, i) => `/${i}`));
     await http.get('/again');
-    expect(server.sockets()).toBe(2);
+    expect(server.connections()).toBe(2);
   });
 
   it('turns a transport failure into a transient error with undici\'s code, quoting no header', async () => {

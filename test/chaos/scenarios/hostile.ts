@@ -10,15 +10,14 @@
  * HOSTILE_SHARE=0 npm run test:chaos -- --short --only huge runs the same bucket with no hostile user:
  * the worker's peak RSS without them, to compare.
  */
-import { lookup as dnsLookup } from 'node:dns';
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceError } from '../../../src/errors.ts';
 import { hash3 } from '../../../src/sim/hash.ts';
 import { AddressGuard } from '../../../src/sources/address-guard.ts';
 import { HttpClient } from '../../../src/sources/http.ts';
+import { fakeDns, startLocalServer } from '../../support/local-server.ts';
 import { baseEnv, bucketIds, expect, sim, spawnCollect, usersFile, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
 import { latestRows } from '../targets.ts';
 
@@ -86,7 +85,7 @@ async function hostileProxy(ctx: ScenarioContext, simUrl: string, share: number)
     return (h % 1000) / 1000 < share ? HOSTILITIES[h % HOSTILITIES.length] : undefined;
   };
   const target = new URL(simUrl);
-  const server = createServer((req, res) => {
+  const server = await local(ctx, (req, res) => {
     const user = userOf(req.url ?? '/');
     const kind = user === undefined ? undefined : hostilityOf(user);
     if (kind) return serveHostile(kind, req, res, served);
@@ -97,16 +96,14 @@ async function hostileProxy(ctx: ScenarioContext, simUrl: string, share: number)
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  server.keepAliveTimeout = 120_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ctx.defer(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hostilityOf };
+  return { url: server.origin, hostilityOf };
+}
+
+/** A loopback server for this scenario, stopped when it ends. */
+async function local(ctx: ScenarioContext, handler: Parameters<typeof startLocalServer>[0]) {
+  const server = await startLocalServer(handler);
+  ctx.defer(() => server.close());
+  return server;
 }
 
 /** The largest resident set (VmHWM) of a process so far, in MB; undefined once it has ended. */
@@ -171,13 +168,8 @@ const workerScenario: Scenario = {
   },
 };
 
-/** DNS for the scenarios: these names resolve as given, any other as the system resolves it. */
-const DNS: LookupFunction = (hostname, options, callback) => {
-  const address = ({ 'metadata.test': '169.254.169.254', 'intranet.test': '10.20.30.40' } as Record<string, string>)[hostname];
-  if (address === undefined) return dnsLookup(hostname, options, callback);
-  if (options.all) callback(null, [{ address, family: 4 }]);
-  else callback(null, address, 4);
-};
+/** DNS for the scenarios: names that resolve to a metadata and a private address. */
+const DNS = fakeDns({ 'metadata.test': '169.254.169.254', 'intranet.test': '10.20.30.40' });
 
 /** Forbidden places a hostile answer may point at, and how the guard names each. */
 const FORBIDDEN: readonly [string, RegExp][] = [
@@ -215,23 +207,14 @@ async function tally(count: number, read: (i: number) => Promise<{ expected: 'an
 /** An answer's body, or the SourceError that refused it. */
 const attempt = (p: Promise<{ body: string }>) => p.then((r) => r.body, (e: unknown) => (e instanceof SourceError ? e : Promise.reject(e)));
 
-/** A server counting the connections it got: none may come through a refused redirect. */
-async function inside(ctx: ScenarioContext) {
-  let connections = 0;
-  const server = createServer((_req, res) => res.end('internal admin page'));
-  server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ctx.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.address() as AddressInfo).port, connections: () => connections };
-}
-
 const redirectScenario: Scenario = {
   group: 'hostile',
   name: 'redirects to private and metadata addresses',
   sinks: { short: ['duckdb'], full: ['duckdb'] },
   sources: { short: ['bluesky'], full: ['bluesky'] },
   async run(ctx): Promise<Outcome> {
-    const admin = await inside(ctx);
+    // A server inside the network: no connection may reach it through a refused redirect.
+    const admin = await local(ctx, (_req, res) => res.end('internal admin page'));
     const targets = [
       ...FORBIDDEN,
       [`http://127.0.0.1:${admin.port}/admin`, /127\.0\.0\.1, a loopback address/],
@@ -241,16 +224,14 @@ const redirectScenario: Scenario = {
     const users = ctx.scale(200, 2000);
     // Every third user's answer redirects within the server; the others', to a forbidden place.
     const hostileOf = (i: number) => (i % 3 === 0 ? undefined : targets[i % targets.length]!);
-    const server = createServer((req, res) => {
+    const server = await local(ctx, (req, res) => {
       const i = Number(new URL(req.url!, 'http://x').searchParams.get('user'));
       if (req.url!.startsWith('/moved')) return res.end(`follows of ${i}`);
       const to = hostileOf(i);
       res.writeHead(302, { location: to ? to[0] : `/moved?user=${i}` }).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    ctx.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const http = new HttpClient({
-      origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      origin: server.origin,
       connections: 10,
       timeoutMs: 5000,
       maxResponseBytes: 1024 * 1024,
@@ -271,20 +252,16 @@ const didScenario: Scenario = {
   sources: { short: ['bluesky'], full: ['bluesky'] },
   async run(ctx): Promise<Outcome> {
     const users = ctx.scale(200, 2000);
-    const pds = createServer((req, res) => res.end(`repo of ${new URL(req.url!, 'http://x').searchParams.get('repo')}`));
-    await new Promise<void>((resolve) => pds.listen(0, '127.0.0.1', resolve));
-    ctx.defer(() => new Promise<void>((resolve) => pds.close(() => resolve())));
-    const pdsUrl = `http://127.0.0.1:${(pds.address() as AddressInfo).port}`;
+    const pds = await local(ctx, (req, res) => res.end(`repo of ${new URL(req.url!, 'http://x').searchParams.get('repo')}`));
+    const pdsUrl = pds.origin;
     const endpointOf = (i: number) => (i % 4 === 0 ? undefined : FORBIDDEN[i % FORBIDDEN.length]!);
-    const directory = createServer((req, res) => {
+    const directory = await local(ctx, (req, res) => {
       const did = req.url!.slice(1);
       const i = Number(did.slice('did:plc:user'.length));
       res.end(JSON.stringify({ id: did, service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: endpointOf(i)?.[0] ?? pdsUrl }] }));
     });
-    await new Promise<void>((resolve) => directory.listen(0, '127.0.0.1', resolve));
-    ctx.defer(() => new Promise<void>((resolve) => directory.close(() => resolve())));
     const bounds = { connections: 4, timeoutMs: 5000, maxResponseBytes: 1024 * 1024, maxResponseMs: 10_000 };
-    const plc = new HttpClient({ origin: `http://127.0.0.1:${(directory.address() as AddressInfo).port}`, ...bounds });
+    const plc = new HttpClient({ origin: directory.origin, ...bounds });
     ctx.defer(() => plc.close());
     // The sim runs on this machine, as in a lab: private addresses allowed, metadata ones never.
     const addresses = new AddressGuard({ allowPrivate: true, lookup: DNS });

@@ -9,7 +9,7 @@ import { hostFileOf } from '../../../src/sinks/host/host-file.ts';
 import { RemoteSink } from '../../../src/sinks/host/remote-sink.ts';
 import { startHost, type RunningHost } from '../../../src/sinks/host/server.ts';
 import { openForReading } from '../../../src/sinks/registry.ts';
-import type { RunRecord, UserFriendsRow } from '../../../src/sinks/row.ts';
+import { row as knownRow, runRecord } from '../../support/rows.ts';
 import { tempDir } from '../../support/tmp.ts';
 
 const dir = tempDir();
@@ -31,30 +31,8 @@ async function send(target: RunningHost, method: 'GET' | 'POST', path: string, b
 
 const query = (sql: string, params: unknown[] = []) => send(host, 'POST', '/query', { sql, params });
 
-const row = (id: string): UserFriendsRow => ({
-  user_id: id,
-  screen_name: `u${id}`,
-  friend_count: 2,
-  friend_names: ['a', 'b'],
-  friend_ids: null,
-  status: 'ok',
-  error: null,
-  truncated: false,
-  pages: 1,
-  partition_id: 1,
-  run_id: 'run-1',
-  worker: 'w',
-  source: 'twitter-html',
-  start_at: new Date(1_700_000_000_000),
-  end_at: new Date(1_700_000_001_000),
-});
-
-const run: RunRecord = {
-  run_id: 'run-1', worker: 'w', source: 'twitter-html', partition_id: 1, partitions: 2, min_id: '1', max_id: '9', settings: '{}', bucket_users: 2,
-  started_at: new Date(1_700_000_000_000), state: 'running', ended_at: null, users_planned: 2, users_done: 0, users_saved: 0, users_ok: 0,
-  users_protected: 0, users_not_found: 0, users_suspended: 0, users_failed: 0, friends: 0, pages: 0, requests: 0, retries: 0, rate_limited: 0,
-  dead_letters: 0, error: null,
-};
+const row = (id: string) => knownRow({ user_id: id, run_id: 'run-1', friend_count: 2 });
+const run = runRecord({ run_id: 'run-1' });
 
 /** A request body that starts and never ends: an answer to it was given without reading it whole. */
 function endlessBody(): ReadableStream<Uint8Array> {
