@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../errors.ts';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { Queryable } from '../monitor/trial-summary.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
@@ -24,8 +23,9 @@ export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise
   return sink;
 }
 
+/** The secret a host target carries: settings are checked at the edge (config/warehouse.ts), so none here is a bug. */
 function hostSecret(uri: { url: string; secret?: string | undefined }): string {
-  if (uri.secret === undefined) throw new ConfigError('HOST_SECRET', `SINK=host:${uri.url} needs the fleet's secret: set HOST_SECRET (a fleet gives it to its workers; on its machine it is in the host file next to the DuckDB file)`);
+  if (uri.secret === undefined) throw new RangeError(`host:${uri.url} given without the fleet's secret`);
   return uri.secret;
 }
 
