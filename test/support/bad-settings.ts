@@ -34,7 +34,7 @@ export const BAD: Partial<Record<SettingKey, string[]>> = {
   bigqueryApiEndpoint: ['ftp://x', 'localhost:9050', 'http://key:sekrit@localhost:9050'],
   deadLetterFile: ['dead.csv', '/tmp/'],
   sinkBufferRows: ['0', '5', 'lots'],
-  hostSecret: ['short', 'a secret with spaces in it that is long enough', 'comma,separated-but-long-enough-to-pass-length'],
+  hostSecret: ['short', 'a value with spaces in it that is long enough', 'comma,separated-but-long-enough-to-pass-length'],
   hostListen: ['8800', 'localhost', '127.0.0.1:99999', 'http://127.0.0.1:80'],
   dyno: ['worker', 'worker.', '.3'],
   jobCompletionIndex: ['-1', 'first'],
