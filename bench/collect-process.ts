@@ -103,6 +103,7 @@ export async function runCollectProcess(options: CollectProcessOptions): Promise
       SOURCE_URL: sim.url,
       USERS: options.usersFile,
       SINK: host ? `host:${host.url}` : `duckdb:${options.warehouse}`,
+      ...(host ? { HOST_SECRET: host.secret } : {}),
       PROGRESS: 'off',
       LOG_LEVEL: 'info',
       ...options.env,

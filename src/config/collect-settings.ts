@@ -29,7 +29,10 @@ export const COLLECT_SETTINGS = [
   'maxRetries',
   'maxAttempts',
   'requestTimeout',
+  'maxResponseTime',
+  'allowPrivateAddresses',
   'sink',
+  'hostSecret',
   'googleCredentials',
   'googleApplicationCredentials',
   'bigqueryLocation',
@@ -60,3 +63,6 @@ export const BUCKET_SETTINGS = [
 
 /** A fleet's settings (`fleet`): a worker's, less those that give one worker its bucket. */
 export const FLEET_SETTINGS = COLLECT_SETTINGS.filter((key) => !(BUCKET_SETTINGS as readonly string[]).includes(key));
+
+/** Settings of a fleet's warehouse host itself (HOST_SECRET is a worker's setting too). */
+export const HOST_SETTINGS = ['hostListen', 'hostExportDir'] as const satisfies readonly SettingKey[];

@@ -41,7 +41,7 @@ export interface ScenarioContext {
 }
 
 export interface Scenario {
-  readonly group: 'source' | 'sink' | 'process' | 'input';
+  readonly group: 'source' | 'sink' | 'process' | 'input' | 'hostile';
   readonly name: string;
   /** The sinks it runs against in each form (names of SINKS rows that apply to it). */
   readonly sinks: { readonly short: readonly string[]; readonly full: readonly string[] };

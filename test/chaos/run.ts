@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Skip, type Form, type Outcome, type Scenario, type ScenarioContext } from './harness.ts';
+import { HOSTILE_SCENARIOS } from './scenarios/hostile.ts';
 import { INPUT_SCENARIOS } from './scenarios/input.ts';
 import { PROCESS_SCENARIOS } from './scenarios/process.ts';
 import { SINK_SCENARIOS } from './scenarios/sink.ts';
@@ -22,7 +23,7 @@ import { STREAMING_SCENARIOS } from './scenarios/streaming.ts';
 import { SINKS, SOURCES } from './targets.ts';
 import { seededRandom } from '../support/random.ts';
 
-const SCENARIOS: readonly Scenario[] = [...SOURCE_SCENARIOS, ...SINK_SCENARIOS, ...STREAMING_SCENARIOS, ...PROCESS_SCENARIOS, ...INPUT_SCENARIOS];
+const SCENARIOS: readonly Scenario[] = [...SOURCE_SCENARIOS, ...SINK_SCENARIOS, ...STREAMING_SCENARIOS, ...PROCESS_SCENARIOS, ...INPUT_SCENARIOS, ...HOSTILE_SCENARIOS];
 
 /** The longest one scenario may take before it counts as hung (on a machine busy with other work too). */
 const TIME_LIMIT_MS: Record<Form, number> = { short: 180_000, full: 600_000 };

@@ -157,14 +157,14 @@ const fleetHost: SinkTarget = {
     let host: RunningHost | undefined = await startHost(file);
     return {
       get env() {
-        return { SINK: `host:${host!.url}` };
+        return { SINK: `host:${host!.url}`, HOST_SECRET: host!.secret };
       },
       file,
       deadLetterFile: undefined,
       faults: undefined,
       nullListsReadEmpty: false,
       async query(sql) {
-        const reader = await openSink({ kind: 'host', url: host!.url });
+        const reader = await openSink({ kind: 'host', url: host!.url, secret: host!.secret });
         try {
           return await reader.query(sql);
         } finally {
