@@ -44,7 +44,7 @@ async function sendEndless(path: string, authorization: string) {
   // Node's fetch streams a request body only in half-duplex mode, an option its types do not list.
   const init: RequestInit & { duplex: 'half' } = { method: 'POST', headers: { authorization }, body: endlessBody(), duplex: 'half' };
   const res = await fetch(`${host.url}${path}`, init);
-  return { status: res.status, error: (decode(await res.text()) as { error: string }).error };
+  return { status: res.status, error: decode<{ error: string }>(await res.text()).error };
 }
 
 describe('the warehouse host', () => {
