@@ -32,6 +32,9 @@ export class ConfigError extends FriendfleetError {
  * - `fatal`: a request for this user that can never succeed as made (a user without a required name).
  * - `unauthorized`: the source refuses the client itself (credentials rejected, plan's usage cap
  *   reached): no request can succeed, so the run stops instead of failing every user.
+ * - `refused`: the client refused the answer: it broke a bound (response size or time, cursor length,
+ *   pages per user) or named an address sources may not reach (docs/security.md). Not retried: the
+ *   user fails with the reason, and a later run tries it again (MAX_ATTEMPTS).
  */
 export type SourceErrorKind =
   | 'protected'
@@ -41,7 +44,8 @@ export type SourceErrorKind =
   | 'transient'
   | 'invalid_response'
   | 'fatal'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'refused';
 
 export class SourceError extends FriendfleetError {
   readonly kind: SourceErrorKind;

@@ -53,6 +53,8 @@ export const COLLECT_SETTINGS = [
   'maxRetries',
   'maxAttempts',
   'requestTimeout',
+  'maxResponseTime',
+  'allowPrivateAddresses',
   'sink',
   'googleCredentials',
   'googleApplicationCredentials',

@@ -26,6 +26,17 @@ export interface CollectUserDeps {
 /** The user was abandoned because the run is shutting down; no row is written for it. */
 export class Abandoned extends Error {}
 
+/** Longest cursor taken from a source: real ones are tens of characters (X's next_token, Bluesky's getFollows cursor). */
+export const MAX_CURSOR_CHARS = 1024;
+
+/**
+ * Pages one user may take before its list counts as endless: four times the pages MAX_FRIENDS needs
+ * at full pages, plus 10, since real pages can be sparse (Bluesky leaves out accounts it hides).
+ */
+export function maxPagesPerUser(maxFriends: number, pageSize: number): number {
+  return 4 * Math.ceil(maxFriends / pageSize) + 10;
+}
+
 const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
   protected: 'protected',
   not_found: 'not_found',
@@ -46,6 +57,7 @@ export async function collectUser(
   const startAt = new Date();
   const accounts = new FollowList();
   const seenCursors = new Set<string>();
+  const maxPages = maxPagesPerUser(options.maxFriends, deps.source.pageSize);
   let cursor: string | undefined;
   let pages = 0;
   let truncated = false;
@@ -72,6 +84,12 @@ export async function collectUser(
         return finish('ok');
       }
       if (page.nextCursor === undefined) return finish('ok');
+      if (page.nextCursor.length > MAX_CURSOR_CHARS) {
+        throw new SourceError('refused', `source gave a cursor of ${page.nextCursor.length} characters after ${pages} pages (at most ${MAX_CURSOR_CHARS} taken)`);
+      }
+      if (pages >= maxPages) {
+        throw new SourceError('refused', `source still had more after ${pages} pages and ${accounts.length} accounts (at most ${maxPages} pages a user at MAX_FRIENDS ${options.maxFriends})`);
+      }
       if (seenCursors.has(page.nextCursor)) {
         return finish('failed', `source repeated cursor ${page.nextCursor} after ${pages} pages; stopped to avoid a loop`);
       }

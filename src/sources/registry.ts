@@ -14,6 +14,13 @@ export interface SourceOptions {
   /** Sockets to keep open: the collector's concurrency. */
   connections: number;
   timeoutMs: number;
+  /** Most time one response may take, headers and body together (MAX_RESPONSE_TIME). */
+  maxResponseMs: number;
+  /**
+   * Whether addresses found in answers (a PDS in a DID document, a redirect) may be loopback or
+   * private ones (ALLOW_PRIVATE_ADDRESSES): the `AddressGuard` of a source that follows them.
+   */
+  allowPrivateAddresses: boolean;
 }
 
 /** Where each source is when SOURCE_URL is not set. */
@@ -54,13 +61,13 @@ export const SOURCE_BUDGETS: Record<SourceName, { limit: number | undefined; win
 
 export function createSource(options: SourceOptions): Source {
   const baseUrl = options.baseUrl ?? DEFAULT_SOURCE_URLS[options.name];
-  const { connections, timeoutMs } = options;
+  const { connections, timeoutMs, maxResponseMs } = options;
   switch (options.name) {
     case 'twitter-html':
-      return new TwitterHtmlSource({ baseUrl, connections, timeoutMs });
+      return new TwitterHtmlSource({ baseUrl, connections, timeoutMs, maxResponseMs });
     case 'twitter-api':
-      return new TwitterApiSource({ baseUrl, tokens: options.tokens, connections, timeoutMs });
+      return new TwitterApiSource({ baseUrl, tokens: options.tokens, connections, timeoutMs, maxResponseMs });
     case 'bluesky':
-      return new BlueskySource({ baseUrl, connections, timeoutMs });
+      return new BlueskySource({ baseUrl, connections, timeoutMs, maxResponseMs });
   }
 }

@@ -23,6 +23,8 @@ export const BAD: Partial<Record<SettingKey, string[]>> = {
   maxRetries: ['-1', '101'],
   maxAttempts: ['0'],
   requestTimeout: ['10ms', 'soon'],
+  maxResponseTime: ['50ms', '2h', 'slowly'],
+  allowPrivateAddresses: ['maybe', 'on', '2'],
   sink: ['postgres://x', 'duckdb:', './x.duckdb', 'host:ftp://x', 'bigquery:my-project', 'bigquery:My_Project.ds', 'bigquery:my-project.ds.table', 'bigquery:my-project.bad-name'],
   users: ['duckdb:x.duckdb', 'duckdb:x.duckdb#bad table', 'bigquery:my-project.ds', 'bigquery:my-project.ds.bad-table'],
   usersQuery: ['DROP TABLE users', 'users'],
