@@ -3,14 +3,15 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
 import type { RequestBudget } from '../collector/budget.ts';
-import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
+import { DEFAULT_BACKOFF } from '../core/backoff.ts';
+import { createBudget } from '../collector/create-budget.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
 import { sinkFrom, usersFrom } from '../config/warehouse.ts';
 import type { SettingKey } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
-import { ConfigError } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createLogger } from '../core/log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
 import { ProgressReporter, type ProgressMode } from '../monitor/progress.ts';
 import { bucketCount, bucketRangeHint, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
@@ -23,7 +24,7 @@ import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import type { UserSpool } from '../users/spool.ts';
 import { StagingProcess } from '../users/staging-process.ts';
-import { createBudget, sharingWorkers } from './request-budget.ts';
+import { budgetSpec, sharingWorkers } from './request-budget.ts';
 import { Shutdown } from './shutdown.ts';
 
 export const COLLECT_SETTINGS = [
@@ -167,7 +168,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await users.close();
 
     source = createSource(setup.source);
-    budget = await createBudget(settings, setup, source.credentials, sharing, log);
+    budget = await createBudget(budgetSpec(settings, setup, source.credentials, sharing, log));
     const info: RunInfo = {
       run_id: newRunId(),
       worker,

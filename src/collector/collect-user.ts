@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 import type { FollowPage, Source, UserRef } from '../sources/source.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, type BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { FollowList } from './follow-list.ts';
 import type { UserResult, UserStatus } from './result.ts';

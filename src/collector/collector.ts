@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { Abandoned, collectUser } from './collect-user.ts';
 import type { UserResult } from './result.ts';

@@ -1,5 +1,5 @@
 import type { BudgetOptions } from '../collector/budget.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { SOURCE_BUDGETS, type SourceOptions } from '../sources/registry.ts';
 import type { Settings } from './load.ts';
 import type { SettingKey } from './settings.ts';

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 
 /** Kinds of address a source may not reach when it found the address in an answer, checked in this order. */
 type AddressClass = 'metadata' | 'link-local' | 'loopback' | 'unspecified' | 'private' | 'reserved';

@@ -1,5 +1,5 @@
 import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 import type { AddressGuard } from './address-guard.ts';
 
 export interface HttpClientOptions {

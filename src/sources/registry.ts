@@ -1,4 +1,4 @@
-import type { IdKind } from '../ids.ts';
+import type { IdKind } from '../core/ids.ts';
 import { BLUESKY_PAGE_SIZE, BlueskySource } from './bluesky/source.ts';
 import type { Source, SourceName } from './source.ts';
 import { API_PAGE_SIZE, TwitterApiSource } from './twitter-api/source.ts';

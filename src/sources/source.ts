@@ -4,6 +4,11 @@
  * about HTML or JSON.
  */
 
+import type { RateInfo } from '../core/rate.ts';
+
+// Sources parse it from their headers; it lives in core because SourceError carries it too.
+export type { RateInfo };
+
 export type SourceName = 'twitter-html' | 'twitter-api' | 'bluesky';
 
 export const SOURCE_NAMES: readonly SourceName[] = ['twitter-html', 'twitter-api', 'bluesky'];
@@ -21,16 +26,6 @@ export interface FollowedAccount {
   /** The account's ID, when the source gives one (the HTML pages do not). */
   readonly id?: string | undefined;
   readonly screenName: string;
-}
-
-/** What a response said about the caller's request budget. */
-export interface RateInfo {
-  /** Requests allowed per window, when stated. */
-  readonly limit?: number | undefined;
-  /** Requests left in the current window. */
-  readonly remaining: number;
-  /** Epoch milliseconds at which the window resets. */
-  readonly resetAt: number;
 }
 
 export interface FollowPage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF } from '../../src/collector/backoff.ts';
+import { DEFAULT_BACKOFF } from '../../src/core/backoff.ts';
 import type { RequestBudget } from '../../src/collector/budget.ts';
 import { collectUser, MAX_CURSOR_CHARS, maxPagesPerUser } from '../../src/collector/collect-user.ts';
 import { RunStats } from '../../src/collector/stats.ts';

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/errors.ts';
+import { SourceError } from '../../src/core/errors.ts';
 import { AddressGuard } from '../../src/sources/address-guard.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/sources/http.ts';
 

@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/errors.ts';
+import { SourceError } from '../../src/core/errors.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/sources/http.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

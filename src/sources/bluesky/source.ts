@@ -1,4 +1,4 @@
-import { SourceError } from '../../errors.ts';
+import { SourceError } from '../../core/errors.ts';
 import { HttpClient, type HttpResponse } from '../http.ts';
 import { blueskyRateInfo, resetFromHeaders } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, RateInfo, Source, UserRef } from '../source.ts';

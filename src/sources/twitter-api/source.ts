@@ -1,4 +1,4 @@
-import { SourceError } from '../../errors.ts';
+import { SourceError } from '../../core/errors.ts';
 import { HttpClient } from '../http.ts';
 import { resetFromHeaders, twitterRateInfo } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, Source, UserRef } from '../source.ts';

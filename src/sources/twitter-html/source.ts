@@ -1,4 +1,4 @@
-import { SourceError, type SourceErrorKind } from '../../errors.ts';
+import { SourceError, type SourceErrorKind } from '../../core/errors.ts';
 import { header, HttpClient } from '../http.ts';
 import { resetFromHeaders, twitterRateInfo } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, Source, UserRef } from '../source.ts';

@@ -1,4 +1,4 @@
-import type { RateInfo } from './sources/source.ts';
+import type { RateInfo } from './rate.ts';
 
 /**
  * Every error that crosses a module boundary is one of these classes, each with a stable `code`,
@@ -78,5 +78,12 @@ export class SinkError extends FriendfleetError {
 export class UsersInputError extends FriendfleetError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('FF_USERS_INPUT', message, options);
+  }
+}
+
+/** The request budget was closed (shutdown): a request still waiting for it will never be sent. */
+export class BudgetClosedError extends FriendfleetError {
+  constructor() {
+    super('FF_BUDGET_CLOSED', 'request budget closed');
   }
 }
