@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
 import type { RequestBudget } from '../collector/budget.ts';
 import { DEFAULT_BACKOFF } from '../core/backoff.ts';
-import { createBudget } from '../collector/create-budget.ts';
+import { createBudget, createHostBudget } from '../collector/create-budget.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
 import { sinkFrom, usersFrom } from '../config/warehouse.ts';
-import type { SettingKey } from '../config/settings.ts';
+import { friendsCap, type SettingKey } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
@@ -56,6 +56,7 @@ export const COLLECT_SETTINGS = [
   'requestTimeout',
   'maxResponseTime',
   'allowPrivateAddresses',
+  'blueskyRepoRead',
   'sink',
   'googleCredentials',
   'googleApplicationCredentials',
@@ -127,7 +128,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const stats = new RunStats();
   let sink: Sink | undefined;
   let source: Source | undefined;
-  let budget: RequestBudget | undefined;
+  let budget: RequestBudget<number | string> | undefined;
   let spool: UserSpool | undefined;
   try {
     const problems = describeReport(users.report);
@@ -168,7 +169,9 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await users.close();
 
     source = createSource(setup.source);
-    budget = await createBudget(budgetSpec(settings, setup, source.credentials, sharing, log));
+    const routed = source.routing !== undefined;
+    const spec = budgetSpec(settings, setup, source.credentials, sharing, log, routed);
+    budget = routed ? await createHostBudget(spec) : await createBudget(spec);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,
@@ -186,7 +189,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       { source, budget, stats, log, onResult: (result) => activeSink.write(toRow(result, info)) },
       {
         maxThreads: settings.maxThreads!,
-        maxFriends: settings.maxFriends!,
+        maxFriends: friendsCap(settings.maxFriends!),
         maxRetries: settings.maxRetries!,
         maxRateLimitWaits: 1000,
         backoff: DEFAULT_BACKOFF,

@@ -119,3 +119,18 @@ describe('the sim AT Protocol network', async () => {
     await expect(fetch(`${net.hosts[0]!.url}/xrpc/com.atproto.sync.getRepoStatus?did=x`)).rejects.toThrow();
   });
 });
+
+describe("the sim's record CIDs", () => {
+  it('a record of strings has the CID @ipld/dag-cbor and multiformats give it, whatever the lengths of its fields', async () => {
+    const { cidOf, cidTextOfStrings } = await import('../../src/sim/atproto/repo-car.ts');
+    const { encode } = await import('@ipld/dag-cbor');
+    const { CID } = await import('multiformats');
+    const { sha256 } = await import('multiformats/hashes/sha2');
+    for (const subject of ['did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', 'did:web:x', `did:web:${'a'.repeat(300)}`, `did:web:${'é'.repeat(20)}`]) {
+      const value = { $type: 'app.bsky.graph.follow', subject, createdAt: '2024-05-01T10:00:00.000Z' };
+      const expected = CID.createV1(0x71, await sha256.digest(encode(value))).toString();
+      expect(cidTextOfStrings(value)).toBe(expected);
+      expect(cidOf(value).toString()).toBe(expected);
+    }
+  });
+});

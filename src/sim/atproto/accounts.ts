@@ -31,11 +31,14 @@ export class AtprotoAccounts {
   readonly graph: SimGraph;
   /** Number of PDS hosts the repositories are spread over. */
   readonly hosts: number;
+  /** Whether repositories hold posts and likes beside follows. */
+  readonly postsAndLikes: boolean;
 
-  constructor(graph: SimGraph, hosts: number) {
+  constructor(graph: SimGraph, hosts: number, postsAndLikes = true) {
     if (!Number.isInteger(hosts) || hosts < 1) throw new RangeError('at least one PDS host is needed');
     this.graph = graph;
     this.hosts = hosts;
+    this.postsAndLikes = postsAndLikes;
   }
 
   private h(index: number, salt: number): number {
@@ -106,11 +109,13 @@ export class AtprotoAccounts {
 
   /** Likes in the user's repository. */
   likes(index: number): number {
+    if (!this.postsAndLikes) return 0;
     return Math.round(2 * LIKES_PER_FOLLOW * this.graph.followingCount(index) * unit(this.h(index, Salt.Likes)));
   }
 
   /** Posts in the user's repository. */
   posts(index: number): number {
+    if (!this.postsAndLikes) return 0;
     return Math.round(2 * POSTS_PER_FOLLOW * this.graph.followingCount(index) * unit(this.h(index, Salt.Posts)));
   }
 

@@ -37,6 +37,12 @@ export interface AtprotoNetworkOptions {
   directoryRateLimit?: number;
   /** Mean latency of the PLC directory's and the relay's answers in ms. Default 0. */
   directoryLatencyMs?: number;
+  /**
+   * Whether repositories hold posts and likes beside follows, so that a repository file weighs what it
+   * does on the network (see `AtprotoAccounts`). Default true; tests that do not weigh files leave
+   * them out, which makes the sim's CAR files cheaper to build.
+   */
+  postsAndLikes?: boolean;
   /** Share of users whose follow listings are broken for good (see `BrokenUsers`). Default 0. */
   brokenShare?: number;
   /** Default 127.0.0.1. */
@@ -86,7 +92,7 @@ const FAILING_FAULTS: readonly FaultKind[] = ['error', 'reset', 'truncate'];
 export async function startAtprotoNetwork(options: AtprotoNetworkOptions): Promise<RunningAtprotoNetwork> {
   const graph = options.graph;
   const count = options.hosts ?? 50;
-  const accounts = new AtprotoAccounts(graph, count);
+  const accounts = new AtprotoAccounts(graph, count, options.postsAndLikes ?? true);
   const broken = new BrokenUsers(graph.seed, options.brokenShare ?? 0, ['cursor-loop', 'markup']);
   const down = options.downHosts ?? 0;
   const failing = options.failingHosts ?? 0;

@@ -5,7 +5,7 @@ import type { SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
 import { bluesky } from '../protocols/bluesky.ts';
 import { screenNameOfHandle } from '../did.ts';
 import type { AtprotoAccounts } from './accounts.ts';
-import { cidOf, repoCar, type RepoRecord } from './repo-car.ts';
+import { cidOf, cidTextOfStrings, repoCar, type RepoRecord } from './repo-car.ts';
 import { tid, tidDate } from './tid.ts';
 import { json, limitParam, xrpcError } from './xrpc.ts';
 
@@ -75,7 +75,8 @@ export function pdsProtocol(accounts: AtprotoAccounts, host: number, broken?: Br
     const did = accounts.didOf(index);
     const records = positions.map((k, j) => {
       const value = followValue(index, k, targets[j]!, fault === 'markup' ? 'other' : 'lexicon');
-      return { uri: `at://${did}/${FOLLOW_COLLECTION}/${accounts.followRkey(index, k)}`, cid: cidOf(value).toString(), value };
+      const cid = typeof value.subject === 'string' ? cidTextOfStrings(value as Record<string, string>) : cidOf(value).toString();
+      return { uri: `at://${did}/${FOLLOW_COLLECTION}/${accounts.followRkey(index, k)}`, cid, value };
     });
     const last = accounts.followRkey(index, positions.at(-1)!);
     return json(200, { records, cursor: fault === 'cursor-loop' && cursor !== null ? cursor : last });

@@ -18,7 +18,7 @@ export interface RepoRecord {
 }
 
 function block(value: unknown): Block {
-  const bytes = encode(value);
+  const bytes = allStrings(value) ? stringsCbor(value) : encode(value);
   const hash = createHash('sha256').update(bytes).digest();
   return { cid: CID.createV1(DAG_CBOR, digest.create(SHA2_256, hash)), bytes };
 }
@@ -26,6 +26,71 @@ function block(value: unknown): Block {
 /** The CID a value would have as a repository block (for links to records that live elsewhere). */
 export function cidOf(value: unknown): CID {
   return block(value).cid;
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+function allStrings(value: unknown): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const values = Object.values(value);
+  return values.length < 24 && values.every((v) => typeof v === 'string');
+}
+
+/**
+ * The DAG-CBOR encoding of a record whose fields are all strings (a follow record), written directly:
+ * a listRecords page names 100 CIDs and a repository file holds thousands of follows, and
+ * @ipld/dag-cbor's general encoder cost the sim most of its time. `test/sim/atproto.test.ts` holds it
+ * to @ipld/dag-cbor's.
+ */
+function stringsCbor(record: Readonly<Record<string, string>>): Buffer {
+  // DAG-CBOR orders map keys by length, then bytewise.
+  const keys = Object.keys(record).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  const texts = keys.flatMap((key) => [key, record[key]!]);
+  let length = 1;
+  for (const text of texts) length += textHeadLength(Buffer.byteLength(text)) + Buffer.byteLength(text);
+  const out = Buffer.allocUnsafe(length);
+  out[0] = 0xa0 + keys.length;
+  let at = 1;
+  for (const text of texts) {
+    // A CBOR text string (major type 3): its length, then its UTF-8 bytes.
+    const n = Buffer.byteLength(text);
+    if (n < 24) out[at++] = 0x60 + n;
+    else if (n < 256) {
+      out[at++] = 0x78;
+      out[at++] = n;
+    } else {
+      out[at++] = 0x79;
+      out.writeUInt16BE(n, at);
+      at += 2;
+    }
+    at += out.write(text, at, 'utf8');
+  }
+  return out;
+}
+
+function textHeadLength(n: number): number {
+  if (n > 65_535) throw new RangeError('text too long for the sim record encoder');
+  return n < 24 ? 1 : n < 256 ? 2 : 3;
+}
+
+/** `cidOf(record).toString()` for a record of strings, without multiformats' objects (see `stringsCbor`). */
+export function cidTextOfStrings(record: Readonly<Record<string, string>>): string {
+  const hash = createHash('sha256').update(stringsCbor(record)).digest();
+  const bytes = Buffer.concat([Buffer.from([0x01, DAG_CBOR, SHA2_256, 0x20]), hash]);
+  // Multibase 'b': RFC 4648 base32, lower case, unpadded.
+  let out = 'b';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
 }
 
 /**
