@@ -169,9 +169,8 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await users.close();
 
     source = createSource(setup.source);
-    const routed = source.routing !== undefined;
-    const spec = budgetSpec(settings, setup, source.credentials, sharing, log, routed);
-    budget = routed ? await createHostBudget(spec) : await createBudget(spec);
+    const spec = budgetSpec(settings, setup, source.credentials, sharing, log, source.routing !== undefined);
+    budget = source.routing ? await createHostBudget(spec, source.routing.unstatedLimits) : await createBudget(spec);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,

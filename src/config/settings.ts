@@ -42,7 +42,7 @@ export const SETTINGS = {
   usersLimit: setting({ env: 'USERS_LIMIT', arg: '<n>', parser: p.integer(1, 1_000_000_000), description: 'collect at most this many users in this run' }),
   batchSize: setting({ env: 'BATCH_SIZE', arg: '<n>', parser: p.integer(1, 100_000), default: '20', description: 'users read from the users table at a time' }),
   maxThreads: setting({ env: 'MAX_THREADS', arg: '<n>', parser: p.integer(1, 100_000), default: '50', description: 'users collected concurrently' }),
-  blueskyRepoRead: setting({ env: 'BLUESKY_REPO_READ', arg: '<how>', parser: p.oneOf<RepoRead>(REPO_READS), default: 'auto', description: 'bluesky-repo: read follows as listRecords pages (records), as the whole repository file (car), or a first page then the file when more than two pages remain (auto)' }),
+  blueskyRepoRead: setting({ env: 'BLUESKY_REPO_READ', arg: '<how>', parser: p.oneOf<RepoRead>(REPO_READS), default: 'records', description: 'bluesky-repo: read follows as listRecords pages (records), as the whole repository file (car), or a first page then the file when more than two pages remain (auto)' }),
   rateLimit: setting({ env: 'RATE_LIMIT', arg: '<n>', parser: p.integer(1, 10_000_000), description: "requests allowed per RATE_WINDOW per credential (default: the source's documented budget, or unlimited, until the source announces one)" }),
   rateWindow: setting({ env: 'RATE_WINDOW', arg: '<duration>', parser: p.duration(1000, 86_400_000), description: "rate-limit window (default: the source's, 15m; 5m for bluesky)" }),
   rateLimitRedisUrl: setting({ env: 'RATE_LIMIT_REDIS_URL', arg: '<url>', parser: p.redisUrl(), secret: true, description: 'share one RATE_LIMIT among all workers through this Redis (bottleneck cluster mode)' }),

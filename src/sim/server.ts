@@ -19,6 +19,8 @@ export interface SimOptions {
   graph?: SimGraph;
   /** Wire formats served. Default: the legacy HTML pages, X API v2 and Bluesky's AppView. */
   protocols?: readonly SimProtocol[];
+  /** More control endpoints (`/_sim/...` → what it answers as JSON), such as a network's counters. */
+  control?: Record<string, () => unknown>;
   /** Mean latency of a protocol response in ms. Default 0. */
   latencyMs?: number;
   /** Latency is uniform in latencyMs × [1 - jitter, 1 + jitter]. Default 0.25. */
@@ -47,11 +49,18 @@ export interface SimOptions {
 
 export interface SimStats {
   requests: number;
+  /** Body bytes of the answers sent whole. */
+  bytes: number;
   byStatus: Record<string, number>;
   rateLimited: number;
   faults: Record<string, number>;
   inFlight: number;
   peakInFlight: number;
+  /**
+   * With a rate limit: requests let through in each of the last 100 windows, by the window's start
+   * (epoch ms), so a benchmark reads a host's use of its limit window by window, whenever it asks.
+   */
+  allowedByWindow: Record<string, number>;
 }
 
 export interface RunningSim {
@@ -86,13 +95,22 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const stormMs = options.stormMs ?? 5000;
   /** The 429 storm under way, if any: every protocol request is refused until `until`. */
   let storm: { until: number; bare: boolean } | undefined;
-  const stats: SimStats = { requests: 0, byStatus: {}, rateLimited: 0, faults: {}, inFlight: 0, peakInFlight: 0 };
+  const stats: SimStats = { requests: 0, bytes: 0, byStatus: {}, rateLimited: 0, faults: {}, inFlight: 0, peakInFlight: 0, allowedByWindow: {} };
 
   /** The counters, with broken pages served counted among the faults. */
   const snapshot = (): SimStats => {
     const copy = structuredClone(stats);
     for (const [kind, n] of Object.entries(broken.served)) copy.faults[kind] = n;
     return copy;
+  };
+
+  const countAllowed = (windowStart: number) => {
+    const key = String(windowStart);
+    if (!(key in stats.allowedByWindow)) {
+      const keys = Object.keys(stats.allowedByWindow);
+      if (keys.length >= 100) delete stats.allowedByWindow[keys[0]!];
+    }
+    stats.allowedByWindow[key] = (stats.allowedByWindow[key] ?? 0) + 1;
   };
 
   const countStatus = (status: number) => {
@@ -108,6 +126,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       ...response.headers,
     });
     res.end(body);
+    stats.bytes += body.length;
     countStatus(response.status);
   }
 
@@ -119,6 +138,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       const now = Date.now();
       if (storm && storm.until <= now) storm = undefined;
       const limit = storm ? undefined : limiter?.hit(protocol.clientKey(request), now);
+      if (limit?.allowed) countAllowed(limit.state.resetAtMs - limiter!.windowMs);
       const fault = storm || (limit && !limit.allowed) ? undefined : faults.pick();
       if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
       if (fault === 'storm' || fault === 'storm-bare') storm = { until: now + stormMs, bare: fault === 'storm-bare' };
@@ -172,6 +192,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   function serveControl(pathname: string, res: ServerResponse): void {
     if (pathname === '/_sim/health') return json(res, 200, { ok: true, users: graph.size, seed: graph.seed });
     if (pathname === '/_sim/stats') return json(res, 200, snapshot());
+    const extra = options.control?.[pathname];
+    if (extra) return json(res, 200, extra());
     if (pathname.startsWith('/_sim/truth/')) {
       const truth = truthOf(graph, decodeURIComponent(pathname.slice('/_sim/truth/'.length)));
       if (!truth) return json(res, 404, { error: 'no such user' });

@@ -61,6 +61,11 @@ export interface FetchOptions {
  * user's pages to its host's lane, and the lookup itself to the lane of the host that answers it.
  */
 export interface HostRouting {
+  /**
+   * Hosts that state no request limit (the PLC directory): their lanes assume none until an answer
+   * states one, where the other hosts' start from the source's documented budget.
+   */
+  readonly unstatedLimits: readonly string[];
   /** The user's host when it is known without a request (looked up earlier in the run). */
   known(user: UserRef): string | undefined;
   /**

@@ -74,9 +74,9 @@ describe('bluesky-repo: follows read from each repository on its PDS, host by ho
     }
   };
 
-  it('uncapped (MAX_FRIENDS=0): every list complete, a first page then the repository file for long ones', async () => {
+  it('uncapped (MAX_FRIENDS=0), BLUESKY_REPO_READ=auto: every list complete, a first page then the repository file for long ones', async () => {
     const before = net.describe();
-    const { outcome, rows } = await collect('uncapped', { maxFriends: '0' });
+    const { outcome, rows } = await collect('uncapped', { maxFriends: '0', blueskyRepoRead: 'auto' });
     expect(rows.length).toBe(chosen.length);
     expect(hostsUsed.size).toBeGreaterThan(50);
     expect(await checkAgainstTruth(net.plcUrl, reachable, rows, Infinity, 'bluesky-repo')).toEqual({ lost: [], wrong: [], duplicated: [] });
@@ -93,7 +93,7 @@ describe('bluesky-repo: follows read from each repository on its PDS, host by ho
     expect(outcome.stats.rateLimited).toBe(0);
   });
 
-  it('capped at 150: pages of records only, truncated where more follow', async () => {
+  it('capped at 150, pages of records (the default): truncated where more follow', async () => {
     const { rows } = await collect('capped', { maxFriends: '150' });
     expect(await checkAgainstTruth(net.plcUrl, reachable, rows, 150, 'bluesky-repo')).toEqual({ lost: [], wrong: [], duplicated: [] });
     expectDownHostsFailed(rows);

@@ -125,21 +125,24 @@ export async function startAtprotoNetwork(options: AtprotoNetworkOptions): Promi
       hosts.push({ url: sim.url, state, rateLimit, latencyMs, stats: () => (state === 'down' ? undefined : sim.stats()) });
     }
     const directory = { graph, host: listen, rateLimit: options.directoryRateLimit ?? 0, rateWindowMs: windowMs, latencyMs: options.directoryLatencyMs ?? 0 };
-    const plc = await startSim({ ...directory, protocols: [plcProtocol(accounts, hosts.map((h) => h.url))] });
+    let describe: () => NetworkDescription = () => ({ plc: plc.stats(), relay: relay.stats(), hosts: [] });
+    // The PLC directory's server also answers for the whole network (`/_sim/network`), for a benchmark in another process.
+    const plc = await startSim({ ...directory, protocols: [plcProtocol(accounts, hosts.map((h) => h.url))], control: { '/_sim/network': () => describe() } });
     servers.push(plc);
     const relay = await startSim({ ...directory, protocols: [relayProtocol(accounts)] });
     servers.push(relay);
+    describe = () => ({
+      plc: plc.stats(),
+      relay: relay.stats(),
+      hosts: hosts.map((h) => ({ url: h.url, state: h.state, rateLimit: h.rateLimit, latencyMs: h.latencyMs, stats: h.stats() })),
+    });
     return {
       plcUrl: plc.url,
       relayUrl: relay.url,
       hosts,
       accounts,
       hostOfUser: (index) => hosts[accounts.hostOf(index)]!,
-      describe: () => ({
-        plc: plc.stats(),
-        relay: relay.stats(),
-        hosts: hosts.map((h) => ({ url: h.url, state: h.state, rateLimit: h.rateLimit, latencyMs: h.latencyMs, stats: h.stats() })),
-      }),
+      describe: () => describe(),
       close: async () => {
         await Promise.all(servers.map((s) => s.close()));
       },

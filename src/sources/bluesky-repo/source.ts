@@ -83,6 +83,8 @@ export class BlueskyRepoSource implements Source {
     this.resolver = new DidResolver({ plc: this.plc, plcOrigin: new URL(options.plcUrl).origin, hosts: this.hosts, guard, didWebScheme: options.didWebScheme });
     const resolver = this.resolver;
     this.routing = {
+      // did-method-plc's server sets no read limit (packages/server/src/routes.ts).
+      unstatedLimits: [new URL(options.plcUrl).origin],
       known: (user) => resolver.cached(user.id)?.pds,
       lookupHost: (user) => resolver.lookupOrigin(user.id),
       async lookUp(user, signal) {
