@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCollect } from './commands/collect.ts';
 import { registerExport } from './commands/export.ts';
+import { registerHandles } from './commands/handles.ts';
 import { registerFleet } from './commands/fleet.ts';
 import { registerMonitor } from './commands/monitor.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerMonitor(program);
   registerPlan(program);
   registerExport(program);
+  registerHandles(program);
   return program;
 }

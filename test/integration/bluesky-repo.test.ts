@@ -1,10 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCollect } from '../../src/cli/worker.ts';
 import { startAtprotoNetwork } from '../../src/sim/atproto/network.ts';
 import { SimGraph } from '../../src/sim/graph.ts';
+import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 import { checkAgainstTruth, type StoredRow } from '../support/truth.ts';
 import { latestRows } from '../support/warehouse.ts';
@@ -101,6 +102,28 @@ describe('bluesky-repo: follows read from each repository on its PDS, host by ho
     expect(ok.filter((r) => r.truncated).length).toBeGreaterThan(50);
     // A page shorter than 100 ends a list; one of exactly 100 is followed by an empty page.
     expect(ok.every((r) => r.pages === (r.friend_count === 150 ? 2 : Math.floor(r.friend_count! / 100) + 1))).toBe(true);
+  });
+
+  it('the handles pass: each followed DID once, with the handle its document claims, resumed after --limit', async () => {
+    const sink = join(dir, 'capped.duckdb');
+    const out = join(dir, 'handles.csv');
+    const args = ['handles', '--out', out, '--sink', `duckdb:${sink}`, '--source-url', net.plcUrl, '--allow-private-addresses', 'true'];
+    const first = await runCli([...args, '--limit', '500']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('500 DIDs resolved');
+    const second = await runCli(args);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('complete');
+    const followed = new Set((await latestRows(sink)).flatMap((r) => r.friend_ids ?? []));
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('did,handle,status');
+    const dids = lines.slice(1).map((l) => l.split(',')[0]!);
+    expect(dids).toEqual([...followed].sort());
+    for (const line of lines.slice(1)) {
+      const [did, handle, status] = line.split(',');
+      const index = net.accounts.indexOfDid(did!)!;
+      expect([handle, status]).toEqual([net.accounts.handleOf(index), 'ok']);
+    }
   });
 
   it('read as whole repository files (BLUESKY_REPO_READ=car): the same lists in one request each', async () => {
