@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceError } from '../core/errors.ts';
 import type { RateInfo } from '../core/rate.ts';
-import type { FollowPage, FetchOptions, Source, UserRef } from '../sources/source.ts';
+import type { FetchOptions, Source, UserRef } from '../sources/source.ts';
 import { backoffDelay, type BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { FollowList } from './follow-list.ts';
