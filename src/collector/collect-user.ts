@@ -118,6 +118,7 @@ export async function collectUser(
       cursor = page.nextCursor;
     }
   } catch (error) {
+    if (error instanceof Abandoned) throw error;
     if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
     // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
     if (error instanceof SourceError && error.kind === 'unauthorized') throw error;

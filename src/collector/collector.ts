@@ -59,6 +59,8 @@ export class Collector {
 
   stop(): void {
     this.stopped = true;
+    // Users waiting for their host have not started: they are left to the next run, as unread ones are.
+    this.gate?.close(new Abandoned('run is stopping'));
   }
 
   abort(reason = 'shutdown'): void {
@@ -67,7 +69,7 @@ export class Collector {
     // Requests still waiting for the budget are in flight too, and a spent window can last 15 minutes:
     // closing the budget rejects them, so their users are abandoned now rather than when it refills.
     void this.deps.budget.close();
-    this.gate?.close();
+    this.gate?.close(new Abandoned('run is shutting down'));
   }
 
   get abandoning(): boolean {

@@ -26,6 +26,7 @@ export class HostGate {
   private readonly turn: string[] = [];
   private next = 0;
   private closed = false;
+  private closedWith: Error = new BudgetClosedError();
 
   constructor(options: HostGateOptions) {
     this.options = options;
@@ -52,7 +53,7 @@ export class HostGate {
 
   /** Resolves when the user may start on `host`; rejects once the gate is closed (shutdown). */
   enter(host: string): Promise<void> {
-    if (this.closed) return Promise.reject(new BudgetClosedError());
+    if (this.closed) return Promise.reject(this.closedWith);
     if (!this.queues.has(host) && this.inFlight < this.options.maxInFlight && !this.options.busy(host)) {
       this.running++;
       return Promise.resolve();
@@ -101,10 +102,11 @@ export class HostGate {
     }
   }
 
-  /** Rejects every waiting user (they are abandoned, as users waiting for budget are). */
-  close(): void {
+  /** Rejects every waiting user, and any that comes later, with `error` (they are abandoned: the next run takes them). */
+  close(error: Error = new BudgetClosedError()): void {
+    if (this.closed) return;
     this.closed = true;
-    const error = new BudgetClosedError();
+    this.closedWith = error;
     for (const queue of this.queues.values()) for (const waiter of queue) waiter.reject(error);
     this.queues.clear();
     this.turn.length = 0;

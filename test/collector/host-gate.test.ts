@@ -40,9 +40,13 @@ describe('HostGate: per-host queues', () => {
     }
     await Promise.all(all);
     expect(order).toEqual(['x1', 'y1', 'x2', 'y2']);
+    // Closed (the run stops), waiting users and later ones are rejected with the reason given: the
+    // collector gives the one that abandons them, so none is written as failed.
     const closed = new HostGate({ maxInFlight: 0, busy: () => false });
     const waiter = closed.enter('z');
-    closed.close();
-    await expect(waiter).rejects.toThrow(/closed/);
+    const stopping = new Error('run is stopping');
+    closed.close(stopping);
+    await expect(waiter).rejects.toBe(stopping);
+    await expect(closed.enter('z')).rejects.toBe(stopping);
   });
 });
