@@ -110,7 +110,7 @@ export async function runCollectProcess(options: CollectProcessOptions): Promise
   });
   let stats: StatsSnapshot | undefined;
   const errors: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input: child.stderr }).on('line', (line) => {
     try {
       const entry = JSON.parse(line) as { msg?: string; level?: number; stats?: StatsSnapshot };
       if (entry.msg === 'run ended') stats = entry.stats;

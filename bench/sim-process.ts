@@ -22,7 +22,7 @@ export interface SimProcess {
  */
 export async function startSimProcess(args: string[]): Promise<SimProcess> {
   const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const network = args.includes('--atproto-hosts');
   const { url, plcUrl, relayUrl } = await new Promise<{ url: string; plcUrl?: string; relayUrl?: string }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`sim exited with code ${code}`)));

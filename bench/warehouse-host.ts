@@ -21,7 +21,7 @@ export async function startHostProcess(dbPath: string): Promise<HostProcess> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`warehouse host exited with code ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /listening on (\S+)/.exec(line);
       if (m) resolve(m[1]!);
     });

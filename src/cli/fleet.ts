@@ -11,7 +11,7 @@ import { createLogger } from '../core/log.ts';
 import { startHost } from '../sinks/host/server.ts';
 import { openSink, type Warehouse } from '../sinks/registry.ts';
 import { sharingWorkers } from './request-budget.ts';
-import { COLLECT_SETTINGS } from './worker.ts';
+import { BUCKET_SETTINGS, COLLECT_SETTINGS } from '../config/collect-settings.ts';
 
 /** The CLI entry (main.ts in src/, main.js in dist/), which each worker process runs. */
 const MAIN = fileURLToPath(new URL(`./main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -55,7 +55,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   const settings = loadSettings(COLLECT_SETTINGS, flags, env);
   sourceSetup(settings);
   if (settings.sink!.kind !== 'duckdb') throw new ConfigError('SINK', 'a fleet owns an embedded warehouse: SINK must be duckdb:PATH');
-  for (const key of ['partition', 'minUserId', 'maxUserId'] as const) {
+  for (const key of BUCKET_SETTINGS) {
     if (settings[key] !== undefined) throw new ConfigError(SETTINGS[key].env, `${SETTINGS[key].env} is set, but a fleet assigns each worker its bucket: unset it`);
   }
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required');
@@ -113,7 +113,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   try {
     for (let k = 1; k <= options.partitions; k++) start(k);
     reader = await openSink({ kind: 'host', url: host.url });
-    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval!);
+    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval);
     progress.unref();
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {

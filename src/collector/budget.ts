@@ -83,11 +83,8 @@ const SAME_WINDOW_MS = 500;
  * own reset times as soon as a response carries them, and the source's `remaining` count only ever
  * lowers the reservoir.
  *
- * Why not bottleneck here: its local datastore passes every job through several serial
- * `setTimeout(0)` hops, which Node clamps to 1 ms, so it tops out near 420 jobs/s whatever the
- * concurrency (measured in bench/budget.ts). A worker must sustain thousands of pages a second, so the
- * local budget admits a request with no timer at all; bottleneck keeps the fleet-wide budget, where
- * the shared source budget is tens of requests a second.
+ * Not bottleneck: its local datastore tops out near 420 requests a second, far below a worker's
+ * thousands of pages (docs/decisions.md, 2026-11-23); bottleneck keeps the fleet-wide budget.
  */
 export class LocalBudget implements LaneBudget {
   private limit: number | undefined;
@@ -166,10 +163,8 @@ export class LocalBudget implements LaneBudget {
     if (!sameWindow && !newWindow) return; // An answer from a window already refilled says nothing about this one.
     if (newWindow || !this.refillKnown) this.scheduleRefill(windowEnd, true);
     if (this.countFromWindowStart && this.reservoir !== null) {
-      // Our own count of the window is exact unless someone else spends from it too, which shows as the
-      // source having counted more than we sent. Answers come back out of order (latency jitter), so
-      // taking every request in flight off `remaining` would also take off those the source had
-      // already counted: that left a quarter of each window unspent (bench/rate-limited.ts).
+      // Our own count is exact unless someone else spends from the window too; answers come back out
+      // of order, so `remaining` alone undercounts (docs/decisions.md, 2026-11-23).
       if (this.limit - rate.remaining > this.sentInWindow && allowance < this.reservoir) this.setReservoir(allowance);
     } else if (newWindow || this.reservoir === null || allowance < this.reservoir) {
       this.setReservoir(allowance);

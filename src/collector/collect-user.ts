@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceError } from '../core/errors.ts';
+import { AbandonedError, SourceError } from '../core/errors.ts';
 import type { RateInfo } from '../core/rate.ts';
 import type { FetchOptions, Source, UserRef } from '../sources/source.ts';
 import { backoffDelay, type BackoffOptions } from '../core/backoff.ts';
@@ -18,6 +18,12 @@ export interface CollectUserOptions {
   backoff: BackoffOptions;
 }
 
+/**
+ * 429 answers tolerated for one page before the user fails: a bound for a source that keeps refusing
+ * without reset headers, far above what a stated reset ever needs.
+ */
+export const MAX_RATE_LIMIT_WAITS = 1000;
+
 export interface CollectUserDeps {
   source: Source;
   /** Lanes by credential index, or by host for a source with `routing`. */
@@ -32,9 +38,6 @@ export interface CollectUserDeps {
 
 /** A budget lane: a credential's index, or a host. */
 type Lane = number | string;
-
-/** The user was abandoned because the run is shutting down; no row is written for it. */
-export class Abandoned extends Error {}
 
 /** Longest cursor taken from a source: real ones are tens of characters (X's next_token, Bluesky's getFollows cursor). */
 export const MAX_CURSOR_CHARS = 1024;
@@ -59,7 +62,7 @@ const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
 /**
  * Collects one user's follows: pages through the source from the first cursor until the list ends
  * or MAX_FRIENDS is reached, retrying transient failures per page. Always returns a result with a
- * status, unless `signal` aborts, in which case it throws `Abandoned`.
+ * status, unless `signal` aborts, in which case it throws `AbandonedError`.
  */
 export async function collectUser(
   user: UserRef,
@@ -118,8 +121,8 @@ export async function collectUser(
       cursor = page.nextCursor;
     }
   } catch (error) {
-    if (error instanceof Abandoned) throw error;
-    if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
+    if (error instanceof AbandonedError) throw error;
+    if (signal.aborted) throw new AbandonedError(undefined, { cause: error });
     // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
     if (error instanceof SourceError && error.kind === 'unauthorized') throw error;
     if (error instanceof SourceError) {
@@ -132,11 +135,9 @@ export async function collectUser(
 }
 
 /**
- * A copy of `s` that shares no memory with the string it was cut from. A cursor read from a page is a
- * slice of a longer string (the link's URL), which V8 keeps whole for as long as the slice lives; a
- * user's cursors live until its last page, so at 2,500 users in flight the URLs behind them were 5 MB
- * of the live heap (heap snapshot of bench/throughput.ts at 2,500). The UTF-16 round trip copies any
- * string exactly, lone surrogates included.
+ * A copy of `s` that shares no memory with the string it was cut from: a cursor sliced from a page's
+ * URL keeps the whole URL alive until the user's last page (docs/decisions.md, 2026-11-23). The UTF-16
+ * round trip copies any string exactly, lone surrogates included.
  */
 function unshared(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { UsageError } from '../core/errors.ts';
 import { LocalBudget, type BudgetOptions, type LaneBudget, type RequestBudget } from './budget.ts';
 import { Lanes } from './lanes.ts';
 
@@ -28,7 +29,7 @@ export interface BudgetSpec {
  * the fleet shares the budget through Redis.
  */
 export async function createBudget(spec: BudgetSpec): Promise<RequestBudget> {
-  if (!Number.isInteger(spec.credentials) || spec.credentials < 1) throw new RangeError('at least one credential is needed');
+  if (!Number.isInteger(spec.credentials) || spec.credentials < 1) throw new UsageError('at least one credential is needed');
   const keys = Array.from({ length: spec.credentials }, (_, k) => k);
   const fleet = spec.fleet;
   if (!fleet) return new Lanes<number>({ keys, open: (_, onAvailable) => new LocalBudget({ ...spec.local, onAvailable }) });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BudgetClosedError } from '../core/errors.ts';
+import { BudgetClosedError, FleetLimiterError } from '../core/errors.ts';
 import type { RateInfo } from '../core/rate.ts';
 import type { LaneBudget } from './budget.ts';
 
@@ -79,6 +79,8 @@ export class FleetBudget implements LaneBudget {
   private isStarted = false;
   /** Fires `onAvailable` when the current hold ends. */
   private holdTimer: NodeJS.Timeout | undefined;
+  /** Requests given to this lane that have not started (waiting for Redis, a hold or the limiter). */
+  private queued = 0;
   /** Whether requests have gone through the local share: then a switch to Redis holds first. */
   private usedLocal = false;
   private readonly connectTimer: NodeJS.Timeout;
@@ -104,28 +106,54 @@ export class FleetBudget implements LaneBudget {
     return this.route;
   }
 
-  async schedule<T>(fn: () => Promise<T>): Promise<T> {
-    await this.started;
-    for (;;) {
-      if (this.closed) throw new BudgetClosedError();
-      const hold = this.holdUntil - Date.now();
-      if (hold > 0) {
-        await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
-        continue;
-      }
-      const outcome = await this.attempt(fn);
-      if (outcome !== REROUTE) return outcome;
-    }
+  schedule<T>(fn: () => Promise<T>): Promise<T> {
+    this.queued++;
+    return this.run(fn);
   }
 
-  /** Whether a request would go to the limiter now: Redis answered (or the wait for it ended) and no hold is on. */
+  /**
+   * Whether this lane takes a request now: Redis answered (or the wait for it ended), no hold is on,
+   * and no request of this worker waits in its limiter. One at a time is enough to keep the limiter's
+   * turns taken, and the rest wait in `Lanes` for whichever lane starts one first.
+   */
   tryTake(): boolean {
-    return this.isStarted && !this.closed && Date.now() >= this.holdUntil;
+    if (!this.isStarted || this.closed || Date.now() < this.holdUntil || this.queued > 0) return false;
+    this.queued++;
+    return true;
   }
 
-  /** The limiter spaces the request: taking its place only chose this lane. */
+  /** Runs a request whose place `tryTake` took. */
   runTaken<T>(fn: () => Promise<T>): Promise<T> {
-    return this.schedule(fn);
+    return this.run(fn);
+  }
+
+  /** Runs a request counted in `queued`, which it leaves when it starts (or fails to). */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    let waiting = true;
+    const leave = () => {
+      if (!waiting) return;
+      waiting = false;
+      this.queued--;
+      this.options.onAvailable?.();
+    };
+    try {
+      await this.started;
+      for (;;) {
+        if (this.closed) throw new BudgetClosedError();
+        const hold = this.holdUntil - Date.now();
+        if (hold > 0) {
+          await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
+          continue;
+        }
+        const outcome = await this.attempt(() => {
+          leave();
+          return fn();
+        });
+        if (outcome !== REROUTE) return outcome;
+      }
+    } finally {
+      leave();
+    }
   }
 
   observe(rate: RateInfo, now: number = Date.now()): void {
@@ -319,9 +347,9 @@ class SharedLimiter {
     // The first worker to connect stores its settings for every worker; a fleet restarted with a new
     // RATE_LIMIT must not keep the old one, so each worker writes its own (they are the fleet's).
     this.ready = this.limiter.ready().then(() => this.limiter.updateSettings(settings)).then(() => {
-      if (this.disposed) throw new Error('disposed');
+      if (this.disposed) throw new FleetLimiterError('the limiter was disposed while it started');
       if (this.client.status === 'ready') this.client.once('close', onClose);
-      else throw new Error(`Redis connection ${this.client.status}`);
+      else throw new FleetLimiterError(`Redis connection ${this.client.status}`);
     });
   }
 

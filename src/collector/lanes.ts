@@ -1,5 +1,5 @@
 import Queue from 'yocto-queue';
-import { BudgetClosedError } from '../core/errors.ts';
+import { BudgetClosedError, UsageError } from '../core/errors.ts';
 import type { RateInfo } from '../core/rate.ts';
 import type { LaneBudget, RequestBudget } from './budget.ts';
 
@@ -48,7 +48,7 @@ export class Lanes<K> implements RequestBudget<K> {
   async schedule<T>(fn: (lane: K) => Promise<T>, lane?: K): Promise<T> {
     if (this.closed) throw new BudgetClosedError();
     if (lane !== undefined) return this.laneAt(lane).schedule(() => fn(lane));
-    if (this.options.keys.length === 0) throw new RangeError('no lane is named, and there are none to take in turn');
+    if (this.options.keys.length === 0) throw new UsageError('no lane is named, and there are none to take in turn');
     let taken = this.queue.size === 0 ? this.take() : undefined;
     taken ??= await new Promise<K>((resolve, reject) => this.queue.enqueue({ resolve, reject }));
     const key = taken;
@@ -80,7 +80,7 @@ export class Lanes<K> implements RequestBudget<K> {
 
   private first(): K {
     const key = this.options.keys[0];
-    if (key === undefined) throw new RangeError('no lane is named, and there is no first lane');
+    if (key === undefined) throw new UsageError('no lane is named, and there is no first lane');
     return key;
   }
 
@@ -94,7 +94,7 @@ export class Lanes<K> implements RequestBudget<K> {
     const lane = this.lanes.get(key);
     if (lane) return lane;
     if (this.options.openOnDemand && !this.closed) return this.open(key);
-    throw new RangeError(`no budget lane ${String(key)} (${this.lanes.size} lanes)`);
+    throw new UsageError(`no budget lane ${String(key)} (${this.lanes.size} lanes)`);
   }
 
   /** Takes one request's place on the first lane in turn that can start it now. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_CONNECTION, NAME, PROJECT_ID, type ServiceAccountKey } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
@@ -183,11 +184,11 @@ export function keyFileContents(text: string): ServiceAccountKey | undefined {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error('it is not JSON');
+    throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', 'it is not JSON');
   }
   if ((value as { type?: unknown })?.type !== 'service_account') return undefined;
   const key = SERVICE_ACCOUNT_KEY.safeParse(value);
-  if (!key.success) throw new Error('it is a service-account key without client_email or private_key');
+  if (!key.success) throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', 'it is a service-account key without client_email or private_key');
   return key.data;
 }
 

@@ -14,6 +14,11 @@ export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: st
 /** A sink that can also answer read-only SQL (monitoring, export, summaries). */
 export type Warehouse = Sink & Queryable;
 
+/** A SINK as its sink describes itself (`duckdb:./friendfleet.duckdb`), without opening it. */
+export function describeSink(uri: SinkUri): string {
+  return uri.kind === 'duckdb' ? `duckdb:${uri.path}` : uri.kind === 'host' ? `host:${uri.url}` : `bigquery:${uri.project}.${uri.dataset}`;
+}
+
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
   const sink =

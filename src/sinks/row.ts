@@ -60,7 +60,7 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
     screen_name: result.user.screenName ?? null,
     friend_count: ok ? result.accounts.length : null,
     friend_names: ok ? result.accounts.map((a) => a.screenName) : null,
-    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids as string[]) : null,
+    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids) : null,
     status: result.status,
     error: result.error ?? null,
     truncated: result.truncated,

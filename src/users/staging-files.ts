@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +23,9 @@ export function removeOrphans(): void {
     if (!name.startsWith(STAGING_PREFIX)) continue;
     const pid = Number(/^([0-9]+)-/.exec(name.slice(STAGING_PREFIX.length))?.[1]);
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    rmSync(join(dir, name), { force: true });
+    // Only files: a directory of that name (another program's temporary directory) is not ours.
+    const path = join(dir, name);
+    if (statSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path, { force: true });
   }
 }
 

@@ -37,7 +37,7 @@ export interface ScenarioContext {
   /** `short` in the short form, `full` in the full one. */
   scale<T>(short: T, full: T): T;
   /** Runs `fn` when the scenario ends, last registered first. */
-  defer(fn: () => Promise<unknown> | unknown): void;
+  defer(fn: () => unknown): void;
 }
 
 export interface Scenario {

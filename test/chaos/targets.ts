@@ -121,7 +121,7 @@ async function readDuckDb(file: string, sql: string): Promise<Record<string, unk
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
   try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
   } finally {
     conn.closeSync();
     instance.closeSync();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBudget, type BudgetOptions, type RequestBudget } from '../../src/collector/budget.ts';
 import { Lanes } from '../../src/collector/lanes.ts';
-import { BudgetClosedError } from '../../src/core/errors.ts';
+import { BudgetClosedError, UsageError } from '../../src/core/errors.ts';
 
 const budgets: { close(): Promise<void> }[] = [];
 function track<T extends { close(): Promise<void> }>(b: T): T {
@@ -84,7 +84,7 @@ describe('Lanes of local budgets, one a credential', () => {
 
   it('refuses a lane it was not given, unless it opens lanes on demand (one a host)', async () => {
     const b = credentialLanes(2, { windowMs: 60_000 });
-    await expect(b.schedule(async (l) => l, 5)).rejects.toBeInstanceOf(RangeError);
+    await expect(b.schedule(async (l) => l, 5)).rejects.toBeInstanceOf(UsageError);
     const opened: string[] = [];
     const hosts = track(
       new Lanes<string>({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load.ts';
 import { SETTINGS, type Setting, type SettingKey } from '../../src/config/settings.ts';
 import { ConfigError } from '../../src/core/errors.ts';
-import { COLLECT_SETTINGS } from '../../src/cli/worker.ts';
+import { COLLECT_SETTINGS } from '../../src/config/collect-settings.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 import { BAD } from '../support/bad-settings.ts';
@@ -39,7 +39,7 @@ describe('loadSettings', () => {
 
   it.each(Object.entries(BAD))('refuses bad values of %s, saying what it expected', (key, values) => {
     const s = SETTINGS[key as SettingKey];
-    for (const value of values!) {
+    for (const value of values) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
       // A secret's value (a bearer token, a Redis URL with its password) never reaches a message.
       const shown = (s as Setting).secret ? '[redacted]' : JSON.stringify(value);

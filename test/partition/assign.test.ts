@@ -46,7 +46,7 @@ describe('bucketRequest: the first rule that applies wins', () => {
   });
 
   it('refuses half a range, bucket 0, and an index past the count, naming the variable', () => {
-    expect(() => bucketRequest({ minUserId: '5' })).toThrow(expect.objectContaining({ variable: 'MAX_USER_ID' }) as unknown as Error);
+    expect(() => bucketRequest({ minUserId: '5' })).toThrow(expect.objectContaining({ variable: 'MAX_USER_ID' }) as unknown);
     expect(() => bucketRequest({ dyno: 'worker.0', partitions: 3 })).toThrow(/DYNO=worker.0 names bucket 0/);
     expect(() => bucketRequest({ dyno: 'worker.4', partitions: 3 })).toThrow(/only 3 buckets/);
     expect(() => bucketRequest({ cloudRunTaskIndex: 5, cloudRunTaskCount: 5 })).toThrow(ConfigError);

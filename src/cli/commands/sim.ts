@@ -113,7 +113,7 @@ export function registerSim(program: Command): void {
     .action(async (opts: Record<string, unknown>) => {
       const graph = new SimGraph(graphOptions(opts));
       const source = flag(opts, 'source', '--source', p.oneOf(SOURCE_NAMES), 'twitter-html');
-      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true, naming: source === 'bluesky' ? 'bluesky' : 'twitter' });
+      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true, naming: source === 'bluesky' || source === 'bluesky-repo' ? 'bluesky' : 'twitter' });
       process.stdout.write(`wrote ${n} users to ${String(opts.out)}\n`);
     });
 }

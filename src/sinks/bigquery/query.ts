@@ -21,7 +21,7 @@ export async function answered<R>(call: Promise<R>, what: string, timeoutMs = CA
 export class QueryFailed extends SinkError {
   readonly failure: BigQueryFailure;
   constructor(message: string, failure: BigQueryFailure) {
-    super(message);
+    super(message, undefined, 'FF_BIGQUERY_QUERY');
     this.failure = failure;
   }
 }

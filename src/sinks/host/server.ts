@@ -44,8 +44,7 @@ export async function startHost(dbPath: string, options: { host?: string; port?:
   const routes: Record<string, (input: unknown) => Promise<unknown>> = {
     'POST /rows': async (input) => {
       const rows = input as UserFriendsRow[];
-      for (const row of rows) await sink.write(row);
-      await sink.flush();
+      await sink.insertRows(rows);
       return { acknowledged: rows.length };
     },
     'POST /runs': async (input) => sink.writeRun(input as RunRecord),

@@ -91,8 +91,9 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
     check: (ctx, t) => {
       const stalls = t.faults.stall ?? 0;
       expect(stalls > 0, 'no stall happened');
-      // Only stalls fail requests here: one retry per stall means the timeout fired for every one.
-      expect(t.retries === stalls, `${stalls} stalls but ${t.retries} retries: a request outwaited its timeout`);
+      // A retry per stall at least: the timeout fired for every one. On a busy machine a slow answer
+      // may time out too, so there can be more retries than stalls, never fewer.
+      expect(t.retries >= stalls, `${stalls} stalls but ${t.retries} retries: a request outwaited its timeout`);
       return [`stall ${ctx.scale('3 s', '30 s')}, timeout ${ctx.scale('0.5 s', '10 s')}`];
     },
   }),
