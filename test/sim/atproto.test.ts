@@ -19,6 +19,7 @@ describe('the sim AT Protocol network', async () => {
   };
   const getJson = async (url: string) => {
     const res = await fetch(url);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of several shapes, read field by field
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -66,13 +67,13 @@ describe('the sim AT Protocol network', async () => {
     const verified = await verifyRepoCar(car, did);
     const { root, blocks } = await readCarWithRoot(car);
     const follows = verified.creates.filter((c) => c.collection === FOLLOW).sort((a, b) => (a.rkey < b.rkey ? 1 : -1));
-    expect(follows.map((c) => (decode(blocks.get(c.cid)!) as { subject: string }).subject)).toEqual(truthOf(graph, did)!.following.map((a) => a.did));
+    expect(follows.map((c) => decode<{ subject: string }>(blocks.get(c.cid)!).subject)).toEqual(truthOf(graph, did)!.following.map((a) => a.did));
     expect(verified.creates.length).toBeGreaterThan(follows.length);
     // The same records put into @atproto/repo's own MST give the same root.
     const store = new MemoryBlockstore();
     let mst = await MST.create(store);
     for (const c of verified.creates) mst = await mst.add(`${c.collection}/${c.rkey}`, c.cid);
-    expect(String(await mst.getPointer())).toBe(String((decode(blocks.get(root)!) as { data: CID }).data));
+    expect(String(await mst.getPointer())).toBe(String(decode<{ data: CID }>(blocks.get(root)!).data));
   });
 
   it('PDS: statuses from getRepoStatus and the error names of getRepo; a repository elsewhere is not found', async () => {

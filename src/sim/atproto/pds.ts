@@ -132,9 +132,9 @@ export function pdsProtocol(accounts: AtprotoAccounts, host: number, broken?: Br
       return getRepoStatus(request.query);
     },
     clientKey: (request) => `pds:${request.remoteAddress}`,
-    rateLimitHeaders: bluesky.rateLimitHeaders,
-    rateLimited: bluesky.rateLimited,
-    serverError: bluesky.serverError,
+    rateLimitHeaders: (state) => bluesky.rateLimitHeaders(state),
+    rateLimited: (state) => bluesky.rateLimited(state),
+    serverError: (status) => bluesky.serverError(status),
   };
 }
 

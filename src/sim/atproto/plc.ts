@@ -35,7 +35,7 @@ export function plcProtocol(accounts: AtprotoAccounts, hostUrls: readonly string
       return json(200, doc, DID_DOC_TYPE);
     },
     clientKey: (request) => `plc:${request.remoteAddress}`,
-    rateLimitHeaders: bluesky.rateLimitHeaders,
+    rateLimitHeaders: (state) => bluesky.rateLimitHeaders(state),
     rateLimited: () => json(429, { message: 'Too Many Requests' }),
     serverError: (status) => json(status, { message: 'Internal Server Error' }),
   };

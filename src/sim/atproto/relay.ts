@@ -60,8 +60,8 @@ export function relayProtocol(accounts: AtprotoAccounts): SimProtocol {
     matches: (pathname) => pathname === LIST_REPOS || pathname === GET_REPO_STATUS,
     handle: (request: SimRequest) => (request.pathname === LIST_REPOS ? listRepos(request.query) : getRepoStatus(request.query)),
     clientKey: (request) => `relay:${request.remoteAddress}`,
-    rateLimitHeaders: bluesky.rateLimitHeaders,
-    rateLimited: bluesky.rateLimited,
-    serverError: bluesky.serverError,
+    rateLimitHeaders: (state) => bluesky.rateLimitHeaders(state),
+    rateLimited: (state) => bluesky.rateLimited(state),
+    serverError: (status) => bluesky.serverError(status),
   };
 }
