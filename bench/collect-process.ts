@@ -77,7 +77,7 @@ let built: string | undefined;
  * the worker's resident set (`collect --help`: 150 MB from src/, 118 MB from dist/), none of it a
  * dyno's.
  */
-function workerCli(): string {
+export function workerCli(): string {
   if (!built) {
     const r = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`building dist/ failed (${r.status ?? r.signal})`);

@@ -25,13 +25,14 @@ export function sharingWorkers(settings: BudgetSettings, buckets: number | undef
 }
 
 /**
- * What the worker's budget is made of (collector/create-budget.ts): a lane per credential, shared
- * through Redis when RATE_LIMIT_REDIS_URL is set, under the limiter name RATE_LIMIT_ID or one made of
- * the source and its host.
+ * What the worker's budget is made of (collector/create-budget.ts): a lane per credential, or per host
+ * for a source whose users live on different hosts (`byHost`), shared through Redis when
+ * RATE_LIMIT_REDIS_URL is set, under the limiter name RATE_LIMIT_ID or one made of the source and its
+ * host (per host: the source and each host).
  */
-export function budgetSpec(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger): BudgetSpec {
+export function budgetSpec(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger, byHost = false): BudgetSpec {
   if (!settings.rateLimitRedisUrl || workers === undefined) return { credentials, local: setup.budget };
   const host = new URL(setup.source.baseUrl ?? DEFAULT_SOURCE_URLS[setup.source.name]).host;
-  const id = settings.rateLimitId ?? `friendfleet:${setup.source.name}:${host}`;
+  const id = settings.rateLimitId ?? (byHost ? `friendfleet:${setup.source.name}` : `friendfleet:${setup.source.name}:${host}`);
   return { credentials, local: setup.budget, fleet: { redisUrl: settings.rateLimitRedisUrl, id, limit: settings.rateLimit!, workers, log } };
 }

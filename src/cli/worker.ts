@@ -4,6 +4,7 @@ import { MAX_RATE_LIMIT_WAITS } from '../collector/collect-user.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { COLLECT_SETTINGS, type CollectSettings } from '../config/collect-settings.ts';
 import { describeSettings, loadSettings } from '../config/load.ts';
+import { friendsCap } from '../config/settings.ts';
 import { sourceSetup, type SourceSetup } from '../config/source-settings.ts';
 import { sinkFrom, usersFrom } from '../config/warehouse.ts';
 import { DEFAULT_BACKOFF } from '../core/backoff.ts';
@@ -83,7 +84,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   }
   if (shutdown?.requested || !taken.spool) return outcome('interrupted', taken.bucket);
 
-  const { source, budget } = await openSource(setup.source.source, (credentials) => budgetSpec(settings, setup.source, credentials, setup.sharing, log), resources);
+  const { source, budget } = await openSource(setup.source.source, (credentials, byHost) => budgetSpec(settings, setup.source, credentials, setup.sharing, log, byHost), resources);
   const info = runInfo(taken.bucket, { worker: setup.worker, source: source.name, settings: describeSettings(settings) }, stats);
   const mode: ProgressMode = settings.progress === 'auto' ? (io.isTTY ? 'bar' : 'log') : (settings.progress as ProgressMode);
   const state = await runBucket({
@@ -96,7 +97,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     users: taken.spool.batches({ batchSize: settings.batchSize!, skip: taken.completed, limit: settings.usersLimit }),
     collector: {
       maxThreads: settings.maxThreads!,
-      maxFriends: settings.maxFriends!,
+      maxFriends: friendsCap(settings.maxFriends!),
       maxRetries: settings.maxRetries!,
       maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
       backoff: DEFAULT_BACKOFF,

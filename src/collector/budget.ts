@@ -19,8 +19,8 @@ export interface RequestBudget<L = number> {
   observe(rate: RateInfo, lane?: L, now?: number): void;
   /** No request starts on `lane` (default: the first) before `until` (epoch ms): a 429 said so. */
   pauseUntil(until: number, lane?: L): void;
-  /** Requests waiting for budget. */
-  waiting(): number;
+  /** Requests waiting for budget, on `lane` alone when given. */
+  waiting(lane?: L): number;
   /** Rejects waiting requests and stops the window clock. */
   close(): Promise<void>;
 }

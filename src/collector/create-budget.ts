@@ -49,3 +49,29 @@ export async function createBudget(spec: BudgetSpec): Promise<RequestBudget> {
     });
   return new Lanes<number>({ keys, open });
 }
+
+/**
+ * The budget of a source whose users live on different hosts, each counting requests on its own: a
+ * lane per host (an origin such as https://morel.us-east.host.bsky.network), opened as requests name
+ * it, each starting from `local`'s budget until the host states its own (hosts of `unstated`, which
+ * state none, from no limit); shared with the fleet as the limiter `ID:host`. `credentials` is not used.
+ */
+export async function createHostBudget(spec: BudgetSpec, unstated: readonly string[] = []): Promise<RequestBudget<string>> {
+  const fleet = spec.fleet;
+  const local = (origin: string, onAvailable: () => void) => new LocalBudget({ ...spec.local, ...(unstated.includes(origin) ? { assumedLimit: undefined } : {}), onAvailable });
+  if (!fleet) return new Lanes<string>({ keys: [], openOnDemand: true, open: local });
+  const { FleetBudget } = await import('./fleet-budget.ts');
+  const open = (origin: string, onAvailable: () => void): LaneBudget => {
+    const host = new URL(origin).host;
+    return new FleetBudget({
+      redisUrl: fleet.redisUrl,
+      id: `${fleet.id}:${host}`,
+      limit: fleet.limit,
+      windowMs: spec.local.windowMs,
+      workers: fleet.workers,
+      log: fleet.log.child({ host }),
+      onAvailable,
+    });
+  };
+  return new Lanes<string>({ keys: [], openOnDemand: true, open });
+}

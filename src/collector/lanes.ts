@@ -63,7 +63,8 @@ export class Lanes<K> implements RequestBudget<K> {
     this.laneAt(lane ?? this.first()).pauseUntil(until);
   }
 
-  waiting(): number {
+  waiting(lane?: K): number {
+    if (lane !== undefined) return this.lanes.get(lane)?.waiting() ?? 0;
     let n = this.queue.size;
     for (const lane of this.lanes.values()) n += lane.waiting();
     return n;

@@ -31,6 +31,7 @@ export const COLLECT_SETTINGS = [
   'requestTimeout',
   'maxResponseTime',
   'allowPrivateAddresses',
+  'blueskyRepoRead',
   'sink',
   'hostSecret',
   'googleCredentials',

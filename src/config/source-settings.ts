@@ -14,6 +14,7 @@ export const SOURCE_SETTINGS = [
   'requestTimeout',
   'maxResponseTime',
   'allowPrivateAddresses',
+  'blueskyRepoRead',
   'rateLimit',
   'rateWindow',
 ] as const satisfies readonly SettingKey[];
@@ -46,7 +47,7 @@ export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>
   }
   const documented = SOURCE_BUDGETS[name];
   return {
-    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses! },
+    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses!, repoRead: settings.blueskyRepoRead! },
     budget: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs },
   };
 }

@@ -41,7 +41,14 @@ export interface HttpResponse {
   body: string;
 }
 
-/** One request's handler for undici's `dispatch`: gathers the body's chunks within the bounds, decodes them once. */
+/** A response whose body is kept as bytes (a binary format, such as a repository's CAR file). */
+export interface HttpBytesResponse {
+  status: number;
+  headers: HttpResponse['headers'];
+  bytes: Buffer;
+}
+
+/** One request's handler for undici's `dispatch`: gathers the body's chunks within the bounds, joins them once. */
 class Exchange implements Dispatcher.DispatchHandler {
   /** Epoch ms by which the response must be complete (`maxResponseMs` after dispatch). */
   readonly deadline: number;
@@ -52,10 +59,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private headers: HttpResponse['headers'] = {};
   private chunks: Buffer[] = [];
   private bytes = 0;
-  private readonly resolve: (response: HttpResponse) => void;
+  private readonly resolve: (response: HttpBytesResponse) => void;
   private readonly reject: (error: unknown) => void;
 
-  constructor(bounds: { maxBytes: number; deadline: number }, resolve: (response: HttpResponse) => void, reject: (error: unknown) => void) {
+  constructor(bounds: { maxBytes: number; deadline: number }, resolve: (response: HttpBytesResponse) => void, reject: (error: unknown) => void) {
     this.maxBytes = bounds.maxBytes;
     this.deadline = bounds.deadline;
     this.resolve = resolve;
@@ -88,8 +95,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    const body = this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
-    this.resolve({ status: this.status, headers: this.headers, body });
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.resolve({ status: this.status, headers: this.headers, bytes });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -135,27 +142,33 @@ export class HttpClient {
     this.sweeper.unref();
   }
 
-  /** GETs `path` from the origin (following redirects only with a `guard`). */
-  get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
-    return this.options.guard ? this.follow(path, signal, this.options.guard) : this.send(path, signal);
+  /** GETs `path` from the origin (following redirects only with a `guard`), its body as text. */
+  async get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
+    const { status, headers, bytes } = await this.getBytes(path, signal);
+    return { status, headers, body: bytes.toString('utf8') };
+  }
+
+  /** `get`, the body kept as bytes, bounded by `maxBytes` (default: the client's `maxResponseBytes`). */
+  getBytes(path: string, signal?: AbortSignal, maxBytes = this.options.maxResponseBytes): Promise<HttpBytesResponse> {
+    return this.options.guard ? this.follow(path, signal, this.options.guard, maxBytes) : this.send(path, signal, maxBytes);
   }
 
   /** One request on one of the origin's connections. */
-  private async send(path: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  private async send(path: string, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
     signal?.throwIfAborted();
     const client = this.idle.pop() ?? (this.clients.size < this.options.connections ? this.connect() : await this.nextFree());
     try {
-      return await this.exchange(client, path, this.headers, signal);
+      return await this.exchange(client, path, this.headers, signal, maxBytes);
     } finally {
       this.release(client);
     }
   }
 
   /** `send`, then each redirect's target in turn: the origin's on its connections, another's on a checked one of its own. */
-  private async follow(path: string, signal: AbortSignal | undefined, guard: NonNullable<HttpClientOptions['guard']>): Promise<HttpResponse> {
+  private async follow(path: string, signal: AbortSignal | undefined, guard: NonNullable<HttpClientOptions['guard']>, maxBytes: number): Promise<HttpBytesResponse> {
     let url = new URL(path, this.origin);
     for (let hops = 0; ; hops++) {
-      const res = url.origin === this.origin ? await this.send(url.pathname + url.search, signal) : await this.sendElsewhere(url, signal, guard.addresses);
+      const res = url.origin === this.origin ? await this.send(url.pathname + url.search, signal, maxBytes) : await this.sendElsewhere(url, signal, guard.addresses, maxBytes);
       const location = REDIRECTS.has(res.status) ? header(res.headers, 'location') : undefined;
       if (location === undefined) return res;
       if (hops === guard.maxRedirects) throw new SourceError('refused', `more than ${guard.maxRedirects} redirects; refused`);
@@ -168,21 +181,21 @@ export class HttpClient {
   }
 
   /** One request to another origin, on a connection made (and closed) for it through the guard. */
-  private async sendElsewhere(url: URL, signal: AbortSignal | undefined, addresses: AddressGuard): Promise<HttpResponse> {
+  private async sendElsewhere(url: URL, signal: AbortSignal | undefined, addresses: AddressGuard, maxBytes: number): Promise<HttpBytesResponse> {
     const client = new Client(url.origin, { ...this.clientOptions(), connect: addresses.connect });
     try {
-      return await this.exchange(client, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal);
+      return await this.exchange(client, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal, maxBytes);
     } finally {
       void client.destroy();
     }
   }
 
-  private async exchange(client: Dispatcher, path: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  private async exchange(client: Dispatcher, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
     signal?.throwIfAborted();
     let exchange: Exchange | undefined;
     try {
-      return await new Promise<HttpResponse>((resolve, reject) => {
-        exchange = new Exchange({ maxBytes: this.options.maxResponseBytes, deadline: Date.now() + this.options.maxResponseMs }, resolve, reject);
+      return await new Promise<HttpBytesResponse>((resolve, reject) => {
+        exchange = new Exchange({ maxBytes, deadline: Date.now() + this.options.maxResponseMs }, resolve, reject);
         this.inFlight.add(exchange);
         if (signal) this.track(signal, exchange);
         client.dispatch({ path, method: 'GET', headers }, exchange);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RequestBudget } from '../../collector/budget.ts';
-import { createBudget, type BudgetSpec } from '../../collector/create-budget.ts';
+import { createBudget, createHostBudget, type BudgetSpec } from '../../collector/create-budget.ts';
 import type { RunStats } from '../../collector/stats.ts';
 import { openSink, type SinkUri, type Warehouse } from '../../sinks/registry.ts';
 import { createSource, type SourceOptions } from '../../sources/registry.ts';
@@ -30,11 +30,19 @@ export async function openWarehouse(uri: SinkUri, options: WarehouseOptions, sta
   return sink;
 }
 
-/** Opens the source and the budget its requests go through; `resources` closes both (the budget first). */
-export async function openSource(options: SourceOptions, budget: (credentials: number) => BudgetSpec, resources: AsyncDisposableStack): Promise<{ source: Source; budget: RequestBudget }> {
+/**
+ * Opens the source and the budget its requests go through (a lane per credential, or per host for a
+ * source whose users live on different hosts); `resources` closes both (the budget first).
+ */
+export async function openSource(
+  options: SourceOptions,
+  budget: (credentials: number, byHost: boolean) => BudgetSpec,
+  resources: AsyncDisposableStack,
+): Promise<{ source: Source; budget: RequestBudget<number | string> }> {
   const source = createSource(options);
   resources.defer(() => source.close());
-  const opened = await createBudget(budget(source.credentials));
+  const spec = budget(source.credentials, source.routing !== undefined);
+  const opened = source.routing ? await createHostBudget(spec, source.routing.unstatedLimits) : await createBudget(spec);
   resources.defer(() => opened.close());
   return { source, budget: opened };
 }

@@ -14,7 +14,8 @@ import { recordRun } from './record-run.ts';
 export interface BucketRun {
   sink: Sink;
   source: Source;
-  budget: RequestBudget;
+  /** Lanes by credential, or by host for a source with `routing`. */
+  budget: RequestBudget<number | string>;
   stats: RunStats;
   log: Logger;
   info: RunInfo;

@@ -63,7 +63,7 @@ describe('the run and record phases', () => {
 
   it('open phase: releasing the resources closes the budget, so nothing waits on it', async () => {
     const resources = new AsyncDisposableStack();
-    const { source, budget } = await openSource({ name: 'twitter-html', baseUrl: 'http://127.0.0.1:9', tokens: [], connections: 1, timeoutMs: 1000, maxResponseMs: 1000, allowPrivateAddresses: true }, (credentials) => ({ credentials, local: { windowMs: 60_000 } }), resources);
+    const { source, budget } = await openSource({ name: 'twitter-html', baseUrl: 'http://127.0.0.1:9', tokens: [], connections: 1, timeoutMs: 1000, maxResponseMs: 5000, allowPrivateAddresses: false, repoRead: 'records' }, (credentials) => ({ credentials, local: { windowMs: 60_000 } }), resources);
     expect(source.name).toBe('twitter-html');
     await resources.disposeAsync();
     await expect(budget.schedule(async () => 'sent')).rejects.toBeInstanceOf(BudgetClosedError);
