@@ -1,0 +1,39 @@
+import type { SeededAccount, SeededNetwork } from './seed-plan.ts';
+
+/** A user's row as the checks compare it: what friendfleet stores, with NULL lists read as empty. */
+export interface ExpectedRow {
+  status: string;
+  ids: string[];
+  names: string[];
+  count: number | null;
+  truncated: boolean;
+  /** Whether the row carries an error text (every status but `ok` says why). */
+  error: boolean;
+}
+
+/**
+ * The status the AppView gives each fate (getFollows says "Actor not found" for all of them; getProfile
+ * tells them apart: `AccountDeactivated`, `AccountTakedown`, "Profile not found").
+ */
+const APPVIEW_STATUS = {
+  active: 'ok',
+  deactivated: 'protected',
+  takendown: 'suspended',
+  'takendown-pds': 'suspended',
+  deleted: 'not_found',
+  unknown: 'not_found',
+} as const;
+
+/**
+ * What a correct collector stores for `user` through the AppView: its follow records newest first (the
+ * AppView orders by the record's date), without the accounts the AppView hides (any fate but `active`:
+ * deactivated, taken down by the AppView or by the PDS, deleted, unknown), the first `maxFriends` of them.
+ */
+export function appviewExpectation(network: SeededNetwork, user: SeededAccount, maxFriends: number): ExpectedRow {
+  const status = APPVIEW_STATUS[user.fate];
+  if (status !== 'ok') return { status, ids: [], names: [], count: null, truncated: false, error: true };
+  const shown = new Map([...network.pool, ...network.users].filter((a) => a.fate === 'active').map((a) => [a.did, a.handle]));
+  const visible = user.follows.filter((did) => shown.has(did)).reverse();
+  const kept = visible.slice(0, maxFriends);
+  return { status, ids: kept, names: kept.map((did) => shown.get(did)!), count: kept.length, truncated: visible.length > maxFriends, error: false };
+}
