@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ConfigError, FriendfleetError, UsersInputError } from '../errors.ts';
+import { ConfigError, FriendfleetError, UsersInputError } from '../core/errors.ts';
 import { buildProgram } from './program.ts';
 
 /** Exit codes: 0 done, 1 a run failed, 2 bad configuration or input (nothing was done). */

@@ -9,6 +9,7 @@ import { registerPartition } from './commands/partition.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerTrial } from './commands/trial.ts';
+import { registerUsers } from './commands/users.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerSim(program);
   registerSetup(program);
+  registerUsers(program);
   registerPartition(program);
   registerCollect(program);
   registerFleet(program);

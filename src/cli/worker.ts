@@ -3,14 +3,15 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Collector } from '../collector/collector.ts';
 import type { RequestBudget } from '../collector/budget.ts';
-import { DEFAULT_BACKOFF } from '../collector/backoff.ts';
+import { DEFAULT_BACKOFF } from '../core/backoff.ts';
+import { createBudget, createHostBudget } from '../collector/create-budget.ts';
 import { RunStats, type StatsSnapshot } from '../collector/stats.ts';
 import { describeSettings, loadSettings, type Settings } from '../config/load.ts';
 import { sinkFrom, usersFrom } from '../config/warehouse.ts';
-import type { SettingKey } from '../config/settings.ts';
+import { friendsCap, type SettingKey } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
-import { ConfigError } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createLogger } from '../core/log.ts';
 import { HeartbeatWriter } from '../monitor/heartbeat.ts';
 import { ProgressReporter, type ProgressMode } from '../monitor/progress.ts';
 import { bucketCount, bucketRangeHint, bucketRequest, needsPlan, resolveBucket } from '../partition/assign.ts';
@@ -23,7 +24,7 @@ import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import type { UserSpool } from '../users/spool.ts';
 import { StagingProcess } from '../users/staging-process.ts';
-import { createBudget, sharingWorkers } from './request-budget.ts';
+import { budgetSpec, sharingWorkers } from './request-budget.ts';
 import { Shutdown } from './shutdown.ts';
 
 export const COLLECT_SETTINGS = [
@@ -53,6 +54,9 @@ export const COLLECT_SETTINGS = [
   'maxRetries',
   'maxAttempts',
   'requestTimeout',
+  'maxResponseTime',
+  'allowPrivateAddresses',
+  'blueskyRepoRead',
   'sink',
   'googleCredentials',
   'googleApplicationCredentials',
@@ -124,7 +128,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const stats = new RunStats();
   let sink: Sink | undefined;
   let source: Source | undefined;
-  let budget: RequestBudget | undefined;
+  let budget: RequestBudget<number | string> | undefined;
   let spool: UserSpool | undefined;
   try {
     const problems = describeReport(users.report);
@@ -165,7 +169,9 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
     await users.close();
 
     source = createSource(setup.source);
-    budget = await createBudget(settings, setup, source.credentials, sharing, log);
+    const routed = source.routing !== undefined;
+    const spec = budgetSpec(settings, setup, source.credentials, sharing, log, routed);
+    budget = routed ? await createHostBudget(spec) : await createBudget(spec);
     const info: RunInfo = {
       run_id: newRunId(),
       worker,
@@ -183,7 +189,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       { source, budget, stats, log, onResult: (result) => activeSink.write(toRow(result, info)) },
       {
         maxThreads: settings.maxThreads!,
-        maxFriends: settings.maxFriends!,
+        maxFriends: friendsCap(settings.maxFriends!),
         maxRetries: settings.maxRetries!,
         maxRateLimitWaits: 1000,
         backoff: DEFAULT_BACKOFF,

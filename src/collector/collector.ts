@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { Abandoned, collectUser } from './collect-user.ts';
+import { HostGate } from './host-gate.ts';
 import type { UserResult } from './result.ts';
 import type { RunStats } from './stats.ts';
 
@@ -19,7 +20,8 @@ export interface CollectorOptions {
 
 export interface CollectorDeps {
   source: Source;
-  budget: RequestBudget;
+  /** Lanes by credential, or by host for a source with `routing`. */
+  budget: RequestBudget<number | string>;
   stats: RunStats;
   log: Logger;
   /**
@@ -28,6 +30,9 @@ export interface CollectorDeps {
    */
   onResult: (result: UserResult) => Promise<void>;
 }
+
+/** Users read ahead into the per-host queues, per user in flight. */
+const READ_AHEAD = 10;
 
 /**
  * Runs users through `collectUser` with at most `maxThreads` in flight, reading the users iterator
@@ -43,10 +48,13 @@ export class Collector {
   private readonly abortController = new AbortController();
   private stopped = false;
   private failure: unknown;
+  /** Per-host queues, for a source whose users live on different hosts. */
+  private readonly gate: HostGate | undefined;
 
   constructor(deps: CollectorDeps, options: CollectorOptions) {
     this.deps = deps;
     this.options = options;
+    if (deps.source.routing) this.gate = new HostGate({ maxInFlight: options.maxThreads, busy: (host) => deps.budget.waiting(host) > 0 });
   }
 
   stop(): void {
@@ -59,6 +67,7 @@ export class Collector {
     // Requests still waiting for the budget are in flight too, and a spent window can last 15 minutes:
     // closing the budget rejects them, so their users are abandoned now rather than when it refills.
     void this.deps.budget.close();
+    this.gate?.close();
   }
 
   get abandoning(): boolean {
@@ -76,13 +85,18 @@ export class Collector {
       w?.();
     };
 
+    // Users waiting in host queues are read ahead of those in flight, this many at most.
+    const readAhead = READ_AHEAD * this.options.maxThreads;
+    const full = () =>
+      this.gate ? this.gate.inFlight >= this.options.maxThreads || this.gate.waiting >= readAhead : limit.activeCount + limit.pendingCount >= this.options.maxThreads;
+
     outer: for await (const batch of batches) {
       for (const user of batch) {
-        while (!this.stopped && limit.activeCount + limit.pendingCount >= this.options.maxThreads) {
+        while (!this.stopped && full()) {
           await new Promise<void>((resolve) => (wake = resolve));
         }
         if (this.stopped) break outer;
-        const task = limit(() => this.collectOne(user)).finally(() => {
+        const task = (this.gate ? this.collectRouted(user, this.gate) : limit(() => this.collectOne(user))).finally(() => {
           inFlight.delete(task);
           release();
         });
@@ -93,13 +107,34 @@ export class Collector {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async collectOne(user: UserRef): Promise<void> {
+  /**
+   * `collectOne` through the per-host queues: the user counts as in flight while its host is looked
+   * up and while it is collected and stored, not while it waits for its host.
+   */
+  private async collectRouted(user: UserRef, gate: HostGate): Promise<void> {
+    let phase: 'lookup' | 'waiting' | 'running' = 'lookup';
+    gate.beginLookup();
+    const admit = async (host: string) => {
+      phase = 'waiting';
+      gate.endLookup();
+      await gate.enter(host);
+      phase = 'running';
+    };
+    try {
+      await this.collectOne(user, admit);
+    } finally {
+      if (phase === 'lookup') gate.endLookup();
+      else if (phase === 'running') gate.leave();
+    }
+  }
+
+  private async collectOne(user: UserRef, admit?: (host: string) => Promise<void>): Promise<void> {
     if (this.stopped) return;
     const { stats } = this.deps;
     stats.usersStarted++;
     let result: UserResult;
     try {
-      result = await collectUser(user, this.deps, this.options, this.abortController.signal);
+      result = await collectUser(user, { ...this.deps, admit }, this.options, this.abortController.signal);
     } catch (error) {
       if (error instanceof Abandoned) return;
       // The source refuses our credentials: no user can succeed, so stop rather than fail them all.

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { ValueParser } from './parsers.ts';
 import { flagOf, optionKeyOf, SETTINGS, type Setting, type SettingKey, type SettingValue } from './settings.ts';
 

@@ -62,6 +62,18 @@ export function oneOf<const T extends string>(values: readonly T[]): ValueParser
   return parser(`one of ${values.join(', ')}`, z.string().transform((s) => s.trim()).pipe(z.enum(values as [T, ...T[]])));
 }
 
+/** true/false (also yes/no, 1/0). */
+export function boolean(): ValueParser<boolean> {
+  return parser(
+    'true or false',
+    z
+      .string()
+      .transform((s) => s.trim().toLowerCase())
+      .pipe(z.enum(['true', 'false', 'yes', 'no', '1', '0']))
+      .transform((s) => s === 'true' || s === 'yes' || s === '1'),
+  );
+}
+
 export function nonEmpty(what: string): ValueParser<string> {
   return parser(what, z.string().transform((s) => s.trim()).pipe(z.string().min(1)));
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { BigQueryConnection } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';

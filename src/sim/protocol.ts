@@ -6,6 +6,8 @@ import type { SimGraph } from './graph.ts';
 export interface SimResponse {
   status: number;
   body: string;
+  /** A binary body (a repository's CAR file), sent instead of `body`. */
+  bytes?: Uint8Array;
   contentType: string;
   headers?: Record<string, string>;
 }

@@ -15,6 +15,10 @@ export interface SimOptions {
   users?: number;
   /** Graph seed. Default 1. */
   seed?: number;
+  /** A graph to serve instead of one built from `users` and `seed` (several servers of one network share it). */
+  graph?: SimGraph;
+  /** Wire formats served. Default: the legacy HTML pages, X API v2 and Bluesky's AppView. */
+  protocols?: readonly SimProtocol[];
   /** Mean latency of a protocol response in ms. Default 0. */
   latencyMs?: number;
   /** Latency is uniform in latencyMs × [1 - jitter, 1 + jitter]. Default 0.25. */
@@ -71,7 +75,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * (truth, stats, health) are control endpoints: never delayed, limited or faulted.
  */
 export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
-  const graph = new SimGraph({ users: options.users ?? 10_000, seed: options.seed ?? 1 });
+  const graph = options.graph ?? new SimGraph({ users: options.users ?? 10_000, seed: options.seed ?? 1 });
+  const protocols = options.protocols ?? PROTOCOLS;
   const latencyMs = options.latencyMs ?? 0;
   const jitter = options.latencyJitter ?? 0.25;
   const limiter = options.rateLimit ? new FixedWindowLimiter(options.rateLimit, options.rateWindowMs ?? 15 * 60_000) : undefined;
@@ -95,7 +100,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   };
 
   function send(res: ServerResponse, response: SimResponse, extraHeaders: Record<string, string> | undefined): void {
-    const body = Buffer.from(response.body);
+    const body = (response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body));
     res.writeHead(response.status, {
       'content-type': response.contentType,
       'content-length': body.length,
@@ -153,7 +158,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       }
       const response = protocol.handle(request, graph, broken);
       if (fault === 'truncate') {
-        const body = Buffer.from(response.body);
+        const body = (response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body));
         res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': body.length, ...rateHeaders });
         res.write(body.subarray(0, body.length >> 1), () => req.socket.destroy());
         return;
@@ -182,7 +187,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
     if (pathname.startsWith('/_sim/')) return serveControl(pathname, res);
-    const protocol = PROTOCOLS.find((p) => p.matches(pathname));
+    const protocol = protocols.find((p) => p.matches(pathname));
     if (!protocol || req.method !== 'GET') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');

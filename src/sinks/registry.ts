@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { PartitionRow } from '../partition/plan.ts';
-import type { Queryable } from '../monitor/trial-summary.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
 import { hostFileOf } from './host/host-file.ts';
 import { RemoteSink } from './host/remote-sink.ts';
-import type { Sink, SinkOptions } from './sink.ts';
+import type { Queryable, Sink, SinkOptions } from './sink.ts';
 
 /**
  * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's), or a

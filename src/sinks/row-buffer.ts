@@ -1,4 +1,4 @@
-import { SinkError } from '../errors.ts';
+import { SinkError } from '../core/errors.ts';
 
 export interface RowBufferOptions<T> {
   /**

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseLosslessJson, isLosslessNumber } from 'lossless-json';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { UsersInputError } from '../errors.ts';
+import { UsersInputError } from '../core/errors.ts';
 
 /** A row of a users file before validation: IDs are the text as written. */
 export interface RawUserRow {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { UsersInputError } from '../errors.ts';
-import { normaliseId, type IdKind } from '../ids.ts';
+import { UsersInputError } from '../core/errors.ts';
+import { normaliseId, type IdKind } from '../core/ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
-import type { WorkModel } from '../partition/work.ts';
-import { inBatches, type CollectedWork, type ReadOptions, type UserRecord, type UserTable, type WorkBucket } from './user-table.ts';
+import type { CollectedWork, WorkBucket, WorkModel } from '../partition/work.ts';
+import { inBatches, type ReadOptions, type UserRecord, type UserTable } from './user-table.ts';
 import type { BigQueryUsers } from './read-bigquery.ts';
 import { readDuckDbTable, readUsersFile, type RawUserRow } from './read-file.ts';
 import { emptyReport, noteExample, type LoadReport } from './report.ts';

@@ -2,7 +2,7 @@
  * The users staging process (users/staging-process.ts): holds the worker's StagedUserTable and answers
  * its requests over the IPC channel, one at a time, until the worker disconnects.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { UserSpool } from './spool.ts';
 import { StagedUserTable } from './staged-table.ts';
 import type { StagingFailure, StagingReply, StagingRequest } from './staging-process.ts';

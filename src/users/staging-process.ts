@@ -1,14 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, FriendfleetError, SinkError, UsersInputError } from '../errors.ts';
-import type { IdKind } from '../ids.ts';
+import { ConfigError, FriendfleetError, SinkError, UsersInputError } from '../core/errors.ts';
+import type { IdKind } from '../core/ids.ts';
+import type { BucketLookup } from '../partition/assign.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import { emptyReport, type LoadReport } from './report.ts';
 import { UserSpool } from './spool.ts';
 import type { OpenOptions, UsersLocation } from './staged-table.ts';
 import { stagingFile } from './staging-files.ts';
-import type { BucketLookup } from './user-table.ts';
 
 /** What the worker asks of the staging process, one request at a time. */
 export type StagingRequest =

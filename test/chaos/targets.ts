@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { IdKind } from '../../src/ids.ts';
+import type { IdKind } from '../../src/core/ids.ts';
 import type { SimGraph } from '../../src/sim/graph.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
 import { setupBigQuery } from '../../src/sinks/bigquery/setup.ts';

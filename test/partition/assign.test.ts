@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketCount, bucketRequest, resolveBucket } from '../../src/partition/assign.ts';
 import type { PartitionRow } from '../../src/partition/plan.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../src/core/errors.ts';
 import type { UserTable } from '../../src/users/user-table.ts';
 
 /** A users table of IDs 1..100 (only what resolveBucket asks of it). */

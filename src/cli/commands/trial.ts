@@ -9,7 +9,7 @@ import { loadSettings, parseValue } from '../../config/load.ts';
 import * as p from '../../config/parsers.ts';
 import { renderKeyValues } from '../../monitor/format.ts';
 import { trialSummary, type TrialSummary } from '../../monitor/trial-summary.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { openForReading, type SinkUri } from '../../sinks/registry.ts';
 import { rangeCondition } from '../../sinks/duckdb/sql.ts';
 import { SimGraph } from '../../sim/graph.ts';

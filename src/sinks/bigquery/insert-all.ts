@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, type BackoffOptions } from '../../collector/backoff.ts';
-import { SinkError } from '../../errors.ts';
+import { backoffDelay, type BackoffOptions } from '../../core/backoff.ts';
+import { SinkError } from '../../core/errors.ts';
 import { classifyFailure, type BigQueryFailure } from './errors.ts';
 import { answerWithin } from './within.ts';
 

@@ -1,5 +1,5 @@
 import { BigQueryDate, BigQueryDatetime, BigQueryTime, BigQueryTimestamp, type BigQuery, type Query } from '@google-cloud/bigquery';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { DatasetRef } from './client.ts';
 import { classifyFailure, type BigQueryFailure } from './errors.ts';
 import { answerWithin } from './within.ts';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../monitor/trial-summary.ts';
+import type { Queryable } from '../sink.ts';
 import { sqlString } from './sql.ts';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'parquet';

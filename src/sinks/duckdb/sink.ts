@@ -1,8 +1,8 @@
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, planFromRows, type PartitionRow } from '../../partition/plan.ts';
-import type { CollectedWork } from '../../users/user-table.ts';
+import type { CollectedWork } from '../../partition/work.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';

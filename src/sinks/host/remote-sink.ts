@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import type { PartitionRow } from '../../partition/plan.ts';
-import type { CollectedWork } from '../../users/user-table.ts';
+import type { CollectedWork } from '../../partition/work.ts';
 import type { HeartbeatRow, RunRecord, UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';

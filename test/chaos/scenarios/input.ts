@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { COLLECT_SETTINGS } from '../../../src/cli/worker.ts';
 import { SETTINGS, type SettingKey } from '../../../src/config/settings.ts';
-import { ConfigError } from '../../../src/errors.ts';
+import { ConfigError } from '../../../src/core/errors.ts';
 import type { SimGraph } from '../../../src/sim/graph.ts';
 import type { LoadReport } from '../../../src/users/report.ts';
 import { BAD } from '../../support/bad-settings.ts';

@@ -1,4 +1,4 @@
-import type { RateInfo } from './sources/source.ts';
+import type { RateInfo } from './rate.ts';
 
 /**
  * Every error that crosses a module boundary is one of these classes, each with a stable `code`,
@@ -32,6 +32,9 @@ export class ConfigError extends FriendfleetError {
  * - `fatal`: a request for this user that can never succeed as made (a user without a required name).
  * - `unauthorized`: the source refuses the client itself (credentials rejected, plan's usage cap
  *   reached): no request can succeed, so the run stops instead of failing every user.
+ * - `refused`: the client refused the answer: it broke a bound (response size or time, cursor length,
+ *   pages per user) or named an address sources may not reach (docs/security.md). Not retried: the
+ *   user fails with the reason, and a later run tries it again (MAX_ATTEMPTS).
  */
 export type SourceErrorKind =
   | 'protected'
@@ -41,7 +44,8 @@ export type SourceErrorKind =
   | 'transient'
   | 'invalid_response'
   | 'fatal'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'refused';
 
 export class SourceError extends FriendfleetError {
   readonly kind: SourceErrorKind;
@@ -74,5 +78,12 @@ export class SinkError extends FriendfleetError {
 export class UsersInputError extends FriendfleetError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('FF_USERS_INPUT', message, options);
+  }
+}
+
+/** The request budget was closed (shutdown): a request still waiting for it will never be sent. */
+export class BudgetClosedError extends FriendfleetError {
+  constructor() {
+    super('FF_BUDGET_CLOSED', 'request budget closed');
   }
 }
