@@ -30,8 +30,8 @@ export async function useAppviewNetwork(plan: SeedPlan = DEFAULT_PLAN): Promise<
   afterAll(() => postgres.stop());
 
   // dev-env writes the PDS's data and blobs under the OS temp folder: keep them in ours, in memory where
-  // the machine has a tmpfs. The PDS opens one SQLite file per account and syncs it on close, on the
-  // event loop: on a disk that was most of the seed's time.
+  // the machine has a tmpfs. The PDS syncs each account's SQLite file on close, on the event loop: on a
+  // disk that doubles the seed's time.
   const data = existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'ff-appview-')) : join(dir, 'tmp');
   mkdirSync(data, { recursive: true });
   afterAll(() => rmSync(data, { recursive: true, force: true }));

@@ -49,7 +49,7 @@ async function seed(network: TestNetwork, plan: SeedPlan): Promise<SeededNetwork
   const bearer = (a: Created) => ({ headers: { authorization: `Bearer ${a.jwt}` }, encoding: 'application/json' }) as const;
   const create = async (name: string): Promise<Created> => {
     const handle = handleOf(name);
-    // No password: the PDS skips its scrypt hash (most of an account's cost); the access token is all we use.
+    // No password: the PDS skips its scrypt hash; the access token is all the seed uses.
     const { data } = await agent.com.atproto.server.createAccount({ handle, email: `${name}@ff.test` });
     return { name, did: data.did, handle, jwt: data.accessJwt };
   };
@@ -98,14 +98,16 @@ async function seed(network: TestNetwork, plan: SeedPlan): Promise<SeededNetwork
 }
 
 let network: TestNetwork | undefined;
+let closing: Promise<void> | undefined;
 
-const close = async () => {
-  try {
-    await network?.close();
-  } finally {
-    process.exit(0);
-  }
-};
+const close = () =>
+  (closing ??= (async () => {
+    try {
+      await network?.close();
+    } finally {
+      process.exit(0);
+    }
+  })());
 
 // The parent gone (a killed test worker) takes the network with it.
 process.on('disconnect', () => void close());
