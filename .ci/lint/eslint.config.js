@@ -4,6 +4,8 @@ import tseslint from 'typescript-eslint';
 const root = new URL('../../', import.meta.url).pathname;
 
 export default tseslint.config(
+  // Imports @atproto/dev-env, installed only by npm run test:appview (test/appview/install.ts).
+  { ignores: ['test/appview/network.ts', 'test/appview/node_modules/**'] },
   {
     basePath: root,
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts'],
