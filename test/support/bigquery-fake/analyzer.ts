@@ -1,8 +1,8 @@
 /**
  * Google's SQL analyzer (ZetaSQL, the front end of BigQuery's GoogleSQL) as the tests' judge of the SQL
  * friendfleet sends to BigQuery. `@fivetrandevelopers/zetasql` ships ZetaSQL's local gRPC server as a
- * native executable (`lib/zetasql/remote_server.so`, linux x86-64) and a gRPC client for it; one server
- * runs per process, started on first use.
+ * native executable (`lib/zetasql/remote_server.so` on linux x86-64) and a gRPC client for it; one
+ * server runs per process, started on first use.
  *
  * The package's own `runServer` pipes the server's output into the caller's stdout and leaves the child
  * alive when the caller is killed, so the server is started here instead, under a `sh` that ends it
@@ -162,7 +162,9 @@ async function freePort(): Promise<number> {
  * its stdin, then kills it: the pipe's other end is this process's, so the server ends with it.
  */
 async function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const executable = join(dirname(createRequire(import.meta.url).resolve('@fivetrandevelopers/zetasql')), 'zetasql', 'remote_server.so');
+  // The package's names for its four builds, as its own runServer picks them.
+  const build = `remote_server${process.arch.startsWith('arm') ? '_arm' : ''}${process.platform === 'darwin' ? '' : '.so'}`;
+  const executable = join(dirname(createRequire(import.meta.url).resolve('@fivetrandevelopers/zetasql')), 'zetasql', build);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn('/bin/sh', ['-c', 'exec 3<&0; "$0" 127.0.0.1 "$1" > /dev/null 2>&1 & server=$!; (cat <&3 > /dev/null; kill $server 2> /dev/null) & wait $server', executable, String(port)], {
