@@ -39,9 +39,9 @@ const TABLES: Record<string, { file: string; columns: string[] }> = {
   },
   projection: {
     file: 'projection',
-    columns: ['scenario', 'threads_per_dyno', 'pages_per_s_per_dyno', 'users_per_hour_per_dyno', 'fleet_users_per_day', 'days_for_3_6m_users'],
+    columns: ['scenario', 'threads_per_dyno', 'pages_per_s_per_dyno', 'users_per_hour_per_dyno', 'fleet_users_per_day', 'days_for_3_6m_users', 'read_cost_usd'],
   },
-  parse: { file: 'parse', columns: ['parser', 'us_per_page', 'agrees_with_dom', 'page_bytes'] },
+  parse: { file: 'parse', columns: ['pages', 'parser', 'us_per_page', 'fast_path_share', 'agrees_with_dom', 'page_bytes'] },
   budget: { file: 'budget', columns: ['concurrency', 'bottleneck_jobs_per_s', 'local_budget_jobs_per_s'] },
 };
 

@@ -23,6 +23,7 @@ import type { Source } from '../sources/source.ts';
 import { describeReport } from '../users/report.ts';
 import type { UserSpool } from '../users/spool.ts';
 import { StagingProcess } from '../users/staging-process.ts';
+import { shortListsWarning } from '../collector/completeness.ts';
 import { createBudget, sharingWorkers } from './request-budget.ts';
 import { Shutdown } from './shutdown.ts';
 
@@ -216,6 +217,8 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       if (state === 'failed') await record.catch(() => undefined);
       else await record;
       log.info({ runId: info.run_id, state, stats: stats.snapshot() }, 'run ended');
+      const short = shortListsWarning(stats.snapshot());
+      if (short) log.warn(short, 'lists shorter than the users table says');
     }
     return { runId: info.run_id, state, bucket, stats: stats.snapshot(), sink: sink.description };
   } finally {

@@ -29,7 +29,7 @@ export interface BudgetOptions {
    */
   limit?: number | undefined;
   /**
-   * The source's documented budget (15 per 15 minutes for X API v2 follows), used from the first
+   * The source's documented budget (300 per 15 minutes for X API v2 follows), used from the first
    * request when RATE_LIMIT is not set, so that the opening burst does not run into 429s; a limit the
    * source states in its headers replaces it.
    */

@@ -26,6 +26,14 @@ export interface CollectUserDeps {
 /** The user was abandoned because the run is shutting down; no row is written for it. */
 export class Abandoned extends Error {}
 
+/**
+ * Pages in a row that show no account but carry a cursor, followed before the user fails. Every source
+ * may send such pages mid-list (X: `result_count: 0` with a `next_token`; Bluesky: a page whose follows
+ * were all hidden accounts), so one is followed; a source that keeps sending them would be followed for
+ * ever, so past this bound the user is `failed` with the reason, never `ok` with the accounts so far.
+ */
+export const EMPTY_PAGES_BOUND = 10;
+
 const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
   protected: 'protected',
   not_found: 'not_found',
@@ -48,6 +56,7 @@ export async function collectUser(
   const seenCursors = new Set<string>();
   let cursor: string | undefined;
   let pages = 0;
+  let emptyInARow = 0;
   let truncated = false;
   const finish = (status: UserStatus, error?: string): UserResult => ({
     user,
@@ -74,6 +83,10 @@ export async function collectUser(
       if (page.nextCursor === undefined) return finish('ok');
       if (seenCursors.has(page.nextCursor)) {
         return finish('failed', `source repeated cursor ${page.nextCursor} after ${pages} pages; stopped to avoid a loop`);
+      }
+      emptyInARow = page.accounts.length === 0 ? emptyInARow + 1 : 0;
+      if (emptyInARow > EMPTY_PAGES_BOUND) {
+        return finish('failed', `source sent ${emptyInARow} pages in a row with a cursor but no account (bound ${EMPTY_PAGES_BOUND}); stopped after ${pages} pages`);
       }
       seenCursors.add(unshared(page.nextCursor));
       cursor = page.nextCursor;

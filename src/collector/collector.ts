@@ -6,6 +6,7 @@ import type { BackoffOptions } from './backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { Abandoned, collectUser } from './collect-user.ts';
 import type { UserResult } from './result.ts';
+import { isShortList } from './completeness.ts';
 import type { RunStats } from './stats.ts';
 
 export interface CollectorOptions {
@@ -115,6 +116,10 @@ export class Collector {
     stats.usersDone++;
     stats.byStatus[result.status]++;
     stats.friends += result.accounts.length;
+    if (result.status === 'ok' && result.user.friendsCount !== undefined) {
+      stats.okWithExpected++;
+      if (isShortList(result)) stats.shortLists++;
+    }
   }
 
   /** Stops the run for good: in-flight users are abandoned and `run` rejects with the first failure. */

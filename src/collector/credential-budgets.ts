@@ -2,7 +2,7 @@ import type { RateInfo } from '../sources/source.ts';
 import { BudgetClosedError, LocalBudget, type BudgetOptions, type RequestBudget } from './budget.ts';
 
 /**
- * One budget per source credential (X API v2 counts its 15 requests per 15 minutes per bearer token),
+ * One budget per source credential (X API v2 counts its 300 requests per 15 minutes per bearer token),
  * seen by the collector as one budget. Each credential is a lane with its own `LocalBudget`: its own
  * window, remaining count and 429 pause, fed only by the responses to its own requests.
  *

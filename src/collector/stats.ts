@@ -20,6 +20,10 @@ export interface StatsSnapshot {
   /** Milliseconds requests spent waiting on a 429's reset. */
   rateLimitWaitMs: number;
   deadLetters: number;
+  /** `ok` users whose users-table row gave a following count (`expected_count`). */
+  okWithExpected: number;
+  /** Of those, users whose list is shorter than that count beyond the tolerance (completeness.ts). */
+  shortLists: number;
   rssMb: number;
 }
 
@@ -41,6 +45,8 @@ export class RunStats {
   rateLimited = 0;
   rateLimitWaitMs = 0;
   deadLetters = 0;
+  okWithExpected = 0;
+  shortLists = 0;
 
   constructor(now: number = Date.now()) {
     this.startedAt = now;
@@ -61,6 +67,8 @@ export class RunStats {
       rateLimited: this.rateLimited,
       rateLimitWaitMs: this.rateLimitWaitMs,
       deadLetters: this.deadLetters,
+      okWithExpected: this.okWithExpected,
+      shortLists: this.shortLists,
       rssMb: Math.round(process.memoryUsage.rss() / 1048576),
     };
   }

@@ -1,5 +1,6 @@
 import { formatNumber } from './format.ts';
 import type { MonitorReport, ReportRow } from './report.ts';
+import { SHORT_LIST_COLUMNS } from './render-text.ts';
 
 function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -78,7 +79,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111}
 h1{font-size:20px} h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f3f4f6}
-td[data-col=run_id],td[data-col=worker],td[data-col=status],td[data-col=error_class],td[data-col=outcome]{text-align:left}
+td[data-col=run_id],td[data-col=worker],td[data-col=status],td[data-col=error_class],td[data-col=outcome],td[data-col=source],td[data-col=screen_name]{text-align:left}
 .bar{display:flex;align-items:center;gap:10px;margin:4px 0}
 .label{width:90px}.track{display:inline-block;width:360px;height:14px;background:#e5e7eb;border-radius:3px;overflow:hidden}
 .fill{display:block;height:100%;background:#2563eb}.empty{color:#666}`;
@@ -101,6 +102,9 @@ ${table('trial_summary', report.trial_summary)}
 ${table('status_breakdown', report.status_breakdown)}
 <h2>Throughput per worker</h2>
 ${table('throughput_timeline', report.throughput_timeline)}
+<h2>Completeness (ok lists against the users table's friends_count)</h2>
+${table('completeness', report.completeness)}
+${report.short_lists.length > 0 ? table('short_lists', report.short_lists, SHORT_LIST_COLUMNS) : ''}
 </body></html>
 `;
 }

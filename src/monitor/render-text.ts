@@ -1,5 +1,8 @@
 import { formatDuration, renderTable } from './format.ts';
-import type { MonitorReport, ReportRow } from './report.ts';
+import { SHORT_LISTS_SHOWN, type MonitorReport, type ReportRow } from './report.ts';
+
+/** The columns of a short list a reader acts on (the view has run and time as well). */
+export const SHORT_LIST_COLUMNS = ['user_id', 'screen_name', 'source', 'partition_id', 'friend_count', 'expected_count', 'missing', 'missing_share'];
 
 /**
  * The reference's trial table, in its order (tier, users limit, batch, threads, outcome, users
@@ -42,5 +45,8 @@ export function renderMonitorText(report: MonitorReport, options: { tty: boolean
   out.push(report.status_breakdown.length ? renderTable(report.status_breakdown) : '(no rows yet)');
   out.push('', 'Throughput per 10 minutes');
   out.push(report.throughput_timeline.length ? renderTable(report.throughput_timeline) : '(no rows yet)');
+  out.push('', 'Completeness (ok lists against the users table\'s friends_count)');
+  out.push(report.completeness.length ? renderTable(report.completeness) : '(no ok rows yet)');
+  if (report.short_lists.length > 0) out.push('', `Shortest lists (up to ${SHORT_LISTS_SHOWN})`, renderTable(report.short_lists, SHORT_LIST_COLUMNS));
   return `${out.join('\n')}\n`;
 }

@@ -58,8 +58,22 @@ export function didOfId(id: string | bigint): string {
   return DID_PREFIX + base32(hi, lo, 13) + check(hi, lo);
 }
 
-/** The decimal ID behind a sim DID, or undefined when it is not one the sim issued. */
+/** Where the sim's `did:web` identities are hosted (a name that never resolves outside the sim). */
+const WEB_HOST = 'web.sim.invalid';
+const WEB_DID = /^did:web:([a-z2-7]{24})\.web\.sim\.invalid(?:%3A8443)?$/;
+
+/**
+ * A `did:web` identity of the user with this ID: the same 24 characters as its `did:plc` as the first
+ * label of a sim host name, with a port written `%3A8443` (did:web's encoding of `:`) when asked.
+ */
+export function webDidOfId(id: string | bigint, withPort: boolean): string {
+  return `did:web:${didOfId(id).slice(DID_PREFIX.length)}.${WEB_HOST}${withPort ? '%3A8443' : ''}`;
+}
+
+/** The decimal ID behind a sim DID (`did:plc` or `did:web`), or undefined when it is not one the sim issued. */
 export function idOfDid(did: string): string | undefined {
+  const web = WEB_DID.exec(did);
+  if (web) return idOfDid(DID_PREFIX + web[1]!);
   if (!DID.test(did)) return undefined;
   let hi = 0;
   let lo = 0;

@@ -2,7 +2,7 @@ import { hash3, unit } from './hash.ts';
 
 /**
  * Faults the sim injects into protocol responses, each a way real sources fail, picked per request:
- * - `error`: a 500 or 503 answer;
+ * - `error`: a 500, 502, 503 or 504 answer, in the body each service sends for it;
  * - `reset`: the connection is destroyed before any byte of the answer;
  * - `truncate`: headers promise the full body, half of it arrives, then the connection closes;
  * - `stall`: nothing is sent for the stall time (30 s by default), then the answer (if the client still
@@ -43,11 +43,13 @@ export class FaultPlan {
  * - `cursor-loop`: every page after the first names itself as the next page, so a client that follows
  *   cursors blindly never ends;
  * - `markup`: the list pages come in a markup the client does not know (a redesign), which must fail
- *   the user with the parser's reason, never read as "0 friends".
+ *   the user with the parser's reason, never read as "0 friends";
+ * - `endless-empty`: every page after the first is empty and names a new next page, for ever, so a
+ *   client that follows cursors over empty pages without a bound never ends.
  */
-export type BrokenKind = 'cursor-loop' | 'markup';
+export type BrokenKind = 'cursor-loop' | 'markup' | 'endless-empty';
 
-export const BROKEN_KINDS: readonly BrokenKind[] = ['cursor-loop', 'markup'];
+export const BROKEN_KINDS: readonly BrokenKind[] = ['cursor-loop', 'markup', 'endless-empty'];
 
 /**
  * Users whose pages are broken, chosen by a hash of (seed, user) so that the truth endpoint can name

@@ -164,24 +164,25 @@ export class SimGraph {
   /**
    * Up to `limit` listed follow targets of `index`, starting at raw position `from`. `next` is the raw
    * position of the next listed target, or undefined when the list is exhausted, so a page is never
-   * followed by an empty one.
+   * followed by an empty one. `listed` says which targets a list shows (default `isListed`; Bluesky's
+   * AppView also leaves out deactivated accounts).
    */
-  followsPage(index: number, from: number, limit: number): { targets: number[]; next: number | undefined } {
+  followsPage(index: number, from: number, limit: number, listed: (target: number) => boolean = (t) => this.isListed(t)): { targets: number[]; next: number | undefined } {
     const count = this.followingCount(index);
     const { start, stride, others } = this.progression(index);
     const targets: number[] = [];
     let k = from;
     while (k < count && targets.length < limit) {
       const t = this.targetAt(index, k, start, stride, others);
-      if (this.isListed(t)) targets.push(t);
+      if (listed(t)) targets.push(t);
       k++;
     }
-    while (k < count && !this.isListed(this.targetAt(index, k, start, stride, others))) k++;
+    while (k < count && !listed(this.targetAt(index, k, start, stride, others))) k++;
     return { targets, next: k < count ? k : undefined };
   }
 
   /** Every listed follow target of `index`, uncapped, in list order. */
-  allFollows(index: number): number[] {
-    return this.followsPage(index, 0, Number.MAX_SAFE_INTEGER).targets;
+  allFollows(index: number, listed?: (target: number) => boolean): number[] {
+    return this.followsPage(index, 0, Number.MAX_SAFE_INTEGER, listed).targets;
   }
 }

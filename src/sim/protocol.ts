@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BrokenUsers } from './faults.ts';
 import type { SimGraph } from './graph.ts';
+import type { VariantUsers } from './variants.ts';
 
 /** A complete response a protocol wants to send; the server adds latency, faults and rate limits. */
 export interface SimResponse {
@@ -39,9 +40,10 @@ export interface SimProtocol {
   matches(pathname: string): boolean;
   /**
    * Answers one request from the graph. A list page of a user `broken` names (`pageFault`) is
-   * rendered broken as it says: a next cursor naming the page itself, or an unknown markup.
+   * rendered broken as it says: a next cursor naming the page itself, or an unknown markup. A user
+   * `variants` names gets the other shapes the real service sends (variants.ts).
    */
-  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers): SimResponse;
+  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers, variants?: VariantUsers): SimResponse;
   /** Who a rate limit is counted against: the IP for the scraped site, the token for an API. */
   clientKey(request: SimRequest): string;
   rateLimitHeaders(state: RateWindowState): Record<string, string>;

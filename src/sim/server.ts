@@ -8,7 +8,8 @@ import { bluesky } from './protocols/bluesky.ts';
 import { twitterApi } from './protocols/twitter-api.ts';
 import { twitterHtml } from './protocols/twitter-html.ts';
 import { FixedWindowLimiter } from './rate-limit.ts';
-import { truthOf } from './truth.ts';
+import { truthOf, type TruthView } from './truth.ts';
+import { VariantUsers } from './variants.ts';
 
 export interface SimOptions {
   /** Users in the network. Default 10,000. */
@@ -35,6 +36,8 @@ export interface SimOptions {
   brokenShare?: number;
   /** How their pages are broken. Default all kinds. */
   brokenKinds?: readonly BrokenKind[];
+  /** Share of users who get the other answer shapes the real services send (see `VariantUsers`). Default 0. */
+  variantShare?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: a free port. */
@@ -53,11 +56,14 @@ export interface SimStats {
 export interface RunningSim {
   readonly url: string;
   readonly graph: SimGraph;
+  readonly variants: VariantUsers;
   stats(): SimStats;
   close(): Promise<void>;
 }
 
 const PROTOCOLS: readonly SimProtocol[] = [twitterHtml, twitterApi, bluesky];
+/** The statuses of an `error` fault: the service's own 500, and what a gateway in front of it says. */
+const SERVER_ERRORS = [500, 502, 503, 504] as const;
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -77,6 +83,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const limiter = options.rateLimit ? new FixedWindowLimiter(options.rateLimit, options.rateWindowMs ?? 15 * 60_000) : undefined;
   const faults = new FaultPlan(options.faultRate ?? 0, options.faultKinds);
   const broken = new BrokenUsers(graph.seed, options.brokenShare ?? 0, options.brokenKinds);
+  const variants = new VariantUsers(graph.seed, options.variantShare ?? 0);
   const stallMs = options.stallMs ?? 30_000;
   const stormMs = options.stormMs ?? 5000;
   /** The 429 storm under way, if any: every protocol request is refused until `until`. */
@@ -127,7 +134,9 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
           resetAtMs: storm.until,
           windowSeconds: Math.max(1, Math.round(stormMs / 1000)),
         };
-        send(res, protocol.rateLimited(state), storm.bare ? undefined : protocol.rateLimitHeaders(state));
+        // A bare storm's 429s carry no header that says when to come back (no retry-after either).
+        const refused = protocol.rateLimited(state);
+        send(res, storm.bare ? { ...refused, headers: undefined } : refused, storm.bare ? undefined : protocol.rateLimitHeaders(state));
         return;
       }
       const rateHeaders = limit ? protocol.rateLimitHeaders(limit.state) : undefined;
@@ -148,10 +157,10 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
         return;
       }
       if (fault === 'error') {
-        send(res, protocol.serverError(Math.random() < 0.5 ? 500 : 503), rateHeaders);
+        send(res, protocol.serverError(SERVER_ERRORS[Math.floor(Math.random() * SERVER_ERRORS.length)]!), rateHeaders);
         return;
       }
-      const response = protocol.handle(request, graph, broken);
+      const response = protocol.handle(request, graph, broken, variants);
       if (fault === 'truncate') {
         const body = Buffer.from(response.body);
         res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': body.length, ...rateHeaders });
@@ -164,11 +173,12 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     }
   }
 
-  function serveControl(pathname: string, res: ServerResponse): void {
+  function serveControl(pathname: string, query: URLSearchParams, res: ServerResponse): void {
     if (pathname === '/_sim/health') return json(res, 200, { ok: true, users: graph.size, seed: graph.seed });
     if (pathname === '/_sim/stats') return json(res, 200, snapshot());
     if (pathname.startsWith('/_sim/truth/')) {
-      const truth = truthOf(graph, decodeURIComponent(pathname.slice('/_sim/truth/'.length)));
+      const view = query.get('view') === 'appview' ? ('appview' satisfies TruthView) : 'lists';
+      const truth = truthOf(graph, decodeURIComponent(pathname.slice('/_sim/truth/'.length)), variants, view);
       if (!truth) return json(res, 404, { error: 'no such user' });
       // A user whose pages are broken for good: a correct collector records it as failed.
       const kind = truth.status === 'ok' ? broken.kindOf(graph.indexOfId(truth.id)!) : undefined;
@@ -181,7 +191,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
-    if (pathname.startsWith('/_sim/')) return serveControl(pathname, res);
+    if (pathname.startsWith('/_sim/')) return serveControl(pathname, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), res);
     const protocol = PROTOCOLS.find((p) => p.matches(pathname));
     if (!protocol || req.method !== 'GET') {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -214,6 +224,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   return {
     url: `http://${host}:${address.port}`,
     graph,
+    variants,
     stats: snapshot,
     close: () =>
       new Promise<void>((resolve) => {

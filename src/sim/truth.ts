@@ -1,6 +1,7 @@
 import type { BrokenKind } from './faults.ts';
 import type { SimGraph, SimStatus } from './graph.ts';
 import { didOfId, handleOf, idOfDid } from './did.ts';
+import type { VariantUsers } from './variants.ts';
 
 /** One account as every protocol names it: X's ID and screen name, Bluesky's DID and handle. */
 export interface TruthAccount {
@@ -9,6 +10,13 @@ export interface TruthAccount {
   did: string;
   handle: string;
 }
+
+/**
+ * Which list a user's truth holds: `lists`, what the X API and the HTML site list (suspended and
+ * deleted accounts left out); `appview`, what Bluesky's AppView lists (deactivated accounts, the
+ * sim's protected ones, left out as well).
+ */
+export type TruthView = 'lists' | 'appview';
 
 /** Ground truth for one user: what a perfect collector would record. IDs are strings. */
 export interface Truth extends TruthAccount {
@@ -23,22 +31,29 @@ export interface Truth extends TruthAccount {
   broken?: BrokenKind;
 }
 
-function account(graph: SimGraph, index: number): TruthAccount {
+function account(graph: SimGraph, index: number, variants: VariantUsers | undefined): TruthAccount {
   const id = graph.idOf(index);
   const screenName = graph.screenName(index);
-  return { id: id.toString(), screen_name: screenName, did: didOfId(id), handle: handleOf(screenName) };
+  const { did, handle } = variants?.identity(graph, index) ?? { did: didOfId(id), handle: handleOf(screenName) };
+  return { id: id.toString(), screen_name: screenName, did, handle };
+}
+
+/** Whether the AppView lists an account: neither deactivated, taken down nor deleted. */
+export function appViewListed(graph: SimGraph): (target: number) => boolean {
+  return (t) => graph.status(t) === 'ok';
 }
 
 /** The truth about the user with this numeric ID or sim DID (`user_id` echoes what was asked). */
-export function truthOf(graph: SimGraph, userId: string): Truth | undefined {
+export function truthOf(graph: SimGraph, userId: string, variants?: VariantUsers, view: TruthView = 'lists'): Truth | undefined {
   const numericId = userId.startsWith('did:') ? idOfDid(userId) : userId;
   const index = numericId === undefined ? undefined : graph.indexOfId(numericId);
   if (index === undefined) return undefined;
   const status = graph.status(index);
+  const listed = view === 'appview' ? appViewListed(graph) : undefined;
   return {
     user_id: userId,
-    ...account(graph, index),
+    ...account(graph, index, variants),
     status,
-    following: status === 'ok' ? graph.allFollows(index).map((t) => account(graph, t)) : [],
+    following: status === 'ok' ? graph.allFollows(index, listed).map((t) => account(graph, t, variants)) : [],
   };
 }

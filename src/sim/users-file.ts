@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { SimGraph } from './graph.ts';
 import { didOfId, handleOf } from './did.ts';
+import type { VariantUsers } from './variants.ts';
 
 /** How a source names users: X's numeric IDs and screen names, or Bluesky's DIDs and handles. */
 export type UserNaming = 'twitter' | 'bluesky';
@@ -11,6 +12,8 @@ export interface UsersFileOptions {
   withCounts?: boolean;
   /** `bluesky` writes DIDs as `user_id` and handles as `screen_name`. Default `twitter`. */
   naming?: UserNaming;
+  /** The sim's variant users, whose Bluesky identities may be `did:web` or `handle.invalid`. */
+  variants?: VariantUsers | undefined;
 }
 
 /**
@@ -26,8 +29,9 @@ export async function writeUsersFile(graph: SimGraph, path: string, options: Use
   await write(options.withCounts ? 'user_id,screen_name,friends_count\n' : 'user_id,screen_name\n');
   let chunk = '';
   for (let i = 0; i < graph.size; i++) {
-    const id = bluesky ? didOfId(graph.idOf(i)) : graph.idOf(i);
-    const name = bluesky ? handleOf(graph.screenName(i)) : graph.screenName(i);
+    const identity = bluesky ? (options.variants?.identity(graph, i) ?? { did: didOfId(graph.idOf(i)), handle: handleOf(graph.screenName(i)) }) : undefined;
+    const id = identity ? identity.did : graph.idOf(i);
+    const name = identity ? identity.handle : graph.screenName(i);
     chunk += `${id},${name}${options.withCounts ? `,${graph.followingCount(i)}` : ''}\n`;
     if (chunk.length > 65536) {
       await write(chunk);

@@ -14,6 +14,11 @@ export interface UserFriendsRow {
   friend_names: string[] | null;
   /** IDs followed, aligned with friend_names; null when the source gives no IDs or status is not `ok`. */
   friend_ids: string[] | null;
+  /**
+   * How many accounts the user follows by the users table's `friends_count`, read at another time than
+   * the list; null when the table has no count. The `short_lists` view compares it with friend_count.
+   */
+  expected_count: number | null;
   status: UserStatus;
   error: string | null;
   truncated: boolean;
@@ -42,6 +47,7 @@ export const USER_FRIENDS_COLUMNS = [
   'source',
   'start_at',
   'end_at',
+  'expected_count',
 ] as const satisfies readonly (keyof UserFriendsRow)[];
 
 /**
@@ -67,6 +73,7 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
     friend_count: ok ? result.accounts.length : null,
     friend_names: ok ? result.accounts.map((a) => a.screenName) : null,
     friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids as string[]) : null,
+    expected_count: result.user.friendsCount ?? null,
     status: result.status,
     error: result.error ?? null,
     truncated: result.truncated,

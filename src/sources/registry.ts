@@ -41,14 +41,15 @@ export const SOURCE_PAGE_SIZES: Record<SourceName, number> = {
  * Each source's documented request budget per credential, used when RATE_LIMIT / RATE_WINDOW are not
  * set (a limit the source states in its headers replaces it):
  * - twitter-html: none documented (the legacy site answered 429s with reset headers);
- * - twitter-api: GET /2/users/:id/following allows 15 requests per 15-minute window per token
- *   (docs.x.com, "Rate limits"; paid tiers may differ and say so in x-rate-limit-limit);
+ * - twitter-api: GET /2/users/:id/following allows 300 requests per 15-minute window per app token
+ *   (and 300 per user token) since X's pay-per-usage pricing of 2026 (docs.x.com, "X API Rate Limits",
+ *   x-api/fundamentals/rate-limits.mdx; Enterprise plans differ and say so in x-rate-limit-limit);
  * - bluesky: Bluesky's services allow 3,000 requests per 5 minutes per IP address
  *   (docs.bsky.app, "Rate Limits").
  */
 export const SOURCE_BUDGETS: Record<SourceName, { limit: number | undefined; windowMs: number }> = {
   'twitter-html': { limit: undefined, windowMs: 15 * 60_000 },
-  'twitter-api': { limit: 15, windowMs: 15 * 60_000 },
+  'twitter-api': { limit: 300, windowMs: 15 * 60_000 },
   bluesky: { limit: 3000, windowMs: 5 * 60_000 },
 };
 

@@ -14,6 +14,11 @@ export interface UserRef {
   readonly id: string;
   /** Screen name or handle, when the users table has it. Required by the HTML source. */
   readonly screenName?: string | undefined;
+  /**
+   * How many accounts the users table says this user follows (`friends_count`, as Twitter's user objects
+   * carried), when it says; stored beside the list as `expected_count`.
+   */
+  readonly friendsCount?: number | undefined;
 }
 
 /** One followed account as the source reports it. */

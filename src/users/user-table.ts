@@ -4,10 +4,8 @@ import type { WorkModel } from '../partition/work.ts';
 import type { UserRef } from '../sources/source.ts';
 import type { LoadReport } from './report.ts';
 
-export interface UserRecord extends UserRef {
-  /** Following count from the table (Twitter user objects carry `friends_count`), when present. */
-  readonly friendsCount?: number | undefined;
-}
+/** A user as a users table gives it (its following count, when present, is `UserRef.friendsCount`). */
+export type UserRecord = UserRef;
 
 export interface ReadOptions {
   /** Users per yielded batch (BATCH_SIZE). */

@@ -68,7 +68,7 @@ export async function sim(ctx: ScenarioContext, options: SimOptions): Promise<Ru
 /** The sim's users table, written as the scenario's source reads it. */
 export async function usersFile(ctx: ScenarioContext, running: RunningSim, name = 'users.csv'): Promise<string> {
   const path = `${ctx.dir}/${name}`;
-  await ctx.source.writeUsers(running.graph, path);
+  await ctx.source.writeUsers(running.graph, path, running.variants);
   return path;
 }
 

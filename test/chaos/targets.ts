@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { IdKind } from '../../src/ids.ts';
 import type { SimGraph } from '../../src/sim/graph.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
+import type { VariantUsers } from '../../src/sim/variants.ts';
 import { setupBigQuery } from '../../src/sinks/bigquery/setup.ts';
 import { BigQuerySink } from '../../src/sinks/bigquery/sink.ts';
 import { startHost, type RunningHost } from '../../src/sinks/host/server.ts';
@@ -32,7 +33,8 @@ export interface SourceTarget {
    */
   readonly bucket: { readonly short: readonly [number, number]; readonly full: readonly [number, number] };
   /** Writes the sim's users table as this source's workers read it (IDs and names or handles). */
-  writeUsers(graph: SimGraph, path: string): Promise<unknown>;
+  /** The sim's users table as this source reads it (`variants`: the running sim's, whose DIDs may differ). */
+  writeUsers(graph: SimGraph, path: string, variants?: VariantUsers): Promise<unknown>;
 }
 
 /**
@@ -68,7 +70,7 @@ export const SOURCES: readonly SourceTarget[] = [
     env: UNBOUND_BUDGET,
     // Buckets are DID ranges, and DIDs are random: every bucket is a sample of all ages.
     bucket: { short: [40, 40], full: [10, 20] },
-    writeUsers: (graph, path) => writeUsersFile(graph, path, { naming: 'bluesky' }),
+    writeUsers: (graph, path, variants) => writeUsersFile(graph, path, { naming: 'bluesky', variants }),
   },
 ];
 

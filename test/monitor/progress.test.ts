@@ -16,6 +16,8 @@ const snapshot: StatsSnapshot = {
   rateLimited: 7,
   rateLimitWaitMs: 0,
   deadLetters: 0,
+  okWithExpected: 0,
+  shortLists: 0,
   rssMb: 140,
 };
 

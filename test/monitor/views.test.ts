@@ -7,7 +7,7 @@ import { tempDir } from '../support/tmp.ts';
 import { at, writeKnownRows } from '../support/known-rows.ts';
 
 const dir = tempDir();
-const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline'] as const;
+const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness'] as const;
 
 /** The known rows of test/support/known-rows.ts in a fresh embedded warehouse. */
 async function knownWarehouse(): Promise<DuckDbSink> {
@@ -18,6 +18,21 @@ async function knownWarehouse(): Promise<DuckDbSink> {
 }
 
 describe('monitoring views (DuckDB) on known rows', () => {
+  it('short_lists and completeness: ok lists shorter than the users table says, beyond the tolerance', async () => {
+    const db = await knownWarehouse();
+    try {
+      // User 1: 100 of 150 (50 missing > max(5, 15)); user 2: 300 of 305, within; users 50 and 51 have no count.
+      expect(await db.query(`SELECT user_id, friend_count, expected_count, missing, missing_share FROM short_lists`)).toEqual([
+        { user_id: '1', friend_count: 100, expected_count: 150n, missing: 50n, missing_share: 50 / 150 },
+      ]);
+      expect(await db.query(`SELECT * FROM completeness`)).toEqual([
+        { source: 'twitter-html', ok_users: 4n, with_expected: 2n, short_lists: 1n, missing_accounts: 50n, short_share: 0.5 },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('trial_summary: the reference columns per run', async () => {
     const db = await knownWarehouse();
     try {

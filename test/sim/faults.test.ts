@@ -30,7 +30,7 @@ describe('broken users', () => {
     const share = kinds.filter(Boolean).length / kinds.length;
     expect(share).toBeGreaterThan(0.09);
     expect(share).toBeLessThan(0.11);
-    expect(new Set(kinds.filter(Boolean))).toEqual(new Set(['cursor-loop', 'markup']));
+    expect(new Set(kinds.filter(Boolean))).toEqual(new Set(['cursor-loop', 'markup', 'endless-empty']));
     expect(new BrokenUsers(7, 0).kindOf(3)).toBeUndefined();
   });
 });
@@ -62,7 +62,7 @@ describe('the sim serves broken pages, stalls and 429 storms', async () => {
   // The JSON protocols: small pages, so that a looping user needs only a few dozen follows.
   const api = async (i: number, token?: string) => {
     const res = await page(`${broken.url}/2/users/${broken.graph.idOf(i)}/following?max_results=20${token ? `&pagination_token=${token}` : ''}`, { authorization: 'Bearer t' });
-    return parseFollowingAnswer(res.status, res.body);
+    return parseFollowingAnswer(res.status, res.body, broken.graph.idOf(i).toString());
   };
   const xrpc = async (i: number, cursor?: string) => {
     const res = await page(`${broken.url}/xrpc/app.bsky.graph.getFollows?actor=${didOfId(broken.graph.idOf(i))}&limit=20${cursor ? `&cursor=${cursor}` : ''}`);
@@ -90,6 +90,28 @@ describe('the sim serves broken pages, stalls and 429 storms', async () => {
     expect(await api(empty!)).toMatchObject({ kind: 'error', error: 'invalid_response' });
     expect(await xrpc(empty!)).toMatchObject({ kind: 'error', error: 'invalid_response' });
     expect((await fetchTruth(broken.url, didOfId(broken.graph.idOf(i!)))).broken).toBe('markup');
+  });
+
+  it('serves an endless-empty user empty pages with a new cursor each, for ever, on every protocol', async () => {
+    const [i] = multiPageUsers(broken.graph, 1, (k) => faults.kindOf(k) === 'endless-empty');
+    const name = broken.graph.screenName(i!);
+    let html = parseFollowingPage((await page(`${broken.url}/${name}/following`)).body) as { names: string[]; nextCursor: string };
+    let token = ((await api(i!)) as { nextToken: string }).nextToken;
+    let cursor = ((await xrpc(i!)) as { cursor: string }).cursor;
+    const seen = new Set<string>();
+    for (let k = 0; k < 15; k++) {
+      html = parseFollowingPage((await page(`${broken.url}/${name}/following?cursor=${html.nextCursor}`)).body) as typeof html;
+      const apiPage = (await api(i!, token)) as { accounts: unknown[]; nextToken: string };
+      const xrpcPage = (await xrpc(i!, cursor)) as { accounts: unknown[]; cursor: string };
+      expect([html.names.length, apiPage.accounts.length, xrpcPage.accounts.length]).toEqual([0, 0, 0]);
+      for (const c of [html.nextCursor, apiPage.nextToken, xrpcPage.cursor]) {
+        expect(seen.has(c)).toBe(false);
+        seen.add(c);
+      }
+      token = apiPage.nextToken;
+      cursor = xrpcPage.cursor;
+    }
+    expect((await fetchTruth(broken.url, broken.graph.idOf(i!).toString())).broken).toBe('endless-empty');
   });
 
   it('leaves unbroken users alone', async () => {

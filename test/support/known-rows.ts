@@ -7,13 +7,14 @@ export const at = (iso: string) => new Date(iso);
  * Known rows for the monitoring views, written through a sink (so both warehouses get the same). Run
  * r1 (partition 1, a stored plan of 10 users): 4 users from 10:00 to 10:06, statuses ok ok protected
  * failed. Run r2 (partition 2, no plan, bucket of 5): 2 ok users, the second finished a minute ago
- * (so within the last hour).
+ * (so within the last hour). Users 1 and 2 have the users table's following count: user 1's list is
+ * short of it (100 of 150), user 2's within the tolerance (300 of 305).
  */
 export async function writeKnownRows(db: Sink, now: Date = new Date()): Promise<void> {
   const recent = new Date(now.getTime() - 60_000);
   const rows = [
-    row({ user_id: '1', run_id: 'r1', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:30Z'), friend_count: 100 }),
-    row({ user_id: '2', run_id: 'r1', start_at: at('2026-01-01T10:01:00Z'), end_at: at('2026-01-01T10:02:00Z'), friend_count: 300 }),
+    row({ user_id: '1', run_id: 'r1', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:30Z'), friend_count: 100, expected_count: 150 }),
+    row({ user_id: '2', run_id: 'r1', start_at: at('2026-01-01T10:01:00Z'), end_at: at('2026-01-01T10:02:00Z'), friend_count: 300, expected_count: 305 }),
     row({ user_id: '3', run_id: 'r1', status: 'protected', error: 'account is protected', start_at: at('2026-01-01T10:03:00Z'), end_at: at('2026-01-01T10:03:10Z') }),
     row({ user_id: '4', run_id: 'r1', status: 'failed', error: 'FF_SOURCE_TRANSIENT: server error 503 (gave up after 5 retries)', start_at: at('2026-01-01T10:05:00Z'), end_at: at('2026-01-01T10:06:00Z') }),
     row({ user_id: '50', run_id: 'r2', partition_id: 2, worker: 'w2', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:20Z'), friend_count: 40 }),

@@ -8,6 +8,7 @@ export function row(over: Partial<UserFriendsRow> & Pick<UserFriendsRow, 'user_i
     friend_count: ok ? 10 : null,
     friend_names: ok ? Array.from({ length: over.friend_count ?? 10 }, (_, i) => `f${i}`) : null,
     friend_ids: null,
+    expected_count: null,
     status: 'ok',
     error: null,
     truncated: false,

@@ -3,8 +3,9 @@ import type { Truth, TruthAccount } from '../../src/sim/truth.ts';
 import { SOURCE_PAGE_SIZES } from '../../src/sources/registry.ts';
 import type { SourceName } from '../../src/sources/source.ts';
 
-export async function fetchTruth(simUrl: string, userId: string): Promise<Truth> {
-  const res = await request(`${simUrl}/_sim/truth/${userId}`);
+/** The user's truth; Bluesky's lists are the AppView's, without deactivated accounts. */
+export async function fetchTruth(simUrl: string, userId: string, source?: SourceName): Promise<Truth> {
+  const res = await request(`${simUrl}/_sim/truth/${encodeURIComponent(userId)}${source === 'bluesky' ? '?view=appview' : ''}`);
   if (res.statusCode !== 200) throw new Error(`no truth for ${userId}: ${res.statusCode}`);
   return (await res.body.json()) as Truth;
 }
@@ -32,7 +33,8 @@ const NAMING: Record<SourceName, { name: (a: TruthAccount) => string; id: ((a: T
  * `failure` (the user is `failed` with that reason) or, when it reads the list as usual, whether the
  * row says `truncated`. A changed markup shows on the first page. A looping cursor shows only when the
  * collector asks for a third page: a user with one page, or capped (MAX_FRIENDS) by the end of the
- * second page, is collected as usual, and then the loop's next cursor says the list goes on.
+ * second page, is collected as usual, and then the loop's next cursor says the list goes on. Endless
+ * empty pages show from the second page on, once the collector's bound on empty pages is passed.
  */
 export function expectedReading(truth: Truth, maxFriends: number, pageSize: number): { failure: RegExp } | { truncated: boolean } {
   const listed = truth.following.length;
@@ -40,6 +42,7 @@ export function expectedReading(truth: Truth, maxFriends: number, pageSize: numb
   if (truth.broken === 'cursor-loop' && listed > pageSize && maxFriends > pageSize) {
     return Math.min(listed, 2 * pageSize) < maxFriends ? { failure: /repeated cursor/ } : { truncated: true };
   }
+  if (truth.broken === 'endless-empty' && listed > pageSize) return maxFriends > pageSize ? { failure: /pages in a row with a cursor but no account/ } : { truncated: true };
   return { truncated: listed > maxFriends };
 }
 
@@ -69,7 +72,7 @@ export async function checkAgainstTruth(
     }
     if (mine.length > 1) duplicated.push(id);
     const row = mine[0]!;
-    const truth = await fetchTruth(simUrl, id);
+    const truth = await fetchTruth(simUrl, id, source);
     const reading = expectedReading(truth, maxFriends, SOURCE_PAGE_SIZES[source]);
     const kept = truth.following.slice(0, maxFriends);
     const expected = kept.map(naming.name);

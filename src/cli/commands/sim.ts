@@ -6,6 +6,7 @@ import { BROKEN_KINDS, DEFAULT_FAULT_KINDS, FAULT_KINDS, type BrokenKind, type F
 import { SimGraph } from '../../sim/graph.ts';
 import { startSim, type RunningSim } from '../../sim/server.ts';
 import { writeUsersFile } from '../../sim/users-file.ts';
+import { VariantUsers } from '../../sim/variants.ts';
 import { SOURCE_NAMES } from '../../sources/source.ts';
 
 /** Sim flags are flags only (the sim is a test double, not a deployed worker), validated the same way. */
@@ -42,7 +43,12 @@ export async function startSimFromFlags(opts: Record<string, unknown>): Promise<
     stormMs: flag(opts, 'storm', '--storm', p.duration(1, 3_600_000), '5s'),
     brokenShare: flag(opts, 'brokenUsers', '--broken-users', p.fraction(), '0'),
     brokenKinds: kinds<BrokenKind>(opts.broken, '--broken', BROKEN_KINDS, BROKEN_KINDS),
+    variantShare: variantShare(opts),
   });
+}
+
+function variantShare(opts: Record<string, unknown>): number {
+  return flag(opts, 'variantUsers', '--variant-users', p.fraction(), '0');
 }
 
 export function registerSim(program: Command): void {
@@ -62,6 +68,7 @@ export function registerSim(program: Command): void {
     .option('--storm <duration>', 'how long a 429 storm lasts (default 5s)')
     .option('--broken-users <p>', 'share of users whose follow pages are broken for good (default 0)')
     .option('--broken <kinds>', `how their pages are broken, comma-separated: ${BROKEN_KINDS.join(',')} (default all)`)
+    .option('--variant-users <p>', 'share of users answered in the other shapes the real services send: HTML spellings, short and empty pages with a cursor, full X user fields, did:web (default 0)')
     .passThroughOptions()
     .action(async (opts: Record<string, unknown>) => {
       const running = await startSimFromFlags(opts);
@@ -79,12 +86,14 @@ export function registerSim(program: Command): void {
     .option('--users <n>', 'users in the network (default 10000)')
     .option('--seed <n>', 'graph seed (default 1)')
     .option('--with-counts', 'add a friends_count column')
+    .option('--variant-users <p>', 'the share the sim runs with: their Bluesky DIDs and handles may differ (default 0)')
     .option('--source <name>', `the source the table is for: ${SOURCE_NAMES.join(', ')} (bluesky: DIDs and handles; default twitter-html)`)
     .requiredOption('--out <file>', 'CSV file to write')
     .action(async (opts: Record<string, unknown>) => {
       const graph = new SimGraph(graphOptions(opts));
       const source = flag(opts, 'source', '--source', p.oneOf(SOURCE_NAMES), 'twitter-html');
-      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true, naming: source === 'bluesky' ? 'bluesky' : 'twitter' });
+      const variants = new VariantUsers(graph.seed, variantShare(opts));
+      const n = await writeUsersFile(graph, String(opts.out), { withCounts: opts.withCounts === true, naming: source === 'bluesky' ? 'bluesky' : 'twitter', variants });
       process.stdout.write(`wrote ${n} users to ${String(opts.out)}\n`);
     });
 }

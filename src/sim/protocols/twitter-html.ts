@@ -1,8 +1,12 @@
 import { hash3 } from '../hash.ts';
 import type { BrokenUsers } from '../faults.ts';
 import type { SimGraph } from '../graph.ts';
+import { listPage } from '../list-page.ts';
 import { displayName } from '../profile.ts';
 import type { SimProtocol, SimRequest, SimResponse } from '../protocol.ts';
+import type { VariantUsers } from '../variants.ts';
+import { followingPageTree, type FollowingPageContent } from './html-pages.ts';
+import { writeHtml, type HtmlSpelling } from './html-writer.ts';
 import { xRateLimitHeaders } from './x-rate-headers.ts';
 
 /** The legacy mobile site listed 20 accounts per following page. */
@@ -72,10 +76,17 @@ const NOT_FOUND: SimResponse = {
   body: page('Page not found', '<div class="not-found"><h1>Sorry, that page doesn\u2019t exist!</h1></div>'),
 };
 
+/** A page in its canonical spelling (the strings above), or written from its tree in a variant one. */
+function render(content: FollowingPageContent, spelling: HtmlSpelling | undefined, canonical: () => string): string {
+  return spelling === undefined ? canonical() : writeHtml(followingPageTree(content, spelling), spelling);
+}
+
 /**
  * The legacy mobile HTML site the reference scraper read (mobile.twitter.com, before 2020):
  * `GET /{screen_name}/following[?cursor=C]`. Suspended accounts redirect to /account/suspended, missing
- * ones answer 404, protected ones answer 200 with a notice instead of the list.
+ * ones answer 404, protected ones answer 200 with a notice instead of the list. Variant users'
+ * pages (`--variant-users`) come in other valid spellings of the same markup (html-writer.ts), some
+ * empty with a more-button, some short, some after a 502/503/504 first.
  */
 export const twitterHtml: SimProtocol = {
   name: 'twitter-html',
@@ -84,7 +95,7 @@ export const twitterHtml: SimProtocol = {
     return /^\/[A-Za-z0-9_]{1,15}\/following$/.test(pathname) || pathname === '/account/suspended';
   },
 
-  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers): SimResponse {
+  handle(request: SimRequest, graph: SimGraph, broken?: BrokenUsers, variants?: VariantUsers): SimResponse {
     if (request.pathname === '/account/suspended') {
       return {
         status: 200,
@@ -96,42 +107,41 @@ export const twitterHtml: SimProtocol = {
     const index = graph.indexOfName(name);
     if (index === undefined) return NOT_FOUND;
     const status = graph.status(index);
-    if (status === 'not_found') return NOT_FOUND;
+    if (status === 'not_found') return variants?.has(index) ? { ...NOT_FOUND, body: render({ kind: 'not_found' }, variants.spelling(index, 0), () => NOT_FOUND.body) } : NOT_FOUND;
     if (status === 'suspended') {
       return { status: 302, contentType: HTML, headers: { location: '/account/suspended' }, body: '' };
     }
     const screenName = graph.screenName(index);
     const title = `People followed by ${displayName(screenName)} (@${screenName})`;
     if (status === 'protected') {
-      return {
-        status: 200,
-        contentType: HTML,
-        body: page(
+      const canonical = () =>
+        page(
           title,
           `<div class="protected"><p>This account\u2019s Tweets are protected.</p><p>Only confirmed followers have access to @${screenName}\u2019s Tweets and complete profile.</p></div>`,
-        ),
-      };
+        );
+      return { status: 200, contentType: HTML, body: render({ kind: 'protected', owner: screenName, title }, variants?.spelling(index, 0), canonical) };
     }
-    const cursor = request.query.get('cursor');
-    let from = 0;
-    if (cursor !== null && cursor !== '-1') {
-      const decoded = decodeCursor(graph.seed, index, cursor);
-      if (decoded === undefined) {
+    const rawCursor = request.query.get('cursor');
+    let cursor: number | undefined;
+    if (rawCursor !== null && rawCursor !== '-1') {
+      cursor = decodeCursor(graph.seed, index, rawCursor);
+      if (cursor === undefined) {
         return { status: 400, contentType: HTML, body: page('Error', '<div class="error">Invalid cursor</div>') };
       }
-      from = decoded;
     }
-    const fault = broken?.pageFault(index);
-    const { targets, next: listNext } = graph.followsPage(index, from, HTML_PAGE_SIZE);
-    // A looping list: every page after the first sends the client back to itself.
-    const next = fault === 'cursor-loop' && from > 0 ? from : listNext;
-    if (fault === 'markup') return { status: 200, contentType: HTML, body: page(title, redesignedList(targets.map((t) => graph.screenName(t)), screenName, next)) };
+    if (variants?.failsOnce('twitter-html', index, cursor ?? 0)) return twitterHtml.serverError(variants.upstreamStatus(index, cursor ?? 0));
+    const { targets, next, position, fault } = listPage(graph, index, cursor, HTML_PAGE_SIZE, { broken, variants });
+    const names = targets.map((t) => graph.screenName(t));
+    if (fault === 'markup') return { status: 200, contentType: HTML, body: page(title, redesignedList(names, screenName, next)) };
+    const nextCursor = next === undefined ? undefined : encodeCursor(graph.seed, index, next);
+    const spelling = variants?.spelling(index, position);
+    if (spelling) {
+      const content: FollowingPageContent = { kind: 'list', owner: screenName, title, accounts: names.map((name) => ({ name, display: displayName(name) })), nextCursor };
+      return { status: 200, contentType: HTML, body: writeHtml(followingPageTree(content, spelling), spelling) };
+    }
     let items = '';
-    for (const t of targets) items += userItem(graph.screenName(t));
-    const more =
-      next === undefined
-        ? ''
-        : `<div class="w-button-more"><a href="/${screenName}/following?cursor=${encodeCursor(graph.seed, index, next)}">Show more people</a></div>`;
+    for (const name of names) items += userItem(name);
+    const more = nextCursor === undefined ? '' : `<div class="w-button-more"><a href="/${screenName}/following?cursor=${nextCursor}">Show more people</a></div>`;
     return { status: 200, contentType: HTML, body: page(title, `<div class="user-list">\n${items}</div>\n${more}`) };
   },
 

@@ -19,7 +19,7 @@ const STAGING_DDL = `
 CREATE TEMP TABLE IF NOT EXISTS staging (
   user_id VARCHAR, screen_name VARCHAR, friend_count INTEGER, friend_names VARCHAR, friend_ids VARCHAR,
   status VARCHAR, error VARCHAR, truncated BOOLEAN, pages INTEGER, partition_id INTEGER,
-  run_id VARCHAR, worker VARCHAR, source VARCHAR, start_at TIMESTAMPTZ, end_at TIMESTAMPTZ
+  run_id VARCHAR, worker VARCHAR, source VARCHAR, start_at TIMESTAMPTZ, end_at TIMESTAMPTZ, expected_count BIGINT
 )`;
 
 const MOVE_STAGED = `
@@ -28,7 +28,7 @@ INSERT INTO user_friends
 SELECT user_id, screen_name, friend_count,
        CASE WHEN friend_names IS NULL THEN NULL WHEN friend_names = '' THEN []::VARCHAR[] ELSE string_split(friend_names, ' ') END,
        CASE WHEN friend_ids IS NULL THEN NULL WHEN friend_ids = '' THEN []::VARCHAR[] ELSE string_split(friend_ids, ' ') END,
-       status, error, truncated, pages, partition_id, run_id, worker, source, start_at, end_at
+       status, error, truncated, pages, partition_id, run_id, worker, source, start_at, end_at, expected_count
 FROM temp.main.staging;
 DELETE FROM temp.main.staging;
 COMMIT;`;
@@ -219,6 +219,8 @@ export class DuckDbSink implements Sink {
         appender.appendVarchar(r.source);
         appender.appendTimestampTZ(timestamp(r.start_at));
         appender.appendTimestampTZ(timestamp(r.end_at));
+        if (r.expected_count === null) appender.appendNull();
+        else appender.appendBigInt(BigInt(r.expected_count));
         appender.endRow();
       }
       appender.flushSync();

@@ -46,7 +46,7 @@ export class TwitterApiSource implements Source {
       (cursor === undefined ? '' : `&pagination_token=${encodeURIComponent(cursor)}`);
     const res = await client.get(path, options.signal);
     const rate = twitterRateInfo(res.headers);
-    const answer = parseFollowingAnswer(res.status, res.body);
+    const answer = parseFollowingAnswer(res.status, res.body, user.id);
     if (answer.kind === 'page') return { accounts: answer.accounts, nextCursor: answer.nextToken, rate };
     // Which token was refused, by position: the token itself never goes into a message.
     const message = answer.error === 'unauthorized' && this.clients.length > 1 ? `token ${credential + 1} of ${this.clients.length}: ${answer.message}` : answer.message;

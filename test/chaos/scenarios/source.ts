@@ -2,6 +2,7 @@
  * Source faults: the sim fails requests in the ways real sources do; every user must still end with
  * the row the truth says, or `failed` with the reason where the source broke a user for good.
  */
+import { EMPTY_PAGES_BOUND } from '../../../src/collector/collect-user.ts';
 import type { SimOptions } from '../../../src/sim/server.ts';
 import { baseEnv, collectUntilDone, expect, faultNotes, plannedBucket, sim, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
 import { latestRows, SOURCES } from '../targets.ts';
@@ -119,6 +120,24 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
       expect(changed.every((r) => r.status === 'failed' && r.friend_count === null), 'a changed page was stored as a list');
       return [`${changed.length} users failed with the parser's reason`];
     },
+  }),
+  scenario({
+    name: 'empty pages with a cursor, for ever (failed past the bound, not ok)',
+    sources: WITH_JSON,
+    sim: () => ({ brokenShare: 0.1, brokenKinds: ['endless-empty'] }),
+    check: (_ctx, _t, rows) => {
+      const endless = rows.filter((r) => /pages in a row with a cursor but no account/.test(r.error ?? ''));
+      expect(endless.length > 0, 'no user met endless empty pages');
+      expect(endless.every((r) => r.status === 'failed' && r.pages === EMPTY_PAGES_BOUND + 2), 'a user was read past the bound, or stopped before it');
+      return [`${endless.length} users failed after ${EMPTY_PAGES_BOUND + 1} empty pages`];
+    },
+  }),
+  // Numeric sources only: the users table is written before the sim starts, and variant users' DIDs are
+  // the running sim's (test/integration/sources.test.ts collects them from Bluesky).
+  scenario({
+    name: 'variant users: other HTML spellings, short and empty pages with a cursor, a 5xx first, full X user fields',
+    sources: { short: ['twitter-html'], full: ['twitter-html', 'twitter-api'] },
+    sim: () => ({ variantShare: 0.3 }),
   }),
   scenario({
     name: '429 storms with reset headers',

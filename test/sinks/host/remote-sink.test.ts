@@ -45,6 +45,7 @@ function longRow(i: number): UserFriendsRow {
     friend_count: 2000,
     friend_names: Array.from({ length: 2000 }, (_, j) => `friend_${i}_${j}`),
     friend_ids: null,
+    expected_count: 2000,
     status: 'ok',
     error: null,
     truncated: true,

@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseFollowingPage } from '../../../src/sources/twitter-html/parse.ts';
+import { parseCanonicalPage } from '../../../src/sources/twitter-html/parse-canonical.ts';
+import { parseFollowingPageTokens } from '../../../src/sources/twitter-html/parse-tokens.ts';
 import { parseFollowingPageDom } from '../../../src/sources/twitter-html/parse-dom.ts';
 import { SimGraph } from '../../../src/sim/graph.ts';
 import { twitterHtml } from '../../../src/sim/protocols/twitter-html.ts';
@@ -8,7 +10,8 @@ import { twitterHtml } from '../../../src/sim/protocols/twitter-html.ts';
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/twitter-html/${name}`, import.meta.url), 'utf8');
 
 describe.each([
-  ['scanner', parseFollowingPage],
+  ['parser', parseFollowingPage],
+  ['tokenizer', parseFollowingPageTokens],
   ['DOM', parseFollowingPageDom],
 ])('%s parse of fixture pages', (_name, parseFollowingPage) => {
   it('reads names and the next cursor from a page with a more button', () => {
@@ -59,7 +62,7 @@ describe.each([
   });
 });
 
-describe('parseFollowingPage on pages the sim renders', () => {
+describe('parseFollowingPage on pages the sim renders canonically', () => {
   it('reads back exactly the names the sim put on every page of a user, as the DOM parse does', () => {
     const graph = new SimGraph({ users: 5000, seed: 7 });
     const index = Array.from({ length: 5000 }, (_, i) => i).find((i) => graph.status(i) === 'ok' && graph.followingCount(i) > 100)!;
@@ -73,6 +76,8 @@ describe('parseFollowingPage on pages the sim renders', () => {
       );
       const parsed = parseFollowingPage(res.body);
       expect(parseFollowingPageDom(res.body)).toEqual(parsed);
+      // The sim's canonical pages are the one spelling the fast path knows.
+      expect(parseCanonicalPage(res.body)).toEqual(parsed);
       if (parsed.kind !== 'list') throw new Error(`unexpected ${parsed.kind}`);
       names.push(...parsed.names);
       if (!parsed.nextCursor) break;

@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS `{{project}}.{{dataset}}.user_friends` (
   worker       STRING        NOT NULL,
   source       STRING        NOT NULL,
   start_at     TIMESTAMP     NOT NULL,
-  end_at       TIMESTAMP     NOT NULL
+  end_at       TIMESTAMP     NOT NULL,
+  -- The users table's friends_count, NULL when it has none; compared with friend_count by short_lists.
+  -- A dataset made before it existed: ALTER TABLE user_friends ADD COLUMN expected_count INT64.
+  expected_count INT64
 )
 PARTITION BY DATE(start_at)
 CLUSTER BY user_id
