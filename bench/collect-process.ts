@@ -77,7 +77,7 @@ let built: string | undefined;
  * the worker's resident set (`collect --help`: 150 MB from src/, 118 MB from dist/), none of it a
  * dyno's.
  */
-function workerCli(): string {
+export function workerCli(): string {
   if (!built) {
     const r = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`building dist/ failed (${r.status ?? r.signal})`);
@@ -103,6 +103,7 @@ export async function runCollectProcess(options: CollectProcessOptions): Promise
       SOURCE_URL: sim.url,
       USERS: options.usersFile,
       SINK: host ? `host:${host.url}` : `duckdb:${options.warehouse}`,
+      ...(host ? { HOST_SECRET: host.secret } : {}),
       PROGRESS: 'off',
       LOG_LEVEL: 'info',
       ...options.env,
@@ -110,7 +111,7 @@ export async function runCollectProcess(options: CollectProcessOptions): Promise
   });
   let stats: StatsSnapshot | undefined;
   const errors: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input: child.stderr }).on('line', (line) => {
     try {
       const entry = JSON.parse(line) as { msg?: string; level?: number; stats?: StatsSnapshot };
       if (entry.msg === 'run ended') stats = entry.stats;

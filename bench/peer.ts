@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCollectProcess, valueAt, watchRun, type Sample } from './collect-process.ts';
+import { runCollectProcess, watchRun, type Sample } from './collect-process.ts';
 import { startSimProcess } from './sim-process.ts';
 import { printTable, writeResults } from './table.ts';
 import { DYNO_ENV, DYNO_NODE_ARGS, SIM_SEED, SIM_USERS, writeUsersSample } from './workload.ts';
@@ -72,7 +72,7 @@ try {
       },
     });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const watched = await watchRun(child, sim, undefined, 100);
     if (watched.exitCode !== 0) throw new Error(`crawlee run exited with ${watched.exitCode}`);
     const { requestsFinished, requestsFailed } = JSON.parse(out) as { requestsFinished: number; requestsFailed: number };

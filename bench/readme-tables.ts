@@ -43,6 +43,10 @@ const TABLES: Record<string, { file: string; columns: string[] }> = {
   },
   parse: { file: 'parse', columns: ['pages', 'parser', 'us_per_page', 'fast_path_share', 'agrees_with_dom', 'page_bytes'] },
   budget: { file: 'budget', columns: ['concurrency', 'bottleneck_jobs_per_s', 'local_budget_jobs_per_s'] },
+  'bluesky-network': {
+    file: 'bluesky-network',
+    columns: ['source', 'users_per_hour_at_3000', 'requests_per_user', 'kb_per_user', 'host_budget_use_min', 'host_budget_use_mean', 'fleet_days_30m_1_worker', 'fleet_days_30m_10_workers'],
+  },
 };
 
 function block(name: string): string | undefined {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['parse.ts', 'budget.ts', 'duckdb-append.ts', 'makespan.ts', 'throughput.ts', 'memory.ts', 'rate-limited.ts', 'cpu-ceiling.ts', 'peer.ts', 'projection.ts'];
+const BENCHES = ['parse.ts', 'budget.ts', 'duckdb-append.ts', 'makespan.ts', 'throughput.ts', 'memory.ts', 'rate-limited.ts', 'cpu-ceiling.ts', 'peer.ts', 'projection.ts', 'bluesky-network.ts'];
 const extra = process.argv.slice(2);
 let failed = 0;
 const t0 = Date.now();

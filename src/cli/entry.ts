@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { ConfigError, FriendfleetError, UsersInputError } from '../errors.ts';
+import { ConfigError, FriendfleetError, UsersInputError } from '../core/errors.ts';
+import { redact } from '../core/secrets.ts';
 import { buildProgram } from './program.ts';
 
 /** Exit codes: 0 done, 1 a run failed, 2 bad configuration or input (nothing was done). */
@@ -21,12 +22,12 @@ export async function main(argv: string[], onCommandStart?: () => void): Promise
       return;
     }
     if (error instanceof ConfigError || error instanceof UsersInputError) {
-      process.stderr.write(`friendfleet: ${error.message}\n`);
+      process.stderr.write(`friendfleet: ${redact(error.message)}\n`);
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }
     const message = error instanceof FriendfleetError ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`friendfleet: ${message}\n`);
+    process.stderr.write(`friendfleet: ${redact(message)}\n`);
     process.exitCode = EXIT_FAILED;
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -6,12 +7,13 @@ import type { Logger } from 'pino';
 import { loadSettings } from '../config/load.ts';
 import { optionKeyOf, SETTINGS, type Setting } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
-import { ConfigError } from '../errors.ts';
-import { createLogger } from '../log.ts';
-import { startHost } from '../sinks/host/server.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createLogger } from '../core/log.ts';
+import { keepSecret } from '../core/secrets.ts';
+import { isLoopback, startHost } from '../sinks/host/server.ts';
 import { openSink, type Warehouse } from '../sinks/registry.ts';
 import { sharingWorkers } from './request-budget.ts';
-import { COLLECT_SETTINGS } from './worker.ts';
+import { BUCKET_SETTINGS, COLLECT_SETTINGS, HOST_SETTINGS } from '../config/collect-settings.ts';
 
 /** The CLI entry (main.ts in src/, main.js in dist/), which each worker process runs. */
 const MAIN = fileURLToPath(new URL(`./main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -55,17 +57,27 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   const settings = loadSettings(COLLECT_SETTINGS, flags, env);
   sourceSetup(settings);
   if (settings.sink!.kind !== 'duckdb') throw new ConfigError('SINK', 'a fleet owns an embedded warehouse: SINK must be duckdb:PATH');
-  for (const key of ['partition', 'minUserId', 'maxUserId'] as const) {
+  for (const key of BUCKET_SETTINGS) {
     if (settings[key] !== undefined) throw new ConfigError(SETTINGS[key].env, `${SETTINGS[key].env} is set, but a fleet assigns each worker its bucket: unset it`);
   }
   if (!settings.users) throw new ConfigError('USERS', 'USERS (flag --users) is required');
   sharingWorkers(settings, options.partitions);
+  const hostSettings = loadSettings(HOST_SETTINGS, flags, env);
+  const listen = hostSettings.hostListen!;
+  if (!isLoopback(listen.host) && settings.hostSecret === undefined) {
+    throw new ConfigError('HOST_SECRET', `HOST_LISTEN=${listen.host}:${listen.port} reaches beyond this machine: set HOST_SECRET (32 characters or more), which the workers elsewhere need too`);
+  }
+  const exportDir = hostSettings.hostExportDir;
+  if (exportDir !== undefined && !statSync(exportDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError('HOST_EXPORT_DIR', `HOST_EXPORT_DIR names ${exportDir}, which is not a folder`);
+  }
   const logger = log ?? createLogger(settings.logLevel!);
   const startedAt = new Date();
-  const host = await startHost(settings.sink!.path);
+  const host = await startHost(settings.sink!.path, { listen, secret: settings.hostSecret, exportDir });
+  keepSecret(host.secret);
   logger.info({ host: host.url, database: settings.sink!.path, partitions: options.partitions }, 'fleet warehouse host started');
 
-  const childEnv = workerEnv(flags, env, host.url);
+  const childEnv = workerEnv(flags, env, host);
   const children = new Map<number, ChildProcess>();
   const starts = new Map<number, number>();
   const exits = new Map<number, number | null>();
@@ -112,8 +124,8 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   let reader: Warehouse | undefined;
   try {
     for (let k = 1; k <= options.partitions; k++) start(k);
-    reader = await openSink({ kind: 'host', url: host.url });
-    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval!);
+    reader = await openSink({ kind: 'host', url: host.url, secret: host.secret });
+    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval);
     progress.unref();
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -136,8 +148,11 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   }
 }
 
-/** The workers' environment: the fleet's own, plus its flags as env vars, pointed at the host. */
-function workerEnv(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, hostUrl: string): NodeJS.ProcessEnv {
+/**
+ * The workers' environment: the fleet's own, plus its flags as env vars, pointed at the host. The
+ * secret goes in the environment, which only the fleet's user can read, never on a command line.
+ */
+function workerEnv(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, host: { url: string; secret: string }): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   for (const key of COLLECT_SETTINGS) {
     const s = SETTINGS[key] as Setting;
@@ -146,7 +161,8 @@ function workerEnv(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, hostU
   }
   // Platform index variables would not override PARTITION, but a fleet must not inherit them anyway.
   for (const name of ['DYNO', 'JOB_COMPLETION_INDEX', 'CLOUD_RUN_TASK_INDEX', 'CLOUD_RUN_TASK_COUNT']) delete out[name];
-  out.SINK = `host:${hostUrl}`;
+  out.SINK = `host:${host.url}`;
+  out.HOST_SECRET = host.secret;
   out.PROGRESS = 'off';
   out.HEARTBEAT_INTERVAL ??= '5s';
   return out;

@@ -5,6 +5,9 @@
  * does, instead of killing it by the signal. The modules are imported only once this is in place; when
  * the command begins it handles signals itself (a worker's graceful stop) or they end it as usual.
  */
+// Every file friendfleet makes (the warehouse and its WAL, exports, temporary files) is its owner's
+// only: DuckDB creates its own files, so the process's mask is the one place that covers them all.
+process.umask(0o077);
 const endNow = () => process.exit(0);
 process.on('SIGTERM', endNow);
 process.on('SIGINT', endNow);

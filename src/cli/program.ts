@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCollect } from './commands/collect.ts';
 import { registerExport } from './commands/export.ts';
+import { registerHandles } from './commands/handles.ts';
 import { registerFleet } from './commands/fleet.ts';
 import { registerMonitor } from './commands/monitor.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -9,6 +10,7 @@ import { registerPartition } from './commands/partition.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerTrial } from './commands/trial.ts';
+import { registerUsers } from './commands/users.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,6 +24,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerSim(program);
   registerSetup(program);
+  registerUsers(program);
   registerPartition(program);
   registerCollect(program);
   registerFleet(program);
@@ -29,5 +32,6 @@ export function buildProgram(): Command {
   registerMonitor(program);
   registerPlan(program);
   registerExport(program);
+  registerHandles(program);
   return program;
 }

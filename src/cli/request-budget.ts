@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import type { RequestBudget } from '../collector/budget.ts';
-import { createBudget as localBudget } from '../collector/credential-budgets.ts';
+import type { BudgetSpec } from '../collector/create-budget.ts';
 import type { Settings } from '../config/load.ts';
 import type { SourceSetup } from '../config/source-settings.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_SOURCE_URLS } from '../sources/registry.ts';
 
 export type BudgetSettings = Settings<'rateLimit' | 'rateLimitRedisUrl' | 'rateLimitId' | 'rateLimitWorkers'>;
@@ -26,27 +25,14 @@ export function sharingWorkers(settings: BudgetSettings, buckets: number | undef
 }
 
 /**
- * The worker's budget: the fleet's, through Redis, when RATE_LIMIT_REDIS_URL is set (one shared
- * limiter a credential); else its own, one lane a credential (see credential-budgets.ts).
+ * What the worker's budget is made of (collector/create-budget.ts): a lane per credential, or per host
+ * for a source whose users live on different hosts (`byHost`), shared through Redis when
+ * RATE_LIMIT_REDIS_URL is set, under the limiter name RATE_LIMIT_ID or one made of the source and its
+ * host (per host: the source and each host).
  */
-export async function createBudget(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger): Promise<RequestBudget> {
-  if (!settings.rateLimitRedisUrl || workers === undefined) return localBudget(credentials, setup.budget);
-  // Loaded only with Redis: ioredis and its dependencies would otherwise sit in every worker's heap.
-  const { FleetBudget, FleetCredentialBudgets } = await import('../collector/fleet-budget.ts');
+export function budgetSpec(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger, byHost = false): BudgetSpec {
+  if (!settings.rateLimitRedisUrl || workers === undefined) return { credentials, local: setup.budget };
   const host = new URL(setup.source.baseUrl ?? DEFAULT_SOURCE_URLS[setup.source.name]).host;
-  const id = settings.rateLimitId ?? `friendfleet:${setup.source.name}:${host}`;
-  // Every worker lists the same tokens in the same order, so credential k has the same limiter everywhere.
-  const lanes = Array.from(
-    { length: credentials },
-    (_, k) =>
-      new FleetBudget({
-        redisUrl: settings.rateLimitRedisUrl!,
-        id: credentials === 1 ? id : `${id}:credential-${k + 1}`,
-        limit: settings.rateLimit!,
-        windowMs: setup.budget.windowMs,
-        workers,
-        log: credentials === 1 ? log : log.child({ credential: k + 1 }),
-      }),
-  );
-  return credentials === 1 ? lanes[0]! : new FleetCredentialBudgets(lanes);
+  const id = settings.rateLimitId ?? (byHost ? `friendfleet:${setup.source.name}` : `friendfleet:${setup.source.name}:${host}`);
+  return { credentials, local: setup.budget, fleet: { redisUrl: settings.rateLimitRedisUrl, id, limit: settings.rateLimit!, workers, log } };
 }

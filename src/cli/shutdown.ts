@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Collector } from '../collector/collector.ts';
+import { AbandonedError } from '../core/errors.ts';
 
 /** Time the sink gets to store the last rows after in-flight users were let finish or abandoned. */
 export const FLUSH_GRACE_MS = 5_000;
@@ -10,8 +11,9 @@ export const FLUSH_GRACE_MS = 5_000;
  * then, or on a second signal, in-flight users are abandoned (no row; the next run redoes them).
  *
  * It listens from the start of the worker, not only once users are collected: a signal while the
- * users table is staged or the bucket resolved stops the worker before it collects anything (nothing
- * is in flight, nothing to save), and a second one ends the process at once.
+ * users table is staged or the bucket resolved aborts `signal`, which ends staging at once, and the
+ * worker stops before it collects anything (nothing is in flight, nothing to save); a second signal
+ * ends the process at once.
  */
 export class Shutdown {
   private readonly timeoutMs: number;
@@ -21,6 +23,7 @@ export class Shutdown {
   private signalledAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => this.handle(signal);
+  private readonly stopping = new AbortController();
 
   constructor(timeoutMs: number, log: Logger) {
     this.timeoutMs = timeoutMs;
@@ -32,6 +35,11 @@ export class Shutdown {
   /** Whether a signal asked the worker to stop. */
   get requested(): boolean {
     return this.signalled;
+  }
+
+  /** Aborted by the first signal: set-up work (staging the users table) stops when it is. */
+  get signal(): AbortSignal {
+    return this.stopping.signal;
   }
 
   /**
@@ -48,7 +56,7 @@ export class Shutdown {
     if (this.signalled) this.stop(collector);
   }
 
-  dispose(): void {
+  [Symbol.dispose](): void {
     if (this.timer) clearTimeout(this.timer);
     process.off('SIGTERM', this.onSignal);
     process.off('SIGINT', this.onSignal);
@@ -66,6 +74,7 @@ export class Shutdown {
     }
     this.signalled = true;
     this.signalledAt = Date.now();
+    this.stopping.abort(new AbandonedError(`${signal} before collecting began`));
     if (!collector) {
       this.log.warn({ signal }, 'stopping: signal before collecting began; nothing to save');
       return;

@@ -1,24 +1,45 @@
-import type { RateInfo } from '../sources/source.ts';
+import Queue from 'yocto-queue';
+import { BudgetClosedError } from '../core/errors.ts';
+import type { RateInfo } from '../core/rate.ts';
 
 /**
  * Every request to a source passes through one budget. A budget counts requests against the
  * source's window, learns the window from response headers, and pauses every request (not only the
- * one that saw it) when the source says the budget is spent.
+ * one that saw it) when the source says the budget is spent. The collector sees one `Lanes` (lanes.ts):
+ * a budget per lane, such as a source credential, each a `LaneBudget`.
  */
-export interface RequestBudget {
+export interface RequestBudget<L = number> {
   /**
    * Runs `fn` when the budget allows one more request, passing the lane (the source credential) the
    * request was admitted on; with `lane`, waits for that lane (a follow-up request that must use the
    * same credential). Rejects once the budget is closed.
    */
-  schedule<T>(fn: (lane: number) => Promise<T>, lane?: number): Promise<T>;
-  /** Feeds what a response on `lane` (default 0) said about its budget (limit, remaining, reset). */
-  observe(rate: RateInfo, lane?: number, now?: number): void;
-  /** No request starts on `lane` (default 0) before `until` (epoch ms): a 429 said so. */
-  pauseUntil(until: number, lane?: number): void;
-  /** Requests waiting for budget. */
-  waiting(): number;
+  schedule<T>(fn: (lane: L) => Promise<T>, lane?: L): Promise<T>;
+  /** Feeds what a response on `lane` (default: the first) said about its budget (limit, remaining, reset). */
+  observe(rate: RateInfo, lane?: L, now?: number): void;
+  /** No request starts on `lane` (default: the first) before `until` (epoch ms): a 429 said so. */
+  pauseUntil(until: number, lane?: L): void;
+  /** Requests waiting for budget, on `lane` alone when given. */
+  waiting(lane?: L): number;
   /** Rejects waiting requests and stops the window clock. */
+  close(): Promise<void>;
+}
+
+/**
+ * The budget of one lane (one credential, one host), local or shared by a fleet. Besides waiting its
+ * turn (`schedule`), it can say whether a request may start now (`tryTake`), so that `Lanes` hands a
+ * request to a lane that has budget rather than queue it behind one that is spent or paused; it calls
+ * the `onAvailable` it was made with when requests may start again.
+ */
+export interface LaneBudget {
+  schedule<T>(fn: () => Promise<T>): Promise<T>;
+  /** Takes one request's place now, if the lane can start it without waiting behind others. */
+  tryTake(): boolean;
+  /** Runs a request whose place `tryTake` took. */
+  runTaken<T>(fn: () => Promise<T>): Promise<T>;
+  observe(rate: RateInfo, now?: number): void;
+  pauseUntil(until: number): void;
+  waiting(): number;
   close(): Promise<void>;
 }
 
@@ -43,7 +64,7 @@ export interface BudgetOptions {
   resetMarginMs?: number | undefined;
   /**
    * Called whenever requests may start again after the reservoir ran dry (a refill, a larger
-   * remaining count), so that a composite budget can hand its waiting requests to this one.
+   * remaining count), so that `Lanes` can hand its waiting requests to this lane.
    */
   onAvailable?: (() => void) | undefined;
 }
@@ -56,25 +77,16 @@ export interface BudgetOptions {
  */
 const SAME_WINDOW_MS = 500;
 
-export class BudgetClosedError extends Error {
-  constructor() {
-    super('request budget closed');
-  }
-}
-
 /**
- * A budget for one credential of one process (several credentials: `CredentialBudgets`): a reservoir
+ * The budget of one lane (one credential) of one process: a reservoir
  * of requests left in the current window, refilled at the window's end. Windows align to the source's
  * own reset times as soon as a response carries them, and the source's `remaining` count only ever
  * lowers the reservoir.
  *
- * Why not bottleneck here: its local datastore passes every job through several serial
- * `setTimeout(0)` hops, which Node clamps to 1 ms, so it tops out near 420 jobs/s whatever the
- * concurrency (measured in bench/budget.ts). A worker must sustain thousands of pages a second, so the
- * local budget admits a request with no timer at all; bottleneck keeps the fleet-wide budget, where
- * the shared source budget is tens of requests a second.
+ * Not bottleneck: its local datastore tops out near 420 requests a second, far below a worker's
+ * thousands of pages (docs/decisions.md, 2026-11-23); bottleneck keeps the fleet-wide budget.
  */
-export class LocalBudget implements RequestBudget {
+export class LocalBudget implements LaneBudget {
   private limit: number | undefined;
   /** Whether a limit stated by the source replaces `limit` (RATE_LIMIT was not set). */
   private readonly adoptStated: boolean;
@@ -82,8 +94,7 @@ export class LocalBudget implements RequestBudget {
   private readonly margin: number;
   /** Requests left in this window; null when unlimited. */
   private reservoir: number | null;
-  private readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private head = 0;
+  private readonly waiters = new Queue<{ resolve: () => void; reject: (e: unknown) => void }>();
   private inFlight = 0;
   /** Requests admitted since the current window began (see `observe`). */
   private sentInWindow = 0;
@@ -109,10 +120,10 @@ export class LocalBudget implements RequestBudget {
     if (this.limit !== undefined) this.scheduleRefill(Date.now() + this.windowMs, false);
   }
 
-  async schedule<T>(fn: (lane: number) => Promise<T>): Promise<T> {
+  async schedule<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new BudgetClosedError();
-    if (!this.tryTake()) await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    return this.runTaken(fn, 0);
+    if (!this.tryTake()) await new Promise<void>((resolve, reject) => this.waiters.enqueue({ resolve, reject }));
+    return this.runTaken(fn);
   }
 
   /** Takes one request from the reservoir now, if it has one and nobody waits before us. */
@@ -128,16 +139,16 @@ export class LocalBudget implements RequestBudget {
   }
 
   /** Runs a request whose budget `tryTake` already took, counting it as in flight. */
-  async runTaken<T>(fn: (lane: number) => Promise<T>, lane: number): Promise<T> {
+  async runTaken<T>(fn: () => Promise<T>): Promise<T> {
     this.inFlight++;
     try {
-      return await fn(lane);
+      return await fn();
     } finally {
       this.inFlight--;
     }
   }
 
-  observe(rate: RateInfo, _lane = 0, now: number = Date.now()): void {
+  observe(rate: RateInfo, now: number = Date.now()): void {
     if (this.closed) return;
     if (this.adoptStated && rate.limit !== undefined) this.limit = rate.limit;
     if (this.limit === undefined) {
@@ -152,10 +163,8 @@ export class LocalBudget implements RequestBudget {
     if (!sameWindow && !newWindow) return; // An answer from a window already refilled says nothing about this one.
     if (newWindow || !this.refillKnown) this.scheduleRefill(windowEnd, true);
     if (this.countFromWindowStart && this.reservoir !== null) {
-      // Our own count of the window is exact unless someone else spends from it too, which shows as the
-      // source having counted more than we sent. Answers come back out of order (latency jitter), so
-      // taking every request in flight off `remaining` would also take off those the source had
-      // already counted: that left a quarter of each window unspent (bench/rate-limited.ts).
+      // Our own count is exact unless someone else spends from the window too; answers come back out
+      // of order, so `remaining` alone undercounts (docs/decisions.md, 2026-11-23).
       if (this.limit - rate.remaining > this.sentInWindow && allowance < this.reservoir) this.setReservoir(allowance);
     } else if (newWindow || this.reservoir === null || allowance < this.reservoir) {
       this.setReservoir(allowance);
@@ -165,14 +174,14 @@ export class LocalBudget implements RequestBudget {
     }
   }
 
-  pauseUntil(until: number, _lane = 0): void {
+  pauseUntil(until: number): void {
     if (this.closed) return;
     this.setReservoir(0);
     this.scheduleRefill(until + this.margin, true);
   }
 
   waiting(): number {
-    return this.waiters.length - this.head;
+    return this.waiters.size;
   }
 
   async close(): Promise<void> {
@@ -180,7 +189,7 @@ export class LocalBudget implements RequestBudget {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     const error = new BudgetClosedError();
-    while (this.waiting() > 0) this.waiters[this.head++]!.reject(error);
+    for (const waiter of this.waiters.drain()) waiter.reject(error);
   }
 
   private setReservoir(value: number | null): void {
@@ -193,11 +202,7 @@ export class LocalBudget implements RequestBudget {
     while (this.waiting() > 0 && (this.reservoir === null || this.reservoir > 0)) {
       if (this.reservoir !== null) this.reservoir--;
       this.sentInWindow++;
-      this.waiters[this.head++]!.resolve();
-    }
-    if (this.head > 1024 && this.head * 2 > this.waiters.length) {
-      this.waiters.splice(0, this.head);
-      this.head = 0;
+      this.waiters.dequeue()!.resolve();
     }
     if (this.onAvailable && this.waiting() === 0 && (this.reservoir === null || this.reservoir > 0)) this.onAvailable();
   }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceError } from '../errors.ts';
-import type { FollowPage, Source, UserRef } from '../sources/source.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { AbandonedError, SourceError } from '../core/errors.ts';
+import type { RateInfo } from '../core/rate.ts';
+import type { FetchOptions, Source, UserRef } from '../sources/source.ts';
+import { backoffDelay, type BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
 import { FollowList } from './follow-list.ts';
 import type { UserResult, UserStatus } from './result.ts';
@@ -17,14 +18,23 @@ export interface CollectUserOptions {
   backoff: BackoffOptions;
 }
 
+/**
+ * 429 answers tolerated for one page before the user fails: a bound for a source that keeps refusing
+ * without reset headers, far above what a stated reset ever needs.
+ */
+export const MAX_RATE_LIMIT_WAITS = 1000;
+
 export interface CollectUserDeps {
   source: Source;
-  budget: RequestBudget;
+  /** Lanes by credential index, or by host for a source with `routing`. */
+  budget: RequestBudget<number | string>;
   stats: RunStats;
+  /**
+   * For a source with `routing`: called once the user's host is known, resolves when the user may
+   * start on it (the collector's per-host queues). Default: at once.
+   */
+  admit?: ((host: string) => Promise<void>) | undefined;
 }
-
-/** The user was abandoned because the run is shutting down; no row is written for it. */
-export class Abandoned extends Error {}
 
 /**
  * Pages in a row that show no account but carry a cursor, followed before the user fails. Every source
@@ -33,6 +43,22 @@ export class Abandoned extends Error {}
  * ever, so past this bound the user is `failed` with the reason, never `ok` with the accounts so far.
  */
 export const EMPTY_PAGES_BOUND = 10;
+/** A budget lane: a credential's index, or a host. */
+type Lane = number | string;
+
+/** Longest cursor taken from a source: real ones are tens of characters (X's next_token, Bluesky's getFollows cursor). */
+export const MAX_CURSOR_CHARS = 1024;
+
+/** The longest list a cap may ask for (MAX_FRIENDS's largest value); without a cap, lists are bounded as at it. */
+const LONGEST_LIST = 10_000_000;
+
+/**
+ * Pages one user may take before its list counts as endless: four times the pages MAX_FRIENDS needs
+ * at full pages, plus 10, since real pages can be sparse (Bluesky leaves out accounts it hides).
+ */
+export function maxPagesPerUser(maxFriends: number, pageSize: number): number {
+  return 4 * Math.ceil(Math.min(maxFriends, LONGEST_LIST) / pageSize) + 10;
+}
 
 const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
   protected: 'protected',
@@ -43,7 +69,7 @@ const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
 /**
  * Collects one user's follows: pages through the source from the first cursor until the list ends
  * or MAX_FRIENDS is reached, retrying transient failures per page. Always returns a result with a
- * status, unless `signal` aborts, in which case it throws `Abandoned`.
+ * status, unless `signal` aborts, in which case it throws `AbandonedError`.
  */
 export async function collectUser(
   user: UserRef,
@@ -54,6 +80,7 @@ export async function collectUser(
   const startAt = new Date();
   const accounts = new FollowList();
   const seenCursors = new Set<string>();
+  const maxPages = maxPagesPerUser(options.maxFriends, deps.source.pageSize);
   let cursor: string | undefined;
   let pages = 0;
   let emptyInARow = 0;
@@ -70,17 +97,31 @@ export async function collectUser(
   });
 
   try {
+    const routing = deps.source.routing;
+    let host: string | undefined;
+    if (routing) {
+      host = routing.known(user) ?? (await budgeted(deps, options, signal, routing.lookupHost(user), () => routing.lookUp(user, signal))).host;
+      await deps.admit?.(host);
+    }
     for (;;) {
-      const page = await fetchPage(user, cursor, deps, options, signal);
+      const room = options.maxFriends - accounts.length;
+      const page = await budgeted(deps, options, signal, host, (admitted, followUp) =>
+        deps.source.fetchPage(user, cursor, { signal, credential: typeof admitted === 'number' ? admitted : 0, followUp, host, room }),
+      );
       pages++;
       deps.stats.pages++;
-      const room = options.maxFriends - accounts.length;
       accounts.add(page.accounts, room);
       if (accounts.length >= options.maxFriends) {
         truncated = page.accounts.length > room || page.nextCursor !== undefined;
         return finish('ok');
       }
       if (page.nextCursor === undefined) return finish('ok');
+      if (page.nextCursor.length > MAX_CURSOR_CHARS) {
+        throw new SourceError('refused', `source gave a cursor of ${page.nextCursor.length} characters after ${pages} pages (at most ${MAX_CURSOR_CHARS} taken)`);
+      }
+      if (pages >= maxPages) {
+        throw new SourceError('refused', `source still had more after ${pages} pages and ${accounts.length} accounts (at most ${maxPages} pages a user at MAX_FRIENDS ${options.maxFriends})`);
+      }
       if (seenCursors.has(page.nextCursor)) {
         return finish('failed', `source repeated cursor ${page.nextCursor} after ${pages} pages; stopped to avoid a loop`);
       }
@@ -92,7 +133,8 @@ export async function collectUser(
       cursor = page.nextCursor;
     }
   } catch (error) {
-    if (signal.aborted) throw new Abandoned('run is shutting down', { cause: error });
+    if (error instanceof AbandonedError) throw error;
+    if (signal.aborted) throw new AbandonedError(undefined, { cause: error });
     // The source refuses the client, not this user: the run stops (Collector) and the user gets no row.
     if (error instanceof SourceError && error.kind === 'unauthorized') throw error;
     if (error instanceof SourceError) {
@@ -105,45 +147,46 @@ export async function collectUser(
 }
 
 /**
- * A copy of `s` that shares no memory with the string it was cut from. A cursor read from a page is a
- * slice of a longer string (the link's URL), which V8 keeps whole for as long as the slice lives; a
- * user's cursors live until its last page, so at 2,500 users in flight the URLs behind them were 5 MB
- * of the live heap (heap snapshot of bench/throughput.ts at 2,500). The UTF-16 round trip copies any
- * string exactly, lone surrogates included.
+ * A copy of `s` that shares no memory with the string it was cut from: a cursor sliced from a page's
+ * URL keeps the whole URL alive until the user's last page (docs/decisions.md, 2026-11-23). The UTF-16
+ * round trip copies any string exactly, lone surrogates included.
  */
 function unshared(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
-/** One page, through the budget, with retries for what can be retried. */
-async function fetchPage(
-  user: UserRef,
-  cursor: string | undefined,
+/**
+ * One request through the budget, with retries for what can be retried: `send` runs once admitted on
+ * `lane` (any lane of the credentials when undefined), and the rate its answer states feeds that lane.
+ */
+async function budgeted<T extends { rate?: RateInfo | undefined }>(
   deps: CollectUserDeps,
   options: CollectUserOptions,
   signal: AbortSignal,
-): Promise<FollowPage> {
+  lane: Lane | undefined,
+  send: (admitted: Lane, followUp: NonNullable<FetchOptions['followUp']>) => Promise<T>,
+): Promise<T> {
   let attempt = 0;
   let rateWaits = 0;
   for (;;) {
     signal.throwIfAborted();
-    // The budget lane (source credential) the request was admitted on: its answer feeds that lane only.
-    let lane = 0;
-    const followUp = <T>(send: () => Promise<T>): Promise<T> => {
+    // The lane (credential or host) the request was admitted on: its answer feeds that lane only.
+    let used: Lane = lane ?? 0;
+    const followUp = <U>(more: () => Promise<U>): Promise<U> => {
       deps.stats.requests++;
-      return deps.budget.schedule(send, lane);
+      return deps.budget.schedule(more, used);
     };
     try {
       deps.stats.requests++;
-      const page = await deps.budget.schedule((admitted) => {
-        lane = admitted;
-        return deps.source.fetchPage(user, cursor, { signal, credential: admitted, followUp });
-      });
-      if (page.rate) deps.budget.observe(page.rate, lane);
-      return page;
+      const answer = await deps.budget.schedule((admitted) => {
+        used = admitted;
+        return send(admitted, followUp);
+      }, lane);
+      if (answer.rate) deps.budget.observe(answer.rate, used);
+      return answer;
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
-      if (error.rate) deps.budget.observe(error.rate, lane);
+      if (error.rate) deps.budget.observe(error.rate, used);
       if (error.kind === 'rate_limited') {
         deps.stats.rateLimited++;
         rateWaits++;
@@ -153,7 +196,7 @@ async function fetchPage(
         const now = Date.now();
         // Without a reset time, back off as for any other failure rather than hammer the source.
         const until = error.resetAt !== undefined && error.resetAt > now ? error.resetAt : now + backoffDelay(rateWaits, options.backoff);
-        deps.budget.pauseUntil(until, lane);
+        deps.budget.pauseUntil(until, used);
         deps.stats.rateLimitWaitMs += until - now;
         continue;
       }

@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { SourceError } from '../errors.ts';
+import { AbandonedError, InternalError, SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
-import { Abandoned, collectUser } from './collect-user.ts';
+import { collectUser } from './collect-user.ts';
+import { HostGate } from './host-gate.ts';
 import type { UserResult } from './result.ts';
 import { isShortList } from './completeness.ts';
 import type { RunStats } from './stats.ts';
@@ -20,7 +21,8 @@ export interface CollectorOptions {
 
 export interface CollectorDeps {
   source: Source;
-  budget: RequestBudget;
+  /** Lanes by credential, or by host for a source with `routing`. */
+  budget: RequestBudget<number | string>;
   stats: RunStats;
   log: Logger;
   /**
@@ -29,6 +31,9 @@ export interface CollectorDeps {
    */
   onResult: (result: UserResult) => Promise<void>;
 }
+
+/** Users read ahead into the per-host queues, per user in flight. */
+const READ_AHEAD = 10;
 
 /**
  * Runs users through `collectUser` with at most `maxThreads` in flight, reading the users iterator
@@ -43,23 +48,29 @@ export class Collector {
   private readonly options: CollectorOptions;
   private readonly abortController = new AbortController();
   private stopped = false;
-  private failure: unknown;
+  private failure: Error | undefined;
+  /** Per-host queues, for a source whose users live on different hosts. */
+  private readonly gate: HostGate | undefined;
 
   constructor(deps: CollectorDeps, options: CollectorOptions) {
     this.deps = deps;
     this.options = options;
+    if (deps.source.routing) this.gate = new HostGate({ maxInFlight: options.maxThreads, busy: (host) => deps.budget.waiting(host) > 0 });
   }
 
   stop(): void {
     this.stopped = true;
+    // Users waiting for their host have not started: they are left to the next run, as unread ones are.
+    this.gate?.close(new AbandonedError('run is stopping'));
   }
 
   abort(reason = 'shutdown'): void {
     this.stopped = true;
-    this.abortController.abort(new Error(reason));
+    this.abortController.abort(new AbandonedError(reason));
     // Requests still waiting for the budget are in flight too, and a spent window can last 15 minutes:
     // closing the budget rejects them, so their users are abandoned now rather than when it refills.
     void this.deps.budget.close();
+    this.gate?.close(new AbandonedError(reason));
   }
 
   get abandoning(): boolean {
@@ -68,24 +79,48 @@ export class Collector {
 
   /** Collects every user the iterator yields (in batches), until done or stopped. */
   async run(batches: AsyncIterable<readonly UserRef[]>): Promise<void> {
+    if (this.gate) return this.runByHost(batches, this.gate);
     const limit = pLimit(this.options.maxThreads);
-    let wake: (() => void) | undefined;
     const inFlight = new Set<Promise<void>>();
-    const release = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
+    for await (const batch of batches) {
+      if (this.stopped) break;
+      // p-limit holds the batch until slots free up; the next batch is read once the last user of
+      // this one has started, so users leave the table as fast as slots free and no faster.
+      const lastStarted = Promise.withResolvers<void>();
+      batch.forEach((user, i) => {
+        const task = limit(() => {
+          if (i === batch.length - 1) lastStarted.resolve();
+          return this.collectOne(user);
+        }).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      });
+      if (batch.length === 0) lastStarted.resolve();
+      await lastStarted.promise;
+    }
+    await Promise.all(inFlight);
+    if (this.failure !== undefined) throw this.failure;
+  }
 
+  /**
+   * `run` for a source whose users live on different hosts: users are read ahead into the per-host
+   * queues while fewer than `maxThreads` are in flight (looked up or collected) and fewer than
+   * READ_AHEAD times that wait, so every host with users left has some waiting.
+   */
+  private async runByHost(batches: AsyncIterable<readonly UserRef[]>, gate: HostGate): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    let wake: (() => void) | undefined;
+    const readAhead = READ_AHEAD * this.options.maxThreads;
     outer: for await (const batch of batches) {
       for (const user of batch) {
-        while (!this.stopped && limit.activeCount + limit.pendingCount >= this.options.maxThreads) {
+        while (!this.stopped && (gate.inFlight >= this.options.maxThreads || gate.waiting >= readAhead)) {
           await new Promise<void>((resolve) => (wake = resolve));
         }
         if (this.stopped) break outer;
-        const task = limit(() => this.collectOne(user)).finally(() => {
+        const task = this.collectRouted(user, gate).finally(() => {
           inFlight.delete(task);
-          release();
+          const w = wake;
+          wake = undefined;
+          w?.();
         });
         inFlight.add(task);
       }
@@ -94,15 +129,33 @@ export class Collector {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async collectOne(user: UserRef): Promise<void> {
+  /** `collectOne` through the per-host queues: in flight while looked up and while collected and stored, not while waiting. */
+  private async collectRouted(user: UserRef, gate: HostGate): Promise<void> {
+    let phase: 'lookup' | 'waiting' | 'running' = 'lookup';
+    gate.beginLookup();
+    const admit = async (host: string) => {
+      phase = 'waiting';
+      gate.endLookup();
+      await gate.enter(host);
+      phase = 'running';
+    };
+    try {
+      await this.collectOne(user, admit);
+    } finally {
+      if (phase === 'lookup') gate.endLookup();
+      else if (phase === 'running') gate.leave();
+    }
+  }
+
+  private async collectOne(user: UserRef, admit?: (host: string) => Promise<void>): Promise<void> {
     if (this.stopped) return;
     const { stats } = this.deps;
     stats.usersStarted++;
     let result: UserResult;
     try {
-      result = await collectUser(user, this.deps, this.options, this.abortController.signal);
+      result = await collectUser(user, { ...this.deps, admit }, this.options, this.abortController.signal);
     } catch (error) {
-      if (error instanceof Abandoned) return;
+      if (error instanceof AbandonedError) return;
       // The source refuses our credentials: no user can succeed, so stop rather than fail them all.
       if (error instanceof SourceError && error.kind === 'unauthorized') return this.fail(error, 'source refused the credentials; stopping');
       throw error;
@@ -125,7 +178,7 @@ export class Collector {
   /** Stops the run for good: in-flight users are abandoned and `run` rejects with the first failure. */
   private fail(error: unknown, msg: string): void {
     if (this.failure === undefined) {
-      this.failure = error;
+      this.failure = error instanceof Error ? error : new InternalError(String(error));
       this.deps.log.error({ err: error }, msg);
     }
     this.abort(msg);

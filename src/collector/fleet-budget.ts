@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RateInfo } from '../sources/source.ts';
-import { BudgetClosedError, type RequestBudget } from './budget.ts';
+import { BudgetClosedError, FleetLimiterError } from '../core/errors.ts';
+import type { RateInfo } from '../core/rate.ts';
+import type { LaneBudget } from './budget.ts';
 
 export interface FleetBudgetOptions {
   /** redis://[:password@]host:port (RATE_LIMIT_REDIS_URL). Never logged. */
@@ -21,6 +22,8 @@ export interface FleetBudgetOptions {
   connectTimeoutMs?: number;
   /** Time between attempts to reach Redis again. Default 1 s. */
   reconnectMs?: number;
+  /** Called when requests may start again: the limiter is ready, or a hold ended (see `Lanes`). */
+  onAvailable?: (() => void) | undefined;
 }
 
 type Settled = FleetBudgetOptions & Required<Pick<FleetBudgetOptions, 'connectTimeoutMs' | 'reconnectMs'>>;
@@ -55,7 +58,7 @@ interface Ticket {
  * A 429, or a response saying 0 remaining, holds this worker's requests until the source's reset; the
  * other workers learn it from their own next answer.
  */
-export class FleetBudget implements RequestBudget {
+export class FleetBudget implements LaneBudget {
   private readonly options: Settled;
   private readonly log: Logger;
   /** Fleet spacing (ms between two requests of the fleet) and a worker's spacing on its local share. */
@@ -72,7 +75,12 @@ export class FleetBudget implements RequestBudget {
   private readonly closing = new AbortController();
   /** Settles once Redis answered, or the connect timeout passed: requests wait for it. */
   private readonly started: Promise<void>;
-  private settleStart!: () => void;
+  private resolveStart!: () => void;
+  private isStarted = false;
+  /** Fires `onAvailable` when the current hold ends. */
+  private holdTimer: NodeJS.Timeout | undefined;
+  /** Requests given to this lane that have not started (waiting for Redis, a hold or the limiter). */
+  private queued = 0;
   /** Whether requests have gone through the local share: then a switch to Redis holds first. */
   private usedLocal = false;
   private readonly connectTimer: NodeJS.Timeout;
@@ -84,7 +92,7 @@ export class FleetBudget implements RequestBudget {
     this.localSpacingMs = Math.ceil((options.windowMs * options.workers) / options.limit) + 1;
     this.transitionHoldMs = transitionHold(options.limit, options.windowMs, options.workers, this.options.reconnectMs);
     this.local = new Bottleneck({ minTime: this.localSpacingMs });
-    this.started = new Promise<void>((resolve) => (this.settleStart = resolve));
+    this.started = new Promise<void>((resolve) => (this.resolveStart = resolve));
     this.connectTimer = setTimeout(() => {
       this.log.warn(this.describe(), 'fleet rate limit: Redis unreachable at start; using a local share of the budget');
       this.usedLocal = true;
@@ -98,29 +106,64 @@ export class FleetBudget implements RequestBudget {
     return this.route;
   }
 
-  /** One budget, one lane: `fn` always runs on lane 0 (several credentials: `FleetCredentialBudgets`). */
-  async schedule<T>(fn: (lane: number) => Promise<T>): Promise<T> {
-    await this.started;
-    for (;;) {
-      if (this.closed) throw new BudgetClosedError();
-      const hold = this.holdUntil - Date.now();
-      if (hold > 0) {
-        await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
-        continue;
+  schedule<T>(fn: () => Promise<T>): Promise<T> {
+    this.queued++;
+    return this.run(fn);
+  }
+
+  /**
+   * Whether this lane takes a request now: Redis answered (or the wait for it ended), no hold is on,
+   * and no request of this worker waits in its limiter. One at a time is enough to keep the limiter's
+   * turns taken, and the rest wait in `Lanes` for whichever lane starts one first.
+   */
+  tryTake(): boolean {
+    if (!this.isStarted || this.closed || Date.now() < this.holdUntil || this.queued > 0) return false;
+    this.queued++;
+    return true;
+  }
+
+  /** Runs a request whose place `tryTake` took. */
+  runTaken<T>(fn: () => Promise<T>): Promise<T> {
+    return this.run(fn);
+  }
+
+  /** Runs a request counted in `queued`, which it leaves when it starts (or fails to). */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    let waiting = true;
+    const leave = () => {
+      if (!waiting) return;
+      waiting = false;
+      this.queued--;
+      this.options.onAvailable?.();
+    };
+    try {
+      await this.started;
+      for (;;) {
+        if (this.closed) throw new BudgetClosedError();
+        const hold = this.holdUntil - Date.now();
+        if (hold > 0) {
+          await sleep(hold, undefined, { signal: this.closing.signal }).catch(() => undefined);
+          continue;
+        }
+        const outcome = await this.attempt(() => {
+          leave();
+          return fn();
+        });
+        if (outcome !== REROUTE) return outcome;
       }
-      const outcome = await this.attempt(fn);
-      if (outcome !== REROUTE) return outcome;
+    } finally {
+      leave();
     }
   }
 
-  observe(rate: RateInfo, _lane = 0, now: number = Date.now()): void {
+  observe(rate: RateInfo, now: number = Date.now()): void {
     if (rate.remaining <= 0 && rate.resetAt > now) this.pauseUntil(rate.resetAt);
   }
 
   pauseUntil(until: number): void {
     if (this.closed) return;
     // Reset headers are whole seconds and clocks differ: start a little after the stated reset.
-    this.holdUntil = Math.max(this.holdUntil, until + 250);
+    this.holdFor(until + 250);
   }
 
   waiting(): number {
@@ -131,7 +174,8 @@ export class FleetBudget implements RequestBudget {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.connectTimer);
-    this.settleStart();
+    clearTimeout(this.holdTimer);
+    this.resolveStart();
     this.closing.abort();
     for (const ticket of [...this.tickets]) ticket.cancel();
     this.shared?.dispose();
@@ -144,7 +188,7 @@ export class FleetBudget implements RequestBudget {
    * route still applies and no hold is on; the limiter's job ends when the request starts (spacing
    * counts starts), and the attempt settles with the request's own outcome.
    */
-  private attempt<T>(fn: (lane: number) => Promise<T>): Promise<T | typeof REROUTE> {
+  private attempt<T>(fn: () => Promise<T>): Promise<T | typeof REROUTE> {
     const route = this.route;
     const shared = this.shared;
     return new Promise((resolve, reject) => {
@@ -164,7 +208,7 @@ export class FleetBudget implements RequestBudget {
           return;
         }
         this.tickets.delete(ticket);
-        fn(0).then(resolve, reject);
+        fn().then(resolve, reject);
       };
       if (route === 'local') {
         this.local.schedule(job).catch(() => ticket.cancel());
@@ -219,8 +263,25 @@ export class FleetBudget implements RequestBudget {
       this.usedLocal = true;
     }
     this.route = route;
-    if (hold) this.holdUntil = Math.max(this.holdUntil, Date.now() + this.transitionHoldMs);
+    if (hold) this.holdFor(Date.now() + this.transitionHoldMs);
     for (const ticket of [...this.tickets]) if (ticket.route !== route) ticket.cancel();
+  }
+
+  /** Requests start no earlier than `until`; lanes hear when they may again. */
+  private holdFor(until: number): void {
+    if (until <= this.holdUntil) return;
+    this.holdUntil = until;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => this.options.onAvailable?.(), until - Date.now());
+    this.holdTimer.unref();
+  }
+
+  /** Requests may go: Redis answered, or the wait for it ended. */
+  private settleStart(): void {
+    this.resolveStart();
+    if (this.isStarted || this.closed) return;
+    this.isStarted = true;
+    this.options.onAvailable?.();
   }
 
   private describe() {
@@ -286,9 +347,9 @@ class SharedLimiter {
     // The first worker to connect stores its settings for every worker; a fleet restarted with a new
     // RATE_LIMIT must not keep the old one, so each worker writes its own (they are the fleet's).
     this.ready = this.limiter.ready().then(() => this.limiter.updateSettings(settings)).then(() => {
-      if (this.disposed) throw new Error('disposed');
+      if (this.disposed) throw new FleetLimiterError('the limiter was disposed while it started');
       if (this.client.status === 'ready') this.client.once('close', onClose);
-      else throw new Error(`Redis connection ${this.client.status}`);
+      else throw new FleetLimiterError(`Redis connection ${this.client.status}`);
     });
   }
 
@@ -298,48 +359,5 @@ class SharedLimiter {
     this.disposed = true;
     void this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
     void this.connection.disconnect(false);
-  }
-}
-
-/**
- * Several source credentials (X API bearer tokens), each with its fleet-wide budget: one `FleetBudget`
- * a credential, under its own limiter id, seen by the collector as one budget with a lane a credential.
- * Requests go to the lanes in turn (a, b, c, a, ...): every lane spaces its requests evenly across
- * the fleet, so taking them in turn gives each its share; a follow-up request keeps its lane.
- */
-export class FleetCredentialBudgets implements RequestBudget {
-  private readonly lanes: readonly FleetBudget[];
-  private next = 0;
-
-  constructor(lanes: readonly FleetBudget[]) {
-    if (lanes.length === 0) throw new RangeError('at least one credential is needed');
-    this.lanes = lanes;
-  }
-
-  schedule<T>(fn: (lane: number) => Promise<T>, lane?: number): Promise<T> {
-    const k = lane ?? this.next++ % this.lanes.length;
-    return this.laneAt(k).schedule(() => fn(k));
-  }
-
-  observe(rate: RateInfo, lane = 0, now: number = Date.now()): void {
-    this.laneAt(lane).observe(rate, 0, now);
-  }
-
-  pauseUntil(until: number, lane = 0): void {
-    this.laneAt(lane).pauseUntil(until);
-  }
-
-  waiting(): number {
-    return this.lanes.reduce((n, lane) => n + lane.waiting(), 0);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.close()));
-  }
-
-  private laneAt(lane: number): FleetBudget {
-    const budget = this.lanes[lane];
-    if (!budget) throw new RangeError(`no budget lane ${lane} (${this.lanes.length} credentials)`);
-    return budget;
   }
 }

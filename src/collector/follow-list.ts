@@ -10,17 +10,12 @@ interface PackedPage {
 }
 
 /**
- * One user's followed accounts while they are collected. A user with 2,000 friends stays in flight
- * for 100 pages (40 s at the reference's 0.4 s a page), so a worker's 2,500 slots fill up with long
- * lists; as an object and a string per account they made most of a 190 MB live heap
- * (bench/throughput.ts, --trace-gc). Packed as one string per page they cost about a byte a character,
- * and become objects again only when the user is finished.
+ * One user's followed accounts while they are collected, packed as one string per page and made
+ * objects again only when the user is finished: 2,500 users in flight hold long lists for tens of
+ * seconds, and as objects they were most of the live heap (docs/decisions.md, 2026-11-23).
  */
 export class FollowList {
-  /**
-   * A page of names only (the HTML pages) is its joined string alone: a wrapper object per page was
-   * another 10% on top of the names.
-   */
+  /** A page of names only (the HTML pages) is its joined string alone, without a wrapper object. */
   private readonly pages: (string | PackedPage | readonly FollowedAccount[])[] = [];
   private count = 0;
 

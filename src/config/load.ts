@@ -1,4 +1,5 @@
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
+import { keepSecret } from '../core/secrets.ts';
 import type { ValueParser } from './parsers.ts';
 import { flagOf, optionKeyOf, SETTINGS, type Setting, type SettingKey, type SettingValue } from './settings.ts';
 
@@ -26,6 +27,7 @@ export function loadSettings<K extends SettingKey>(
     }
     const where = fromFlag ? `${flagOf(s)} (env ${s.env})` : `${s.env} (flag ${flagOf(s)})`;
     out[key] = parseValue(s.env, where, s.parser, raw, s.secret);
+    if (s.secret) keepSecret(out[key]);
   }
   return out as Settings<K>;
 }

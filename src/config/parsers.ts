@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
 import { DEFAULT_CONNECTION, NAME, PROJECT_ID, type ServiceAccountKey } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
@@ -62,17 +63,34 @@ export function oneOf<const T extends string>(values: readonly T[]): ValueParser
   return parser(`one of ${values.join(', ')}`, z.string().transform((s) => s.trim()).pipe(z.enum(values as [T, ...T[]])));
 }
 
+/** true/false (also yes/no, 1/0). */
+export function boolean(): ValueParser<boolean> {
+  return parser(
+    'true or false',
+    z
+      .string()
+      .transform((s) => s.trim().toLowerCase())
+      .pipe(z.enum(['true', 'false', 'yes', 'no', '1', '0']))
+      .transform((s) => s === 'true' || s === 'yes' || s === '1'),
+  );
+}
+
 export function nonEmpty(what: string): ValueParser<string> {
   return parser(what, z.string().transform((s) => s.trim()).pipe(z.string().min(1)));
 }
 
+/** A URL that is no secret: credentials in it would be logged and stored with the run's settings. */
 export function httpUrl(): ValueParser<string> {
   return parser(
-    'an http(s) URL such as https://mobile.twitter.com',
+    'an http(s) URL without credentials, such as https://mobile.twitter.com',
     z
       .string()
       .transform((s) => s.trim().replace(/\/+$/, ''))
-      .pipe(z.url({ protocol: /^https?$/ })),
+      .pipe(z.url({ protocol: /^https?$/ }))
+      .refine((s) => {
+        const url = URL.parse(s);
+        return url !== null && url.username === '' && url.password === '';
+      }),
   );
 }
 
@@ -171,11 +189,11 @@ export function keyFileContents(text: string): ServiceAccountKey | undefined {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error('it is not JSON');
+    throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', 'it is not JSON');
   }
   if ((value as { type?: unknown })?.type !== 'service_account') return undefined;
   const key = SERVICE_ACCOUNT_KEY.safeParse(value);
-  if (!key.success) throw new Error('it is a service-account key without client_email or private_key');
+  if (!key.success) throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', 'it is a service-account key without client_email or private_key');
   return key.data;
 }
 
@@ -228,6 +246,27 @@ const TOKEN = /^[\x21-\x2b\x2d-\x7e]+$/;
 /** A credential such as a bearer token: printable ASCII, no spaces or commas. Never echoed (secret). */
 export function token(what: string): ValueParser<string> {
   return parser(`${what} (printable characters, no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().regex(TOKEN)));
+}
+
+/** A shared secret: printable ASCII without spaces or commas, at least `minLength` long. Never echoed (secret). */
+export function secret(minLength: number, what: string): ValueParser<string> {
+  return parser(`${what} of at least ${minLength} printable characters (no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().min(minLength).regex(TOKEN)));
+}
+
+/** `HOST_LISTEN`: host:port, such as 127.0.0.1:0 (a free port), 0.0.0.0:8800 or [::1]:8800. */
+export function listenAddress(): ValueParser<{ host: string; port: number }> {
+  return parser(
+    'host:port, such as 127.0.0.1:0 (0: a free port), 0.0.0.0:8800 or [::1]:8800',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/))
+      .transform((s) => {
+        const colon = s.lastIndexOf(':');
+        return { host: s.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(s.slice(colon + 1)) };
+      })
+      .refine((v) => v.port <= 65_535),
+  );
 }
 
 /** Several credentials, comma-separated, each its own budget: none empty, none twice. */

@@ -1,6 +1,7 @@
 import type { ValueParser } from './parsers.ts';
 import * as p from './parsers.ts';
 import { SOURCE_NAMES, type SourceName } from '../sources/source.ts';
+import { REPO_READS, type RepoRead } from '../sources/bluesky-repo/read-mode.ts';
 
 /**
  * Every setting friendfleet reads, once. The CLI builds its flags from this table, `loadSettings`
@@ -41,20 +42,26 @@ export const SETTINGS = {
   usersLimit: setting({ env: 'USERS_LIMIT', arg: '<n>', parser: p.integer(1, 1_000_000_000), description: 'collect at most this many users in this run' }),
   batchSize: setting({ env: 'BATCH_SIZE', arg: '<n>', parser: p.integer(1, 100_000), default: '20', description: 'users read from the users table at a time' }),
   maxThreads: setting({ env: 'MAX_THREADS', arg: '<n>', parser: p.integer(1, 100_000), default: '50', description: 'users collected concurrently' }),
+  blueskyRepoRead: setting({ env: 'BLUESKY_REPO_READ', arg: '<how>', parser: p.oneOf<RepoRead>(REPO_READS), default: 'records', description: 'bluesky-repo: read follows as listRecords pages (records), as the whole repository file (car), or a first page then the file when more than two pages remain (auto)' }),
   rateLimit: setting({ env: 'RATE_LIMIT', arg: '<n>', parser: p.integer(1, 10_000_000), description: "requests allowed per RATE_WINDOW per credential (default: the source's documented budget, or unlimited, until the source announces one)" }),
   rateWindow: setting({ env: 'RATE_WINDOW', arg: '<duration>', parser: p.duration(1000, 86_400_000), description: "rate-limit window (default: the source's, 15m; 5m for bluesky)" }),
   rateLimitRedisUrl: setting({ env: 'RATE_LIMIT_REDIS_URL', arg: '<url>', parser: p.redisUrl(), secret: true, description: 'share one RATE_LIMIT among all workers through this Redis (bottleneck cluster mode)' }),
   rateLimitId: setting({ env: 'RATE_LIMIT_ID', arg: '<id>', parser: p.nonEmpty('a limiter name'), description: 'name of the shared limiter: workers with the same id share one budget (default: the source and its host)' }),
   rateLimitWorkers: setting({ env: 'RATE_LIMIT_WORKERS', arg: '<n>', parser: p.integer(1, 100_000), description: 'workers sharing the budget; without Redis each uses RATE_LIMIT / this (default PARTITIONS)' }),
-  maxFriends: setting({ env: 'MAX_FRIENDS', arg: '<n>', parser: p.integer(1, 10_000_000), default: '2000', description: 'stop collecting a user after this many followed accounts' }),
+  maxFriends: setting({ env: 'MAX_FRIENDS', arg: '<n>', parser: p.integer(0, 10_000_000), default: '2000', description: 'stop collecting a user after this many followed accounts; 0: no cap' }),
   maxRetries: setting({ env: 'MAX_RETRIES', arg: '<n>', parser: p.integer(0, 100), default: '5', description: 'retries of a page after 5xx, resets, timeouts or unreadable pages' }),
   maxAttempts: setting({ env: 'MAX_ATTEMPTS', arg: '<n>', parser: p.integer(1, 100), default: '3', description: 'runs that may try a failing user before it counts as done' }),
   requestTimeout: setting({ env: 'REQUEST_TIMEOUT', arg: '<duration>', parser: p.duration(100, 600_000), default: '30s', description: 'time allowed for response headers, and again for the body' }),
+  allowPrivateAddresses: setting({ env: 'ALLOW_PRIVATE_ADDRESSES', arg: '<bool>', parser: p.boolean(), default: 'false', description: 'let sources follow addresses found in answers (DID documents, redirects) to loopback and private ranges, for a lab network or the sim; metadata and link-local addresses stay refused' }),
+  maxResponseTime: setting({ env: 'MAX_RESPONSE_TIME', arg: '<duration>', parser: p.duration(100, 3_600_000), default: '60s', description: "most time one response may take, headers and body together (a body trickled a byte at a time); past it the user fails" }),
   sink: setting({ env: 'SINK', arg: '<uri>', parser: p.sinkUri(), default: 'duckdb:./friendfleet.duckdb', description: 'warehouse to write to' }),
   googleCredentials: setting({ env: 'GOOGLE_CREDENTIALS', arg: '<json>', parser: p.serviceAccountKey(), secret: true, description: "a service account's key file contents, for BigQuery (default: GOOGLE_APPLICATION_CREDENTIALS, else Application Default Credentials)" }),
   googleApplicationCredentials: setting({ env: 'GOOGLE_APPLICATION_CREDENTIALS', arg: '<path>', parser: p.jsonPath(), description: "path to a Google Cloud key file, for BigQuery (Google's usual variable)" }),
   bigqueryLocation: setting({ env: 'BIGQUERY_LOCATION', arg: '<location>', parser: p.bigQueryLocation(), default: 'US', description: 'where setup creates the BigQuery dataset, and where queries run' }),
   bigqueryApiEndpoint: setting({ env: 'BIGQUERY_API_ENDPOINT', arg: '<url>', parser: p.httpUrl(), description: "BigQuery's API root, for an emulator (default: Google's)" }),
+  hostSecret: setting({ env: 'HOST_SECRET', arg: '<secret>', parser: p.secret(32, 'a secret'), secret: true, description: "the fleet's warehouse-host secret, sent with every request to it (default for a fleet: a new random one, given to its workers); prefer the env var: a flag shows in ps" }),
+  hostListen: setting({ env: 'HOST_LISTEN', arg: '<host:port>', parser: p.listenAddress(), default: '127.0.0.1:0', description: "where a fleet's warehouse host listens: loopback on a free port unless set; beyond this machine only with HOST_SECRET set" }),
+  hostExportDir: setting({ env: 'HOST_EXPORT_DIR', arg: '<dir>', parser: p.nonEmpty('a folder'), description: "the folder under which a fleet's warehouse host writes exports asked of it (default: none, it writes no file)" }),
   sinkBufferRows: setting({ env: 'SINK_BUFFER_ROWS', arg: '<n>', parser: p.integer(10, 1_000_000), default: '1000', description: 'rows held in memory for the warehouse before fetching waits (backpressure)' }),
   deadLetterFile: setting({ env: 'DEAD_LETTER_FILE', arg: '<path>', parser: p.ndjsonPath(), default: './friendfleet-dead-letters.ndjson', description: 'where rows the warehouse refuses as invalid are written, with the reason' }),
   worker: setting({ env: 'WORKER', arg: '<name>', parser: p.nonEmpty('a worker name'), description: 'name of this worker in rows and logs (default: DYNO, else host name and pid)' }),
@@ -67,6 +74,11 @@ export const SETTINGS = {
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+/** MAX_FRIENDS as the cap the collector and the planner apply: 0 (no cap) is a cap no list reaches. */
+export function friendsCap(maxFriends: number): number {
+  return maxFriends === 0 ? Number.MAX_SAFE_INTEGER : maxFriends;
+}
 export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
 
 /** `MAX_THREADS` → `--max-threads`. */

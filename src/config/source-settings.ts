@@ -1,5 +1,5 @@
 import type { BudgetOptions } from '../collector/budget.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { SOURCE_BUDGETS, type SourceOptions } from '../sources/registry.ts';
 import type { Settings } from './load.ts';
 import type { SettingKey } from './settings.ts';
@@ -12,6 +12,9 @@ export const SOURCE_SETTINGS = [
   'twitterBearerTokens',
   'maxThreads',
   'requestTimeout',
+  'maxResponseTime',
+  'allowPrivateAddresses',
+  'blueskyRepoRead',
   'rateLimit',
   'rateWindow',
 ] as const satisfies readonly SettingKey[];
@@ -39,9 +42,12 @@ export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>
       throw new ConfigError('TWITTER_BEARER_TOKEN', 'SOURCE=twitter-api needs a bearer token: set TWITTER_BEARER_TOKEN, or TWITTER_BEARER_TOKENS=a,b,c for several (each gets its own budget)');
     }
   }
+  if (settings.maxResponseTime! < settings.requestTimeout!) {
+    throw new ConfigError('MAX_RESPONSE_TIME', 'MAX_RESPONSE_TIME is shorter than REQUEST_TIMEOUT: a response must be allowed at least the time its headers may take');
+  }
   const documented = SOURCE_BUDGETS[name];
   return {
-    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout! },
+    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses!, repoRead: settings.blueskyRepoRead! },
     budget: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs },
   };
 }

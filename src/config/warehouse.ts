@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
+import { keepSecret } from '../core/secrets.ts';
 import type { BigQueryConnection } from '../sinks/bigquery/connection.ts';
 import type { SinkUri } from '../sinks/registry.ts';
 import type { UsersLocation } from '../users/staged-table.ts';
@@ -11,7 +12,7 @@ import type { SettingKey } from './settings.ts';
 export const BIGQUERY_SETTINGS = ['googleCredentials', 'googleApplicationCredentials', 'bigqueryLocation', 'bigqueryApiEndpoint'] as const satisfies readonly SettingKey[];
 
 /** Settings of a command that reads or writes the warehouse. */
-export const SINK_SETTINGS = ['sink', ...BIGQUERY_SETTINGS] as const satisfies readonly SettingKey[];
+export const SINK_SETTINGS = ['sink', 'hostSecret', ...BIGQUERY_SETTINGS] as const satisfies readonly SettingKey[];
 
 /** Settings of a command that reads the users table. */
 export const USERS_SETTINGS = ['users', 'usersQuery', ...SINK_SETTINGS] as const satisfies readonly SettingKey[];
@@ -33,12 +34,17 @@ function connection(s: Settings<(typeof BIGQUERY_SETTINGS)[number]>): BigQueryCo
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
     throw new ConfigError('GOOGLE_APPLICATION_CREDENTIALS', `GOOGLE_APPLICATION_CREDENTIALS names ${file}, but ${why}`);
   }
+  keepSecret(key);
   return key ? { ...base, credentials: key } : { ...base, keyFile: file };
 }
 
-/** SINK with the connection settings a BigQuery warehouse needs. */
+/** SINK with what reaching it takes: BigQuery's connection settings, a warehouse host's secret. */
 export function sinkFrom(s: Settings<(typeof SINK_SETTINGS)[number]>): SinkUri {
   const sink = s.sink!;
+  if (sink.kind === 'host') {
+    if (s.hostSecret === undefined) throw new ConfigError('HOST_SECRET', `SINK=host:${sink.url} needs the fleet's secret: set HOST_SECRET (a fleet gives it to its workers; on its machine it is in the host file next to the DuckDB file)`);
+    return { ...sink, secret: s.hostSecret };
+  }
   return sink.kind === 'bigquery' ? { ...sink, connection: connection(s) } : sink;
 }
 

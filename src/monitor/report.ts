@@ -1,4 +1,4 @@
-import type { Queryable } from './trial-summary.ts';
+import type { Queryable } from '../sinks/sink.ts';
 
 /** How a warehouse names the monitoring views: bare in DuckDB, `project.dataset.view` in BigQuery. */
 export interface ViewNames {

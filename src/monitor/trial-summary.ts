@@ -1,7 +1,4 @@
-/** Anything that answers SQL: the embedded warehouse, a fleet's host, and BigQuery. */
-export interface Queryable {
-  query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
-}
+import type { Queryable } from '../sinks/sink.ts';
 
 /** The figures `trial` prints for its run, read from the `trial_summary` view. */
 export interface TrialSummary {

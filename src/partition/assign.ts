@@ -1,7 +1,6 @@
-import { ConfigError } from '../errors.ts';
-import { compareIds, normaliseId, type IdKind } from '../ids.ts';
-import type { BucketLookup } from '../users/user-table.ts';
-import type { Bucket, IdRange } from './bucket.ts';
+import { ConfigError } from '../core/errors.ts';
+import { compareIds, normaliseId, type IdKind } from '../core/ids.ts';
+import type { Bucket, BucketBounds, IdRange } from './bucket.ts';
 import type { PartitionRow } from './plan.ts';
 
 /** The settings a worker's bucket can come from, as validated by the config layer. */
@@ -17,6 +16,15 @@ export interface BucketSettings {
   /** Cloud Run jobs set CLOUD_RUN_TASK_INDEX (0-based) and CLOUD_RUN_TASK_COUNT. */
   cloudRunTaskIndex?: number | undefined;
   cloudRunTaskCount?: number | undefined;
+}
+
+/** What a worker asks of its users table to find its bucket (users/user-table.ts implements it). */
+export interface BucketLookup {
+  readonly idKind: IdKind;
+  /** Users in `range` (all when undefined). */
+  count(range?: IdRange): Promise<number>;
+  /** `NTILE(partitions) OVER (ORDER BY user_id)`: buckets of equal user count, with their ID bounds. */
+  ntile(partitions: number): Promise<BucketBounds[]>;
 }
 
 /** The Procfile's process type whose dynos each collect one bucket. */

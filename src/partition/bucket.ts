@@ -1,4 +1,4 @@
-import { compareIds, type IdKind } from '../ids.ts';
+import { compareIds, type IdKind } from '../core/ids.ts';
 
 /** An inclusive range of user IDs: numeric ranges compare as integers, opaque ones as strings. */
 export interface IdRange {

@@ -1,9 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import type { IdKind } from '../ids.ts';
-import type { CollectedWork, UserTable, WorkBucket } from '../users/user-table.ts';
-import { fillBins, makespanRatio, type WorkModel } from './work.ts';
+import type { IdKind } from '../core/ids.ts';
+import { fillBins, makespanRatio, type CollectedWork, type WorkBucket, type WorkModel } from './work.ts';
 
 export type Balance = 'count' | 'work';
+
+/** What `partition` asks of a users table to cut it (users/user-table.ts implements it). */
+export interface CuttableTable {
+  readonly idKind: IdKind;
+  /** Share of users whose following count the table gives (0 to 1). */
+  friendsCountCoverage(): Promise<number>;
+  /**
+   * Contiguous ID ranges, `balance: 'count'` as NTILE or `'work'` of equal expected pages, each with
+   * its expected pages under `model`.
+   */
+  cut(partitions: number, balance: Balance, model: WorkModel): Promise<WorkBucket[]>;
+  /**
+   * Mean of `samples` (requests per collected user) in each of `bins` equal-count bins of the table in
+   * ID order; undefined for bins without a sample. Fits the `fitted` work model.
+   */
+  fitBins(samples: readonly CollectedWork[], bins: number): Promise<(number | undefined)[]>;
+}
 
 /** One stored bucket of a plan: a row of the `partitions` table. */
 export interface PartitionRow {
@@ -57,7 +73,7 @@ const MIN_COVERAGE = 0.5;
  * from rows already collected, else uniform (work balance = count balance, said in `modelNote`).
  */
 export async function chooseWorkModel(
-  users: UserTable,
+  users: CuttableTable,
   collected: () => Promise<CollectedWork[]>,
   options: Pick<PlanOptions, 'maxFriends' | 'pageSize'>,
 ): Promise<{ model: WorkModel; note: string }> {
@@ -84,7 +100,7 @@ export async function chooseWorkModel(
 }
 
 /** Cuts the users table into buckets and predicts the makespan ratio of both balances. */
-export async function planPartitions(users: UserTable, model: WorkModel, modelNote: string, options: PlanOptions): Promise<PartitionPlan> {
+export async function planPartitions(users: CuttableTable, model: WorkModel, modelNote: string, options: PlanOptions): Promise<PartitionPlan> {
   const byCount = await users.cut(options.partitions, 'count', model);
   const byWork = await users.cut(options.partitions, 'work', model);
   // Empty buckets (more buckets than users) still count towards the mean: a worker idles on them.

@@ -1,3 +1,5 @@
+import type { BucketBounds } from './bucket.ts';
+
 /**
  * Expected work of a user, in requests: what `--balance work` equalises across buckets. A user with c
  * listed follows costs ceil(min(c, MAX_FRIENDS) / pageSize) pages, and at least one request even when
@@ -42,4 +44,15 @@ export function fillBins(bins: readonly (number | undefined)[]): number[] {
     const f = (i - before) / (after - before);
     return bins[before]! * (1 - f) + bins[after]! * f;
   });
+}
+
+/** Requests one collected user took (its latest row), as the warehouse reports it. */
+export interface CollectedWork {
+  user_id: string;
+  requests: number;
+}
+
+/** A bucket cut by a table's `cut`, with the work the model expects of it. */
+export interface WorkBucket extends BucketBounds {
+  expected_pages: number;
 }

@@ -168,17 +168,30 @@ export class SimGraph {
    * AppView also leaves out deactivated accounts).
    */
   followsPage(index: number, from: number, limit: number, listed: (target: number) => boolean = (t) => this.isListed(t)): { targets: number[]; next: number | undefined } {
+    const { targets, next } = this.followEntries(index, from, limit, listed);
+    return { targets, next };
+  }
+
+  /**
+   * `followsPage` with each target's raw position beside it: a simulated repository keys its follow
+   * records by position (the record key's timestamp), so a page can name where the next one starts.
+   */
+  followEntries(index: number, from: number, limit: number, listed: (target: number) => boolean = (t) => this.isListed(t)): { positions: number[]; targets: number[]; next: number | undefined } {
     const count = this.followingCount(index);
     const { start, stride, others } = this.progression(index);
+    const positions: number[] = [];
     const targets: number[] = [];
     let k = from;
     while (k < count && targets.length < limit) {
       const t = this.targetAt(index, k, start, stride, others);
-      if (listed(t)) targets.push(t);
+      if (listed(t)) {
+        positions.push(k);
+        targets.push(t);
+      }
       k++;
     }
     while (k < count && !listed(this.targetAt(index, k, start, stride, others))) k++;
-    return { targets, next: k < count ? k : undefined };
+    return { positions, targets, next: k < count ? k : undefined };
   }
 
   /** Every listed follow target of `index`, uncapped, in list order. */

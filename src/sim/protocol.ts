@@ -7,6 +7,8 @@ import type { VariantUsers } from './variants.ts';
 export interface SimResponse {
   status: number;
   body: string;
+  /** A binary body (a repository's CAR file), sent instead of `body`. */
+  bytes?: Uint8Array;
   contentType: string;
   headers?: Record<string, string>;
 }

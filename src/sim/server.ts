@@ -16,6 +16,12 @@ export interface SimOptions {
   users?: number;
   /** Graph seed. Default 1. */
   seed?: number;
+  /** A graph to serve instead of one built from `users` and `seed` (several servers of one network share it). */
+  graph?: SimGraph;
+  /** Wire formats served. Default: the legacy HTML pages, X API v2 and Bluesky's AppView. */
+  protocols?: readonly SimProtocol[];
+  /** More control endpoints (`/_sim/...` → what it answers as JSON), such as a network's counters. */
+  control?: Record<string, () => unknown>;
   /** Mean latency of a protocol response in ms. Default 0. */
   latencyMs?: number;
   /** Latency is uniform in latencyMs × [1 - jitter, 1 + jitter]. Default 0.25. */
@@ -46,11 +52,18 @@ export interface SimOptions {
 
 export interface SimStats {
   requests: number;
+  /** Body bytes of the answers sent whole. */
+  bytes: number;
   byStatus: Record<string, number>;
   rateLimited: number;
   faults: Record<string, number>;
   inFlight: number;
   peakInFlight: number;
+  /**
+   * With a rate limit: requests let through in each of the last 100 windows, by the window's start
+   * (epoch ms), so a benchmark reads a host's use of its limit window by window, whenever it asks.
+   */
+  allowedByWindow: Record<string, number>;
 }
 
 export interface RunningSim {
@@ -77,7 +90,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * (truth, stats, health) are control endpoints: never delayed, limited or faulted.
  */
 export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
-  const graph = new SimGraph({ users: options.users ?? 10_000, seed: options.seed ?? 1 });
+  const graph = options.graph ?? new SimGraph({ users: options.users ?? 10_000, seed: options.seed ?? 1 });
+  const protocols = options.protocols ?? PROTOCOLS;
   const latencyMs = options.latencyMs ?? 0;
   const jitter = options.latencyJitter ?? 0.25;
   const limiter = options.rateLimit ? new FixedWindowLimiter(options.rateLimit, options.rateWindowMs ?? 15 * 60_000) : undefined;
@@ -88,7 +102,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const stormMs = options.stormMs ?? 5000;
   /** The 429 storm under way, if any: every protocol request is refused until `until`. */
   let storm: { until: number; bare: boolean } | undefined;
-  const stats: SimStats = { requests: 0, byStatus: {}, rateLimited: 0, faults: {}, inFlight: 0, peakInFlight: 0 };
+  const stats: SimStats = { requests: 0, bytes: 0, byStatus: {}, rateLimited: 0, faults: {}, inFlight: 0, peakInFlight: 0, allowedByWindow: {} };
 
   /** The counters, with broken pages served counted among the faults. */
   const snapshot = (): SimStats => {
@@ -97,12 +111,21 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     return copy;
   };
 
+  const countAllowed = (windowStart: number) => {
+    const key = String(windowStart);
+    if (!(key in stats.allowedByWindow)) {
+      const keys = Object.keys(stats.allowedByWindow);
+      if (keys.length >= 100) delete stats.allowedByWindow[keys[0]!];
+    }
+    stats.allowedByWindow[key] = (stats.allowedByWindow[key] ?? 0) + 1;
+  };
+
   const countStatus = (status: number) => {
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
   };
 
   function send(res: ServerResponse, response: SimResponse, extraHeaders: Record<string, string> | undefined): void {
-    const body = Buffer.from(response.body);
+    const body = (response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body));
     res.writeHead(response.status, {
       'content-type': response.contentType,
       'content-length': body.length,
@@ -110,6 +133,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       ...response.headers,
     });
     res.end(body);
+    stats.bytes += body.length;
     countStatus(response.status);
   }
 
@@ -121,6 +145,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       const now = Date.now();
       if (storm && storm.until <= now) storm = undefined;
       const limit = storm ? undefined : limiter?.hit(protocol.clientKey(request), now);
+      if (limit?.allowed) countAllowed(limit.state.resetAtMs - limiter!.windowMs);
       const fault = storm || (limit && !limit.allowed) ? undefined : faults.pick();
       if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
       if (fault === 'storm' || fault === 'storm-bare') storm = { until: now + stormMs, bare: fault === 'storm-bare' };
@@ -162,7 +187,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       }
       const response = protocol.handle(request, graph, broken, variants);
       if (fault === 'truncate') {
-        const body = Buffer.from(response.body);
+        const body = (response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body));
         res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': body.length, ...rateHeaders });
         res.write(body.subarray(0, body.length >> 1), () => req.socket.destroy());
         return;
@@ -176,6 +201,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   function serveControl(pathname: string, query: URLSearchParams, res: ServerResponse): void {
     if (pathname === '/_sim/health') return json(res, 200, { ok: true, users: graph.size, seed: graph.seed });
     if (pathname === '/_sim/stats') return json(res, 200, snapshot());
+    const extra = options.control?.[pathname];
+    if (extra) return json(res, 200, extra());
     if (pathname.startsWith('/_sim/truth/')) {
       const view = query.get('view') === 'appview' ? ('appview' satisfies TruthView) : 'lists';
       const truth = truthOf(graph, decodeURIComponent(pathname.slice('/_sim/truth/'.length)), variants, view);
@@ -192,7 +219,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
     if (pathname.startsWith('/_sim/')) return serveControl(pathname, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), res);
-    const protocol = PROTOCOLS.find((p) => p.matches(pathname));
+    const protocol = protocols.find((p) => p.matches(pathname));
     if (!protocol || req.method !== 'GET') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');

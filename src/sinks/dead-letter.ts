@@ -26,6 +26,7 @@ export class DeadLetterFile {
   append(letters: readonly Omit<DeadLetter, 'dead_at'>[]): void {
     if (letters.length === 0) return;
     const at = new Date().toISOString();
-    appendFileSync(this.path, letters.map((l) => `${JSON.stringify({ dead_at: at, ...l })}\n`).join(''));
+    // Rows hold the collected data: a new file is its owner's only.
+    appendFileSync(this.path, letters.map((l) => `${JSON.stringify({ dead_at: at, ...l })}\n`).join(''), { mode: 0o600 });
   }
 }

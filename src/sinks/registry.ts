@@ -1,26 +1,36 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { PartitionRow } from '../partition/plan.ts';
-import type { Queryable } from '../monitor/trial-summary.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
-import { hostFileOf } from './host/host-file.ts';
+import { liveHost } from './host/host-file.ts';
 import { RemoteSink } from './host/remote-sink.ts';
-import type { Sink, SinkOptions } from './sink.ts';
+import type { Queryable, Sink, SinkOptions } from './sink.ts';
 
 /**
- * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's), or a
- * BigQuery dataset with the connection settings to reach it.
+ * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's) with the
+ * fleet's secret (HOST_SECRET), or a BigQuery dataset with the connection settings to reach it.
  */
-export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: string } | ({ kind: 'bigquery' } & BigQueryTarget);
+export type SinkUri = { kind: 'duckdb'; path: string } | { kind: 'host'; url: string; secret?: string | undefined } | ({ kind: 'bigquery' } & BigQueryTarget);
 
 /** A sink that can also answer read-only SQL (monitoring, export, summaries). */
 export type Warehouse = Sink & Queryable;
 
+/** A SINK as its sink describes itself (`duckdb:./friendfleet.duckdb`), without opening it. */
+export function describeSink(uri: SinkUri): string {
+  return uri.kind === 'duckdb' ? `duckdb:${uri.path}` : uri.kind === 'host' ? `host:${uri.url}` : `bigquery:${uri.project}.${uri.dataset}`;
+}
+
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
   const sink =
-    uri.kind === 'duckdb' ? new (await duckDbSink()).DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink(uri.url, options) : new (await bigQuerySink())(uri, options);
+    uri.kind === 'duckdb' ? new (await duckDbSink()).DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink({ url: uri.url, secret: hostSecret(uri) }, options) : new (await bigQuerySink())(uri, options);
   await sink.open();
   return sink;
+}
+
+/** The secret a host target carries: settings are checked at the edge (config/warehouse.ts), so none here is a bug. */
+function hostSecret(uri: { url: string; secret?: string | undefined }): string {
+  if (uri.secret === undefined) throw new RangeError(`host:${uri.url} given without the fleet's secret`);
+  return uri.secret;
 }
 
 /**
@@ -30,22 +40,9 @@ export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise
 export async function openForReading(uri: SinkUri): Promise<Warehouse> {
   if (uri.kind === 'duckdb') {
     const host = liveHost(uri.path);
-    if (host) return openSink({ kind: 'host', url: host });
+    if (host) return openSink({ kind: 'host', ...host });
   }
   return openSink(uri);
-}
-
-/** The URL of the host that announced itself for this file, if its process is alive. */
-function liveHost(dbPath: string): string | undefined {
-  const file = hostFileOf(dbPath);
-  if (!existsSync(file)) return undefined;
-  try {
-    const { url, pid } = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
-    process.kill(pid, 0);
-    return url;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { SinkError } from '../errors.ts';
+import Queue from 'yocto-queue';
+import { SinkError } from '../core/errors.ts';
 
 export interface RowBufferOptions<T> {
   /**
@@ -38,7 +39,7 @@ export class RowBuffer<T> {
   private buffer: T[] = [];
   private bufferedBytes = 0;
   private inserting: Promise<void> | undefined;
-  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly waiters = new Queue<{ resolve: () => void; reject: (error: unknown) => void }>();
   private failed: SinkError | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -76,7 +77,7 @@ export class RowBuffer<T> {
     // Full: wait for an insert to take the rows. The waiter goes in first, since an insert started
     // here takes the rows (and releases waiters) at once; a waiter added after that would wait for a
     // later write that may never come (the last users of a run hung so).
-    const room = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const room = new Promise<void>((resolve, reject) => this.waiters.enqueue({ resolve, reject }));
     this.startInsert();
     return room;
   }
@@ -113,7 +114,7 @@ export class RowBuffer<T> {
         stored = await this.options.insert(batch);
       } catch (error) {
         this.failed = this.options.describeFailure(error);
-        for (const w of this.waiters.splice(0)) w.reject(this.failed);
+        for (const w of this.waiters.drain()) w.reject(this.failed);
         return;
       }
       this.options.onAcknowledged?.(stored ?? batch);
@@ -122,6 +123,6 @@ export class RowBuffer<T> {
 
   /** Writers waiting for room may go on once the buffer is below its bound. */
   private releaseWaiters(): void {
-    while (this.waiters.length > 0 && this.hasRoom()) this.waiters.shift()!.resolve();
+    while (this.waiters.size > 0 && this.hasRoom()) this.waiters.dequeue()!.resolve();
   }
 }

@@ -1,5 +1,6 @@
 import type { UserResult, UserStatus } from '../collector/result.ts';
 import type { StatsSnapshot } from '../collector/stats.ts';
+import { redact } from '../core/secrets.ts';
 
 /**
  * One row of `user_friends`: one attempt at one user. Column names are the reference's
@@ -72,10 +73,11 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
     screen_name: result.user.screenName ?? null,
     friend_count: ok ? result.accounts.length : null,
     friend_names: ok ? result.accounts.map((a) => a.screenName) : null,
-    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids as string[]) : null,
+    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids) : null,
     expected_count: result.user.friendsCount ?? null,
     status: result.status,
-    error: result.error ?? null,
+    // A server may quote a token back in its error: no kept secret reaches the warehouse.
+    error: result.error === undefined ? null : redact(result.error),
     truncated: result.truncated,
     pages: result.pages,
     partition_id: context.partition_id,
@@ -175,7 +177,7 @@ export function toRunRecord(info: RunInfo, s: StatsSnapshot, state: RunState, er
     retries: s.retries,
     rate_limited: s.rateLimited,
     dead_letters: s.deadLetters,
-    error,
+    error: error === null ? null : redact(error),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { IdRange } from '../partition/bucket.ts';
 import type { PartitionRow } from '../partition/plan.ts';
-import type { CollectedWork } from '../users/user-table.ts';
+import type { CollectedWork } from '../partition/work.ts';
 import type { HeartbeatRow, RunRecord, UserFriendsRow } from './row.ts';
 
 /**
@@ -41,6 +41,11 @@ export interface Sink {
   collectedWork(): Promise<CollectedWork[]>;
   /** Flushes and releases the warehouse. */
   close(): Promise<void>;
+}
+
+/** Anything that answers SQL: the embedded warehouse, a fleet's host, and BigQuery. */
+export interface Queryable {
+  query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
 }
 
 /** A row that was stored, as a sink reports it: a sink may no longer hold the rest of it. */

@@ -1,15 +1,38 @@
 import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
+import type { AddressGuard } from './address-guard.ts';
 
 export interface HttpClientOptions {
   /** Origin every request goes to, e.g. https://mobile.twitter.com. */
   origin: string;
   /** Sockets kept open to the origin; one per concurrent request avoids queueing. */
   connections: number;
-  /** Time allowed for response headers, then again for the body. */
+  /** Time allowed for response headers, then for each wait between two pieces of the body. */
   timeoutMs: number;
-  /** Extra headers on every request (user agent, authorization). Never logged. */
+  /**
+   * Most bytes one response body may have (each source states its own). A longer body is refused
+   * (`SourceError('refused')`) as soon as it passes the bound, and its bytes are let go.
+   */
+  maxResponseBytes: number;
+  /**
+   * Most time one response may take, headers and body together: `timeoutMs` alone lets a body trickled
+   * a byte at a time run forever. A response still incomplete then is refused.
+   */
+  maxResponseMs: number;
+  /** Extra headers on every request to the origin (user agent, authorization). Never logged. */
   headers?: Record<string, string>;
+  /**
+   * For addresses the settings did not give. Without it the client reaches its origin only, and a
+   * redirect is an answer like any other.
+   */
+  guard?: {
+    /** Checks every connection to an address found in an answer, after name resolution. */
+    addresses: AddressGuard;
+    /** Where the origin came from: a `found` one (a PDS named in a DID document) is checked too. */
+    origin: 'settings' | 'found';
+    /** Redirects followed, each target checked; the configured headers never leave the origin. */
+    maxRedirects: number;
+  };
 }
 
 export interface HttpResponse {
@@ -18,27 +41,37 @@ export interface HttpResponse {
   body: string;
 }
 
-/**
- * One request's handler for undici's `dispatch`: gathers the body's chunks and decodes them once at
- * the end. `request()` wraps every response in a Readable stream and a chain of promises; at
- * thousands of pages a second that cost a third of the worker's CPU for fetching (bench/throughput.ts).
- */
+/** A response whose body is kept as bytes (a binary format, such as a repository's CAR file). */
+export interface HttpBytesResponse {
+  status: number;
+  headers: HttpResponse['headers'];
+  bytes: Buffer;
+}
+
+/** One request's handler for undici's `dispatch`: gathers the body's chunks within the bounds, joins them once. */
 class Exchange implements Dispatcher.DispatchHandler {
+  /** Epoch ms by which the response must be complete (`maxResponseMs` after dispatch). */
+  readonly deadline: number;
+  private readonly maxBytes: number;
   private controller: Dispatcher.DispatchController | undefined;
   private abortReason: Error | undefined;
   private status = 0;
   private headers: HttpResponse['headers'] = {};
-  private readonly chunks: Buffer[] = [];
-  private readonly resolve: (response: HttpResponse) => void;
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private readonly resolve: (response: HttpBytesResponse) => void;
   private readonly reject: (error: unknown) => void;
 
-  constructor(resolve: (response: HttpResponse) => void, reject: (error: unknown) => void) {
+  constructor(bounds: { maxBytes: number; deadline: number }, resolve: (response: HttpBytesResponse) => void, reject: (error: unknown) => void) {
+    this.maxBytes = bounds.maxBytes;
+    this.deadline = bounds.deadline;
     this.resolve = resolve;
     this.reject = reject;
   }
 
   abort(reason: Error): void {
-    this.abortReason = reason;
+    this.abortReason ??= reason;
+    this.chunks = [];
     this.controller?.abort(reason);
   }
 
@@ -50,81 +83,151 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: HttpResponse['headers']): void {
     this.status = statusCode;
     this.headers = headers;
+    // A body announced as too long is refused before any of it is read.
+    if (Number(header(headers, 'content-length')) > this.maxBytes) this.abort(tooLarge(this.maxBytes));
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.abortReason) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return this.abort(tooLarge(this.maxBytes));
     this.chunks.push(chunk);
   }
 
   onResponseEnd(): void {
-    const body = this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
-    this.resolve({ status: this.status, headers: this.headers, body });
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.resolve({ status: this.status, headers: this.headers, bytes });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.reject(error);
+    this.chunks = [];
+    this.reject(this.abortReason ?? error);
   }
+}
+
+function tooLarge(maxBytes: number): SourceError {
+  return new SourceError('refused', `response body larger than ${describeBytes(maxBytes)}, this source's bound; refused`);
+}
+
+function describeBytes(n: number): string {
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
 /**
  * Keep-alive connections to one origin, each an undici `Client` carrying one request at a time.
  * Transport failures (resets, timeouts, truncated bodies) become `SourceError('transient')` with
- * undici's error code, never the request's headers.
- *
- * Free connections wait on a stack, so taking one is O(1): undici's `Pool` scans its clients for a
- * free one on every request, which with 2,500 connections cost 8% of the worker's CPU
- * (bench/throughput.ts, --cpu-prof).
+ * undici's error code, never the request's headers; a response past a bound becomes `refused`.
+ * Why it dispatches by hand rather than through `request()` and `Pool`: docs/decisions.md.
  */
 export class HttpClient {
   private readonly options: HttpClientOptions;
   private readonly headers: Record<string, string>;
   private readonly clients = new Set<Client>();
-  /** Connections not carrying a request, most recently used last. */
+  /** Connections not carrying a request, most recently used last (taking one is O(1)). */
   private readonly idle: Client[] = [];
   /** Callers waiting for a connection while all `connections` are busy, first come first served. */
   private readonly waiting: ((client: Client) => void)[] = [];
   /** Requests in flight under each caller signal (see `track`). */
   private readonly bySignal = new Map<AbortSignal, { exchanges: Set<Exchange>; onAbort: () => void }>();
+  /** Requests in flight, checked against their deadlines by one timer rather than one timer each. */
+  private readonly inFlight = new Set<Exchange>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly origin: string;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
+    this.origin = new URL(options.origin).origin;
     this.headers = { 'user-agent': 'friendfleet (+https://github.com/friendfleet)', ...options.headers };
+    this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(20, options.maxResponseMs / 10)));
+    this.sweeper.unref();
   }
 
+  /** GETs `path` from the origin (following redirects only with a `guard`), its body as text. */
   async get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
+    const { status, headers, bytes } = await this.getBytes(path, signal);
+    return { status, headers, body: bytes.toString('utf8') };
+  }
+
+  /** `get`, the body kept as bytes, bounded by `maxBytes` (default: the client's `maxResponseBytes`). */
+  getBytes(path: string, signal?: AbortSignal, maxBytes = this.options.maxResponseBytes): Promise<HttpBytesResponse> {
+    return this.options.guard ? this.follow(path, signal, this.options.guard, maxBytes) : this.send(path, signal, maxBytes);
+  }
+
+  /** One request on one of the origin's connections. */
+  private async send(path: string, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
     signal?.throwIfAborted();
     const client = this.idle.pop() ?? (this.clients.size < this.options.connections ? this.connect() : await this.nextFree());
-    let exchange: Exchange | undefined;
     try {
-      return await new Promise<HttpResponse>((resolve, reject) => {
-        exchange = new Exchange(resolve, reject);
-        if (signal) this.track(signal, exchange);
-        client.dispatch({ path, method: 'GET', headers: this.headers }, exchange);
-      });
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason ?? error;
-      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { cause: error });
+      return await this.exchange(client, path, this.headers, signal, maxBytes);
     } finally {
-      if (signal && exchange) this.untrack(signal, exchange);
       this.release(client);
     }
   }
 
+  /** `send`, then each redirect's target in turn: the origin's on its connections, another's on a checked one of its own. */
+  private async follow(path: string, signal: AbortSignal | undefined, guard: NonNullable<HttpClientOptions['guard']>, maxBytes: number): Promise<HttpBytesResponse> {
+    let url = new URL(path, this.origin);
+    for (let hops = 0; ; hops++) {
+      const res = url.origin === this.origin ? await this.send(url.pathname + url.search, signal, maxBytes) : await this.sendElsewhere(url, signal, guard.addresses, maxBytes);
+      const location = REDIRECTS.has(res.status) ? header(res.headers, 'location') : undefined;
+      if (location === undefined) return res;
+      if (hops === guard.maxRedirects) throw new SourceError('refused', `more than ${guard.maxRedirects} redirects; refused`);
+      // The origin's own address is checked as the origin is (by its connections); any other, here and on connecting.
+      const next = new URL(location, url);
+      if (next.origin !== this.origin) guard.addresses.checkUrl(next.href);
+      if (url.protocol === 'https:' && next.protocol === 'http:') throw new SourceError('refused', 'redirect from https to http refused');
+      url = next;
+    }
+  }
+
+  /** One request to another origin, on a connection made (and closed) for it through the guard. */
+  private async sendElsewhere(url: URL, signal: AbortSignal | undefined, addresses: AddressGuard, maxBytes: number): Promise<HttpBytesResponse> {
+    const client = new Client(url.origin, { ...this.clientOptions(), connect: addresses.connect });
+    try {
+      return await this.exchange(client, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal, maxBytes);
+    } finally {
+      void client.destroy();
+    }
+  }
+
+  private async exchange(client: Dispatcher, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
+    signal?.throwIfAborted();
+    let exchange: Exchange | undefined;
+    try {
+      return await new Promise<HttpBytesResponse>((resolve, reject) => {
+        exchange = new Exchange({ maxBytes, deadline: Date.now() + this.options.maxResponseMs }, resolve, reject);
+        this.inFlight.add(exchange);
+        if (signal) this.track(signal, exchange);
+        client.dispatch({ path, method: 'GET', headers }, exchange);
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason ?? error;
+      if (error instanceof SourceError) throw error;
+      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { cause: error });
+    } finally {
+      if (exchange) {
+        this.inFlight.delete(exchange);
+        if (signal) this.untrack(signal, exchange);
+      }
+    }
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await Promise.all([...this.clients].map((c) => c.close()));
     this.clients.clear();
     this.idle.length = 0;
   }
 
   private connect(): Client {
-    const client = new Client(this.options.origin, {
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-    });
+    const guard = this.options.guard;
+    const client = new Client(this.options.origin, { ...this.clientOptions(), ...(guard?.origin === 'found' ? { connect: guard.addresses.connect } : {}) });
     this.clients.add(client);
     return client;
+  }
+
+  private clientOptions(): Client.Options {
+    return { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs };
   }
 
   private nextFree(): Promise<Client> {
@@ -137,12 +240,16 @@ export class HttpClient {
     else this.idle.push(client);
   }
 
-  /**
-   * The caller's signal gets one listener, however many requests share it. undici's `request()` adds
-   * an abort listener per request, and Node's EventTarget walks a signal's whole listener list on
-   * every add and remove: with the run's one signal under 2,500 requests in flight that walk took 27%
-   * of the worker's CPU (bench/throughput.ts, --cpu-prof).
-   */
+  private sweep(): void {
+    const now = Date.now();
+    for (const exchange of this.inFlight) {
+      if (now > exchange.deadline) {
+        exchange.abort(new SourceError('refused', `response still incomplete after ${this.options.maxResponseMs / 1000} s, the bound on one response's time; refused`));
+      }
+    }
+  }
+
+  /** The caller's signal gets one listener, however many requests share it (docs/decisions.md). */
   private track(signal: AbortSignal, exchange: Exchange): void {
     let entry = this.bySignal.get(signal);
     if (!entry) {
@@ -170,6 +277,8 @@ export class HttpClient {
     }
   }
 }
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;

@@ -4,9 +4,14 @@
  * about HTML or JSON.
  */
 
-export type SourceName = 'twitter-html' | 'twitter-api' | 'bluesky';
+import type { RateInfo } from '../core/rate.ts';
 
-export const SOURCE_NAMES: readonly SourceName[] = ['twitter-html', 'twitter-api', 'bluesky'];
+// Sources parse it from their headers; it lives in core because SourceError carries it too.
+export type { RateInfo };
+
+export type SourceName = 'twitter-html' | 'twitter-api' | 'bluesky' | 'bluesky-repo';
+
+export const SOURCE_NAMES: readonly SourceName[] = ['twitter-html', 'twitter-api', 'bluesky', 'bluesky-repo'];
 
 /** The user whose follows are fetched. */
 export interface UserRef {
@@ -26,16 +31,6 @@ export interface FollowedAccount {
   /** The account's ID, when the source gives one (the HTML pages do not). */
   readonly id?: string | undefined;
   readonly screenName: string;
-}
-
-/** What a response said about the caller's request budget. */
-export interface RateInfo {
-  /** Requests allowed per window, when stated. */
-  readonly limit?: number | undefined;
-  /** Requests left in the current window. */
-  readonly remaining: number;
-  /** Epoch milliseconds at which the window resets. */
-  readonly resetAt: number;
 }
 
 export interface FollowPage {
@@ -59,6 +54,32 @@ export interface FetchOptions {
    * (Bluesky asks for the profile to learn why an actor is missing). Default: sent unbudgeted.
    */
   readonly followUp?: (<T>(send: () => Promise<T>) => Promise<T>) | undefined;
+  /** The host `Source.routing` found for the user: the page is asked of it. */
+  readonly host?: string | undefined;
+  /** Accounts still wanted of this user (MAX_FRIENDS less those collected; Infinity without a cap). */
+  readonly room?: number | undefined;
+}
+
+/**
+ * How a source whose users live on different hosts, each counting requests on its own (a PDS per
+ * Bluesky repository), finds a user's host. The collector keeps a budget lane per host, sends each
+ * user's pages to its host's lane, and the lookup itself to the lane of the host that answers it.
+ */
+export interface HostRouting {
+  /**
+   * Hosts that state no request limit (the PLC directory): their lanes assume none until an answer
+   * states one, where the other hosts' start from the source's documented budget.
+   */
+  readonly unstatedLimits: readonly string[];
+  /** The user's host when it is known without a request (looked up earlier in the run). */
+  known(user: UserRef): string | undefined;
+  /**
+   * The host a lookup of the user is asked of (the PLC directory, or a did:web DID's own host): the
+   * lane the lookup is budgeted on. Throws a `SourceError` for a user whose host can never be found.
+   */
+  lookupHost(user: UserRef): string;
+  /** Looks the user's host up: one request, to `lookupHost(user)`; rejects with a `SourceError`. */
+  lookUp(user: UserRef, signal?: AbortSignal): Promise<{ host: string; rate: RateInfo | undefined }>;
 }
 
 /**
@@ -74,6 +95,8 @@ export interface Source {
    * address. The collector keeps one budget lane per credential and says which to use.
    */
   readonly credentials: number;
+  /** Set by a source whose users live on different hosts: pages then go to each user's host (`FetchOptions.host`). */
+  readonly routing?: HostRouting | undefined;
   fetchPage(user: UserRef, cursor: string | undefined, options?: FetchOptions): Promise<FollowPage>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { UsersInputError } from '../errors.ts';
+import { UsersInputError } from '../core/errors.ts';
 import type { IdRange } from '../partition/bucket.ts';
 import { createClient, NAME, tableName, type BigQueryConnection, type TableRef } from '../sinks/bigquery/client.ts';
 import { classifyFailure, QueryFailed } from '../sinks/bigquery/errors.ts';

@@ -1,4 +1,4 @@
-import type { IdCorrection, IdRejection } from '../ids.ts';
+import type { IdCorrection, IdRejection } from '../core/ids.ts';
 
 /** What loading a users table found wrong with it: every rejected or changed row is counted. */
 export interface LoadReport {

@@ -21,7 +21,7 @@ export class UserSpool {
     this.count = count;
   }
 
-  /** Writes `users` to `file` (replacing it), with the file system's backpressure. */
+  /** Writes `users` to `file` (replacing it; readable by its owner only), with the file system's backpressure. */
   static async write(file: string, users: AsyncIterable<UserRecord>): Promise<UserSpool> {
     let count = 0;
     async function* lines(): AsyncGenerator<string> {
@@ -37,7 +37,7 @@ export class UserSpool {
       if (block) yield block;
     }
     try {
-      await pipeline(lines, createWriteStream(file));
+      await pipeline(lines, createWriteStream(file, { mode: 0o600 }));
     } catch (error) {
       rmSync(file, { force: true });
       throw error;

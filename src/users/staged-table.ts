@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { UsersInputError } from '../errors.ts';
-import { normaliseId, type IdKind } from '../ids.ts';
+import { UsersInputError } from '../core/errors.ts';
+import type { IdKind } from '../core/ids.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
-import type { WorkModel } from '../partition/work.ts';
-import { inBatches, type CollectedWork, type ReadOptions, type UserRecord, type UserTable, type WorkBucket } from './user-table.ts';
+import type { CollectedWork, WorkBucket, WorkModel } from '../partition/work.ts';
+import { inBatches, type ReadOptions, type UserRecord, type UserTable } from './user-table.ts';
 import type { BigQueryUsers } from './read-bigquery.ts';
-import { readDuckDbTable, readUsersFile, type RawUserRow } from './read-file.ts';
-import { emptyReport, noteExample, type LoadReport } from './report.ts';
+import { readDuckDbTable } from './read-duckdb.ts';
+import { readUsersFile, type RawUserRow } from './read-file.ts';
+import { emptyReport, type LoadReport } from './report.ts';
 import { removeDuckDbFile, removeOrphans, stagingFile } from './staging-files.ts';
+import { validateRow } from './validate.ts';
 
 /** Where a users table comes from: a file, a table of a DuckDB database, or BigQuery (a table or a query). */
 export type UsersLocation = { kind: 'file'; path: string } | { kind: 'duckdb'; path: string; table: string } | BigQueryUsers;
@@ -84,30 +86,14 @@ export class StagedUserTable implements UserTable {
     try {
       const appender = await conn.createAppender('raw_users');
       for await (const row of rows) {
-        report.rows++;
-        if (row.problem || row.userId === undefined) {
-          report.rejected.bad_row++;
-          noteExample(report, `line ${row.line}: ${row.problem ?? 'no user_id'}`);
-          continue;
-        }
-        const id = normaliseId(row.userId, idKind);
-        if (!id.ok) {
-          report.rejected[id.rejection]++;
-          noteExample(report, `line ${row.line}: ${id.reason}`);
-          continue;
-        }
-        for (const c of id.corrections) {
-          report.corrected[c]++;
-          noteExample(report, `line ${row.line}: user_id ${JSON.stringify(row.userId)} normalised to ${id.id} (${c})`);
-        }
-        const screenName = row.screenName?.trim().replace(/^@/, '') || undefined;
-        const friendsCount = row.friendsCount !== undefined && /^\s*[0-9]{1,15}\s*$/.test(row.friendsCount) ? BigInt(row.friendsCount.trim()) : undefined;
-        appender.appendBigInt(BigInt(row.line));
-        appender.appendVarchar(id.id);
-        if (screenName === undefined) appender.appendNull();
-        else appender.appendVarchar(screenName);
-        if (friendsCount === undefined) appender.appendNull();
-        else appender.appendBigInt(friendsCount);
+        const user = validateRow(row, idKind, report);
+        if (!user) continue;
+        appender.appendBigInt(BigInt(user.line));
+        appender.appendVarchar(user.id);
+        if (user.screenName === undefined) appender.appendNull();
+        else appender.appendVarchar(user.screenName);
+        if (user.friendsCount === undefined) appender.appendNull();
+        else appender.appendBigInt(user.friendsCount);
         appender.endRow();
       }
       appender.flushSync();

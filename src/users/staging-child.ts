@@ -2,10 +2,10 @@
  * The users staging process (users/staging-process.ts): holds the worker's StagedUserTable and answers
  * its requests over the IPC channel, one at a time, until the worker disconnects.
  */
-import { ConfigError } from '../errors.ts';
+import { UsersStagingError } from '../core/errors.ts';
 import { UserSpool } from './spool.ts';
 import { StagedUserTable } from './staged-table.ts';
-import type { StagingFailure, StagingReply, StagingRequest } from './staging-process.ts';
+import { describeFailure, type StagingReply, type StagingRequest } from './staging-process.ts';
 
 let table: StagedUserTable | undefined;
 let queue: Promise<void> = Promise.resolve();
@@ -29,7 +29,7 @@ async function answer(request: StagingRequest & { id: number }): Promise<void> {
   try {
     reply = { id: request.id, ok: true, value: await handle(request) };
   } catch (error) {
-    reply = { id: request.id, ok: false, error: failure(error) };
+    reply = { id: request.id, ok: false, error: describeFailure(error) };
   }
   if (process.connected) process.send!(reply);
 }
@@ -39,7 +39,7 @@ async function handle(request: StagingRequest): Promise<unknown> {
     table = await StagedUserTable.open(request.location, request.idKind, request.options);
     return table.report;
   }
-  if (!table) throw new Error('no users table is open');
+  if (!table) throw new UsersStagingError('no users table is open');
   switch (request.op) {
     case 'count':
       return table.count(request.range);
@@ -52,9 +52,4 @@ async function handle(request: StagingRequest): Promise<unknown> {
       return spool.count;
     }
   }
-}
-
-function failure(error: unknown): StagingFailure {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  return { name: error.name, message: error.message, variable: error instanceof ConfigError ? error.variable : undefined };
 }

@@ -1,14 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, FriendfleetError, SinkError, UsersInputError } from '../errors.ts';
-import type { IdKind } from '../ids.ts';
+import { ConfigError, FriendfleetError, InternalError, SinkError, UsersInputError, UsersStagingError } from '../core/errors.ts';
+import type { IdKind } from '../core/ids.ts';
+import type { BucketLookup } from '../partition/assign.ts';
 import type { BucketBounds, IdRange } from '../partition/bucket.ts';
 import { emptyReport, type LoadReport } from './report.ts';
 import { UserSpool } from './spool.ts';
 import type { OpenOptions, UsersLocation } from './staged-table.ts';
 import { stagingFile } from './staging-files.ts';
-import type { BucketLookup } from './user-table.ts';
 
 /** What the worker asks of the staging process, one request at a time. */
 export type StagingRequest =
@@ -17,11 +17,16 @@ export type StagingRequest =
   | { op: 'ntile'; partitions: number }
   | { op: 'spool'; range: IdRange | undefined; limit: number | undefined; file: string };
 
-/** An error crossing the process boundary: its class by name, so the worker can throw the same kind. */
+/**
+ * An error crossing the process boundary: its class by name (so the worker throws the same kind), its
+ * code, and its causes, each in turn.
+ */
 export interface StagingFailure {
   name: string;
+  code?: string | undefined;
   message: string;
   variable?: string | undefined;
+  cause?: StagingFailure | undefined;
 }
 
 export type StagingReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: StagingFailure };
@@ -45,23 +50,33 @@ export class StagingProcess implements BucketLookup {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 1;
 
-  private constructor(idKind: IdKind) {
+  private constructor(idKind: IdKind, abort: AbortSignal | undefined) {
     this.idKind = idKind;
     // No inherited flags: a profiler or memory probe given to the worker is the worker's alone.
     this.child = fork(CHILD, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // A DuckDB query cannot be interrupted from here; killing the child ends it, and the next worker
+    // on this host removes its files (staging-files.ts).
+    const kill = () => this.child.kill('SIGKILL');
+    if (abort?.aborted) kill();
+    else abort?.addEventListener('abort', kill, { once: true });
     this.exited = new Promise<void>((resolve) => {
       const end = (error: Error) => {
         for (const call of this.pending.values()) call.reject(error);
         this.pending.clear();
+        abort?.removeEventListener('abort', kill);
         resolve();
       };
       this.child.once('exit', (code, signal) => {
-        end(new FriendfleetError('FF_USERS_STAGING', `the users staging process ended (${signal ?? `exit code ${code}`}) before it answered`));
+        end(
+          abort?.aborted
+            ? new UsersStagingError('staging the users table was stopped (shutdown)', { cause: abort.reason })
+            : new UsersStagingError(`the users staging process ended (${signal ?? `exit code ${code}`}) before it answered`),
+        );
       });
       // A process that could not be started (out of memory, no such file) sends no 'exit'; other errors
       // (a message to a channel closing) are followed by one.
       this.child.on('error', (error) => {
-        if (this.child.pid === undefined) end(new FriendfleetError('FF_USERS_STAGING', `cannot start the users staging process: ${error.message}`));
+        if (this.child.pid === undefined) end(new UsersStagingError(`cannot start the users staging process: ${error.message}`, { cause: error }));
       });
     });
     this.child.on('message', (reply: StagingReply) => {
@@ -72,9 +87,12 @@ export class StagingProcess implements BucketLookup {
     });
   }
 
-  /** Starts the child and loads `location` into it; rejects as staging in this process would. */
-  static async start(location: UsersLocation, idKind: IdKind, options: OpenOptions = {}): Promise<StagingProcess> {
-    const staging = new StagingProcess(idKind);
+  /**
+   * Starts the child and loads `location` into it; rejects as staging in this process would. When
+   * `signal` aborts (SIGTERM while staging), the child is killed at once and the call under way rejects.
+   */
+  static async start(location: UsersLocation, idKind: IdKind, options: OpenOptions = {}, signal?: AbortSignal): Promise<StagingProcess> {
+    const staging = new StagingProcess(idKind, signal);
     try {
       staging.report = (await staging.call({ op: 'open', location, idKind, options })) as LoadReport;
     } catch (error) {
@@ -114,7 +132,7 @@ export class StagingProcess implements BucketLookup {
   }
 
   private call(request: StagingRequest): Promise<unknown> {
-    if (!this.child.connected) return Promise.reject(new FriendfleetError('FF_USERS_STAGING', 'the users staging process has ended'));
+    if (!this.child.connected) return Promise.reject(new UsersStagingError('the users staging process has ended'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -123,16 +141,41 @@ export class StagingProcess implements BucketLookup {
   }
 }
 
+/** The error the child reported, as the class it was, with its causes. */
 function revive(failure: StagingFailure): Error {
+  const options = failure.cause ? { cause: reviveCause(failure.cause) } : undefined;
   switch (failure.name) {
     case 'UsersInputError':
-      return new UsersInputError(failure.message);
+      return new UsersInputError(failure.message, options);
     case 'ConfigError':
-      return new ConfigError(failure.variable ?? 'USERS', failure.message);
+      return new ConfigError(failure.variable ?? 'USERS', failure.message, options);
     case 'SinkError':
     case 'QueryFailed':
-      return new SinkError(failure.message);
+      return new SinkError(failure.message, options, failure.code);
+    case 'UsersStagingError':
+      return new UsersStagingError(failure.message, options);
     default:
-      return new FriendfleetError('FF_USERS_STAGING', `staging the users table failed: ${failure.message}`);
+      return new UsersStagingError(`staging the users table failed: ${failure.message}`, { cause: reviveCause(failure) });
   }
+}
+
+/** A cause as it was reported: a known class again, else an Error with the name and code it had. */
+function reviveCause(failure: StagingFailure): Error {
+  if (failure.code !== undefined && failure.name !== 'Error') return revive(failure);
+  const cause = failure.cause ? { cause: reviveCause(failure.cause) } : undefined;
+  const error = failure.code === undefined ? new Error(failure.message, cause) : new InternalError(failure.message, cause);
+  error.name = failure.name;
+  return error;
+}
+
+/** An error as data for the IPC channel, with its chain of causes (at most a few deep). */
+export function describeFailure(error: unknown, depth = 0): StagingFailure {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  return {
+    name: error.name,
+    code: error instanceof FriendfleetError ? error.code : undefined,
+    message: error.message,
+    variable: error instanceof ConfigError ? error.variable : undefined,
+    cause: error.cause !== undefined && depth < 4 ? describeFailure(error.cause, depth + 1) : undefined,
+  };
 }

@@ -37,11 +37,11 @@ export interface ScenarioContext {
   /** `short` in the short form, `full` in the full one. */
   scale<T>(short: T, full: T): T;
   /** Runs `fn` when the scenario ends, last registered first. */
-  defer(fn: () => Promise<unknown> | unknown): void;
+  defer(fn: () => unknown): void;
 }
 
 export interface Scenario {
-  readonly group: 'source' | 'sink' | 'process' | 'input';
+  readonly group: 'source' | 'sink' | 'process' | 'input' | 'hostile';
   readonly name: string;
   /** The sinks it runs against in each form (names of SINKS rows that apply to it). */
   readonly sinks: { readonly short: readonly string[]; readonly full: readonly string[] };

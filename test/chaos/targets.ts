@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { IdKind } from '../../src/ids.ts';
+import type { IdKind } from '../../src/core/ids.ts';
 import type { SimGraph } from '../../src/sim/graph.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
 import type { VariantUsers } from '../../src/sim/variants.ts';
@@ -123,7 +123,7 @@ async function readDuckDb(file: string, sql: string): Promise<Record<string, unk
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
   try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+    return (await conn.runAndReadAll(sql)).getRowObjectsJS();
   } finally {
     conn.closeSync();
     instance.closeSync();
@@ -157,14 +157,14 @@ const fleetHost: SinkTarget = {
     let host: RunningHost | undefined = await startHost(file);
     return {
       get env() {
-        return { SINK: `host:${host!.url}` };
+        return { SINK: `host:${host!.url}`, HOST_SECRET: host!.secret };
       },
       file,
       deadLetterFile: undefined,
       faults: undefined,
       nullListsReadEmpty: false,
       async query(sql) {
-        const reader = await openSink({ kind: 'host', url: host!.url });
+        const reader = await openSink({ kind: 'host', url: host!.url, secret: host!.secret });
         try {
           return await reader.query(sql);
         } finally {

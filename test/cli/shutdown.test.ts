@@ -12,7 +12,7 @@ function fakeCollector() {
 describe('Shutdown', () => {
   const made: Shutdown[] = [];
   afterEach(() => {
-    for (const s of made.splice(0)) s.dispose();
+    for (const s of made.splice(0)) s[Symbol.dispose]();
     vi.useRealTimers();
   });
   const shutdown = (timeoutMs: number) => {
@@ -59,7 +59,7 @@ describe('Shutdown', () => {
 
   it('leaves the process signal handlers as it found them', () => {
     const before = process.listenerCount('SIGTERM');
-    shutdown(1000).dispose();
+    shutdown(1000)[Symbol.dispose]();
     expect(process.listenerCount('SIGTERM')).toBe(before);
   });
 });

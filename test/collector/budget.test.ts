@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BudgetClosedError, LocalBudget } from '../../src/collector/budget.ts';
+import { LocalBudget } from '../../src/collector/budget.ts';
+import { BudgetClosedError } from '../../src/core/errors.ts';
 
 const budgets: LocalBudget[] = [];
 function budget(...args: ConstructorParameters<typeof LocalBudget>): LocalBudget {
@@ -45,7 +46,7 @@ describe('LocalBudget', () => {
     const b = budget({ windowMs: 60_000, resetMarginMs: 0 });
     const now = Date.now();
     // The source says: limit 10, 2 left, window ends in 300 ms.
-    b.observe({ limit: 10, remaining: 2, resetAt: now + 300 }, 0, now);
+    b.observe({ limit: 10, remaining: 2, resetAt: now + 300 }, now);
     const times = await admitTimes(b, 8);
     expect(times.filter((t) => t < 250).length).toBe(2);
     expect(times.filter((t) => t >= 250).length).toBe(6);
@@ -58,7 +59,7 @@ describe('LocalBudget', () => {
     const inflight = Array.from({ length: 3 }, () => b.schedule(() => blocked));
     await sleep(10);
     const now = Date.now();
-    b.observe({ limit: 10, remaining: 4, resetAt: now + 300 }, 0, now);
+    b.observe({ limit: 10, remaining: 4, resetAt: now + 300 }, now);
     // 4 remaining at the source, 3 of ours still in flight: one more may start now.
     const times = await admitTimes(b, 3);
     expect(times.filter((t) => t < 250).length).toBe(1);
@@ -73,11 +74,11 @@ describe('LocalBudget', () => {
   async function startableAfterAnswer(remaining: number): Promise<number> {
     const b = budget({ limit: 10, windowMs: 60_000, resetMarginMs: 0 });
     const now = Date.now();
-    b.observe({ limit: 10, remaining: 10, resetAt: now + 300 }, 0, now);
+    b.observe({ limit: 10, remaining: 10, resetAt: now + 300 }, now);
     let releaseFirst!: () => void;
     const first = b.schedule(() => new Promise<void>((r) => (releaseFirst = r)));
     await b.schedule(async () => undefined);
-    b.observe({ limit: 10, remaining, resetAt: now + 300 }, 0, now);
+    b.observe({ limit: 10, remaining, resetAt: now + 300 }, now);
     const times = await admitTimes(b, 9);
     releaseFirst();
     await first;
@@ -98,8 +99,8 @@ describe('LocalBudget', () => {
   it('ignores a late answer from a window already refilled', async () => {
     const b = budget({ limit: 4, windowMs: 60_000, resetMarginMs: 0 });
     const now = Date.now();
-    b.observe({ limit: 4, remaining: 4, resetAt: now + 5000 }, 0, now);
-    b.observe({ limit: 4, remaining: 0, resetAt: now - 2000 }, 0, now);
+    b.observe({ limit: 4, remaining: 4, resetAt: now + 5000 }, now);
+    b.observe({ limit: 4, remaining: 0, resetAt: now - 2000 }, now);
     const times = await admitTimes(b, 4);
     expect(times.at(-1)!).toBeLessThan(100);
   });

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { FleetBudget, FleetCredentialBudgets, transitionHold } from '../../src/collector/fleet-budget.ts';
+import { createBudget } from '../../src/collector/create-budget.ts';
+import { FleetBudget, transitionHold } from '../../src/collector/fleet-budget.ts';
 import { useRedis } from '../support/redis.ts';
 
 function capturedLogger() {
@@ -106,9 +107,8 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     const { log } = capturedLogger();
     const id = `test-lanes-${Date.now()}`;
     // Two workers with the same two tokens: token k's limiter is shared by both workers, not by the tokens.
-    const workers = Array.from(
-      { length: 2 },
-      () => new FleetCredentialBudgets([1, 2].map((k) => new FleetBudget({ redisUrl: redis.url, id: `${id}:credential-${k}`, limit: 10, windowMs: 1000, workers: 2, log }))),
+    const workers = await Promise.all(
+      [1, 2].map(() => createBudget({ credentials: 2, local: { windowMs: 1000 }, fleet: { redisUrl: redis.url, id, limit: 10, workers: 2, log } })),
     );
     const starts: { lane: number; at: number }[] = [];
     await Promise.all(workers.map((w) => Promise.all(Array.from({ length: 20 }, () => w.schedule(async (lane) => void starts.push({ lane, at: Date.now() }))))));
@@ -123,5 +123,17 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     expect(maxInAnyWindow(lane(0), 1000)).toBeLessThanOrEqual(10);
     expect(maxInAnyWindow(lane(1), 1000)).toBeLessThanOrEqual(10);
     expect(maxInAnyWindow(starts.map((s) => s.at), 1000)).toBeGreaterThan(10);
+  });
+
+  it('hands requests to the credentials not held by a 429, as local lanes do', async () => {
+    const { log } = capturedLogger();
+    const budget = await createBudget({ credentials: 2, local: { windowMs: 1000 }, fleet: { redisUrl: redis.url, id: `test-held-${Date.now()}`, limit: 50, workers: 1, log } });
+    try {
+      budget.pauseUntil(Date.now() + 60_000, 0);
+      const lanes = await Promise.all(Array.from({ length: 4 }, () => budget.schedule(async (lane) => lane)));
+      expect(lanes).toEqual([1, 1, 1, 1]);
+    } finally {
+      await budget.close();
+    }
   });
 });

@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/load.ts';
 import { SETTINGS, type Setting, type SettingKey } from '../../src/config/settings.ts';
-import { ConfigError } from '../../src/errors.ts';
-import { COLLECT_SETTINGS } from '../../src/cli/worker.ts';
+import { ConfigError } from '../../src/core/errors.ts';
+import { COLLECT_SETTINGS } from '../../src/config/collect-settings.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 import { BAD } from '../support/bad-settings.ts';
@@ -39,7 +39,7 @@ describe('loadSettings', () => {
 
   it.each(Object.entries(BAD))('refuses bad values of %s, saying what it expected', (key, values) => {
     const s = SETTINGS[key as SettingKey];
-    for (const value of values!) {
+    for (const value of values) {
       const e = configError(() => loadSettings([key as SettingKey], {}, { [s.env]: value }));
       // A secret's value (a bearer token, a Redis URL with its password) never reaches a message.
       const shown = (s as Setting).secret ? '[redacted]' : JSON.stringify(value);
@@ -76,6 +76,8 @@ describe('friendfleet collect with bad configuration', () => {
     [{ USERS: 'users.csv', MIN_USER_ID: '9', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
     [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, 'RATE_LIMIT'],
     [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT: '60' }, 'RATE_LIMIT_WORKERS'],
+    [{ USERS: 'users.csv', REQUEST_TIMEOUT: '90s' }, 'MAX_RESPONSE_TIME'],
+    [{ USERS: 'users.csv', SINK: 'host:http://127.0.0.1:9' }, 'HOST_SECRET'],
   ])('stops before any work with exit code 2: %o', async (env, variable) => {
     const r = await runCli(['collect'], env, { cwd: dir });
     expect(r.code).toBe(2);

@@ -88,7 +88,8 @@ describe('SIGTERM while requests wait for a spent rate-limit window', async () =
     const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '1/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', RATE_LIMIT: '30', RATE_WINDOW: '1h', SHUTDOWN_TIMEOUT: '1s' };
     const first = await collectAndInterrupt(env, 'SIGTERM', (l) => l.msg === 'run started', 1000);
     expect(first.code).toBe(0);
-    expect(first.stopMs).toBeLessThan(5000);
+    // Well within Heroku's 30 s, and nowhere near the hour the window would take to refill.
+    expect(first.stopMs).toBeLessThan(25_000);
     expect(first.stderr).toContain('shutdown timeout: abandoning in-flight users');
     const [run] = await withWarehouse(sink, (db) => db.query(`SELECT state, users_done, users_saved FROM runs_latest`));
     expect(run!.state).toBe('interrupted');

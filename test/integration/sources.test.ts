@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { runCollect } from '../../src/cli/worker.ts';
-import type { IdKind } from '../../src/ids.ts';
+import type { IdKind } from '../../src/core/ids.ts';
 import { idOfDid } from '../../src/sim/did.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketCount, bucketRequest, resolveBucket } from '../../src/partition/assign.ts';
 import type { PartitionRow } from '../../src/partition/plan.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError } from '../../src/core/errors.ts';
 import type { UserTable } from '../../src/users/user-table.ts';
 
 /** A users table of IDs 1..100 (only what resolveBucket asks of it). */
@@ -46,7 +46,7 @@ describe('bucketRequest: the first rule that applies wins', () => {
   });
 
   it('refuses half a range, bucket 0, and an index past the count, naming the variable', () => {
-    expect(() => bucketRequest({ minUserId: '5' })).toThrow(expect.objectContaining({ variable: 'MAX_USER_ID' }) as unknown as Error);
+    expect(() => bucketRequest({ minUserId: '5' })).toThrow(expect.objectContaining({ variable: 'MAX_USER_ID' }) as unknown);
     expect(() => bucketRequest({ dyno: 'worker.0', partitions: 3 })).toThrow(/DYNO=worker.0 names bucket 0/);
     expect(() => bucketRequest({ dyno: 'worker.4', partitions: 3 })).toThrow(/only 3 buckets/);
     expect(() => bucketRequest({ cloudRunTaskIndex: 5, cloudRunTaskCount: 5 })).toThrow(ConfigError);

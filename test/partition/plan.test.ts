@@ -7,9 +7,9 @@ import { inRange } from '../../src/partition/bucket.ts';
 import { SimGraph } from '../../src/sim/graph.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
-import type { IdKind } from '../../src/ids.ts';
-import { compareIds } from '../../src/ids.ts';
-import type { WorkBucket } from '../../src/users/user-table.ts';
+import type { IdKind } from '../../src/core/ids.ts';
+import { compareIds } from '../../src/core/ids.ts';
+import type { WorkBucket } from '../../src/partition/work.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const dir = tempDir();

@@ -64,6 +64,6 @@ describe('friendfleet sim users --source', () => {
     expect(lines[1]).toBe(`${didOfId(graph.idOf(0))},${handleOf(graph.screenName(0))}`);
     const bad = await runCli(['sim', 'users', '--source', 'mastodon', '--out', join(dir, 'x.csv')]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('friendfleet: --source must be one of twitter-html, twitter-api, bluesky; got "mastodon"');
+    expect(bad.stderr.trim()).toBe('friendfleet: --source must be one of twitter-html, twitter-api, bluesky, bluesky-repo; got "mastodon"');
   });
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { SinkError } from '../../src/errors.ts';
+import { SinkError } from '../../src/core/errors.ts';
 import { RowBuffer } from '../../src/sinks/row-buffer.ts';
 
 /** A buffer whose inserts take `insertMs` and are recorded, with the timer off (an hour). */

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { afterAll } from 'vitest';
 
-async function freePort(): Promise<number> {
+/** A loopback port free right now (for servers that cannot listen on port 0 themselves). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

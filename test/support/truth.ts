@@ -26,6 +26,8 @@ const NAMING: Record<SourceName, { name: (a: TruthAccount) => string; id: ((a: T
   'twitter-html': { name: (a) => a.screen_name, id: undefined },
   'twitter-api': { name: (a) => a.screen_name, id: (a) => a.id },
   bluesky: { name: (a) => a.handle, id: (a) => a.did },
+  // Follow records name DIDs only: both columns hold them.
+  'bluesky-repo': { name: (a) => a.did, id: (a) => a.did },
 };
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsersInputError } from '../../src/errors.ts';
+import { UsersInputError } from '../../src/core/errors.ts';
 import type { BigQueryUsers } from '../../src/users/read-bigquery.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
 import { PROJECT, useBigQueryFake } from '../support/bigquery.ts';

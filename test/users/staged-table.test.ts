@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -161,7 +161,7 @@ describe('StagedUserTable', () => {
 describe('staging files of workers that died', () => {
   it('are removed by the next worker on the host; live workers\' files are kept', async () => {
     // A pid that has just exited, and one that lives (the test runner's parent).
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
     const prefix = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
     const orphan = join(tmpdir(), `${prefix}${dead}-00000000-0000-0000-0000-000000000000.duckdb`);
     const live = join(tmpdir(), `${prefix}${process.ppid}-00000000-0000-0000-0000-000000000001.duckdb`);
@@ -177,6 +177,23 @@ describe('staging files of workers that died', () => {
       expect(existsSync(live)).toBe(true);
     } finally {
       for (const f of [orphan, `${orphan}.wal`, live]) rmSync(f, { force: true });
+    }
+  });
+
+  // Root can give the entry to another user; elsewhere a test cannot make one it does not own.
+  it.skipIf(process.getuid?.() !== 0)("leaves alone another user's entry that looks like a dead worker's (staging still starts)", async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const prefix = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;
+    const foreign = join(tmpdir(), `${prefix}${dead}-not-ours`);
+    mkdirSync(foreign);
+    chownSync(foreign, 65534, 65534);
+    try {
+      const file = join(dir, 'foreign.csv');
+      writeFileSync(file, 'user_id\n1\n');
+      await (await StagedUserTable.fromFile(file, 'numeric')).close();
+      expect(existsSync(foreign)).toBe(true);
+    } finally {
+      rmSync(foreign, { recursive: true, force: true });
     }
   });
 });

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UsersInputError } from '../../src/errors.ts';
+import { UsersInputError } from '../../src/core/errors.ts';
 import { UserSpool } from '../../src/users/spool.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
 import { StagingProcess } from '../../src/users/staging-process.ts';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addSettingFlags } from '../options.ts';
-import { COLLECT_SETTINGS, runCollect } from '../worker.ts';
+import { COLLECT_SETTINGS } from '../../config/collect-settings.ts';
+import { runCollect } from '../worker.ts';
 
 export function registerCollect(program: Command): void {
   const cmd = program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
 import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { oneOf } from '../../config/parsers.ts';
 import { exportEdges, type ExportFormat } from '../../sinks/duckdb/export.ts';
 import { openForReading } from '../../sinks/registry.ts';

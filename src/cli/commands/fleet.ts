@@ -4,17 +4,14 @@ import { integer } from '../../config/parsers.ts';
 import { renderTable } from '../../monitor/format.ts';
 import { runFleet } from '../fleet.ts';
 import { addSettingFlags } from '../options.ts';
-import { COLLECT_SETTINGS } from '../worker.ts';
+import { FLEET_SETTINGS, HOST_SETTINGS } from '../../config/collect-settings.ts';
 
 export function registerFleet(program: Command): void {
   const cmd = program
     .command('fleet')
     .description('run a local fleet: one worker process per bucket, all writing one embedded warehouse through a host process')
     .option('--restarts <n>', 'times a crashed worker is started again (default 3)');
-  addSettingFlags(
-    cmd,
-    COLLECT_SETTINGS.filter((k) => k !== 'partition' && k !== 'minUserId' && k !== 'maxUserId' && k !== 'dyno' && k !== 'jobCompletionIndex' && k !== 'cloudRunTaskIndex' && k !== 'cloudRunTaskCount'),
-  ).action(async (opts: Record<string, unknown>) => {
+  addSettingFlags(cmd, [...FLEET_SETTINGS, ...HOST_SETTINGS]).action(async (opts: Record<string, unknown>) => {
     const partitions = parseValue('--partitions', '--partitions (env PARTITIONS)', integer(1, 1000), String(opts.partitions ?? process.env.PARTITIONS ?? ''));
     const restarts = parseValue('--restarts', '--restarts', integer(0, 100), String(opts.restarts ?? '3'));
     const { restarts: _r, ...flags } = opts;

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
 import { sinkFrom, USERS_SETTINGS, usersFrom } from '../../config/warehouse.ts';
 import { oneOf } from '../../config/parsers.ts';
-import { ConfigError } from '../../errors.ts';
-import { createLogger } from '../../log.ts';
+import { friendsCap } from '../../config/settings.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { createLogger } from '../../core/log.ts';
 import { renderTable } from '../../monitor/format.ts';
 import { chooseWorkModel, planPartitions, planRows, type Balance, type PartitionPlan } from '../../partition/plan.ts';
 import { openSink } from '../../sinks/registry.ts';
@@ -58,8 +59,8 @@ export function registerPartition(program: Command): void {
       const problems = describeReport(users.report);
       if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
       const pageSize = SOURCE_PAGE_SIZES[settings.source!];
-      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(), { maxFriends: settings.maxFriends!, pageSize });
-      const plan = await planPartitions(users, model, note, { partitions: settings.partitions, balance, maxFriends: settings.maxFriends!, pageSize });
+      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(), { maxFriends: friendsCap(settings.maxFriends!), pageSize });
+      const plan = await planPartitions(users, model, note, { partitions: settings.partitions, balance, maxFriends: friendsCap(settings.maxFriends!), pageSize });
       if (!opts.dryRun) await sink.writePlan(planRows(plan));
       const summary =
         `predicted makespan ratio (slowest bucket / mean): count ${plan.predicted.count.toFixed(2)}, work ${plan.predicted.work.toFixed(2)}\n` +

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loadSettings, parseValue } from '../../config/load.ts';
 import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
 import { duration, integer, oneOf } from '../../config/parsers.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { planCapacity } from '../../monitor/capacity.ts';
 import { renderTable } from '../../monitor/format.ts';
 import { REFERENCE_TIERS, type Tier } from '../../monitor/tiers.ts';

@@ -9,7 +9,7 @@ import { loadSettings, parseValue } from '../../config/load.ts';
 import * as p from '../../config/parsers.ts';
 import { renderKeyValues } from '../../monitor/format.ts';
 import { trialSummary, type TrialSummary } from '../../monitor/trial-summary.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, InternalError } from '../../core/errors.ts';
 import { openForReading, type SinkUri } from '../../sinks/registry.ts';
 import { rangeCondition } from '../../sinks/duckdb/sql.ts';
 import { SimGraph } from '../../sim/graph.ts';
@@ -22,9 +22,9 @@ const MAIN = fileURLToPath(new URL(`../main${extname(fileURLToPath(import.meta.u
 /** Starts `friendfleet sim` as a child process and resolves with its URL once it listens. */
 async function spawnSim(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [MAIN, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`sim exited with code ${code} before listening`)));
+    child.once('exit', (code) => reject(new InternalError(`sim exited with code ${code} before listening`)));
     lines.on('line', (line) => {
       const m = /listening on (\S+)/.exec(line);
       if (m) resolve(m[1]!);
@@ -79,22 +79,25 @@ export async function runTrial(options: TrialOptions, flags: Record<string, unkn
       },
       { env, isTTY: process.stderr.isTTY === true, handleSignals: true },
     );
+    const bucket = outcome.bucket;
+    // Stopped by a signal before its bucket was known: nothing was collected.
+    if (!bucket) return { summary: undefined, missing: 0, bucketUsers: 0, alreadyCollected: false };
     const db = await openForReading(uri!);
     try {
       let runId = outcome.runId;
       if (runId === undefined) {
         const [latest] = await db.query(
           `SELECT run_id FROM runs_latest WHERE partition_id IS NOT DISTINCT FROM $1 ORDER BY started_at DESC LIMIT 1`,
-          [outcome.bucket.partitionId],
+          [bucket.partitionId],
         );
         runId = latest ? String(latest.run_id) : undefined;
       }
-      const where = rangeCondition(outcome.bucket.range, 'user_id', 1);
+      const where = rangeCondition(bucket.range, 'user_id', 1);
       const [covered] = await db.query(`SELECT count(DISTINCT user_id) AS n FROM user_friends WHERE ${where.sql}`, where.params);
       return {
         summary: runId === undefined ? undefined : await trialSummary(db, runId),
-        missing: outcome.bucket.userCount - Number(covered?.n ?? 0),
-        bucketUsers: outcome.bucket.userCount,
+        missing: bucket.userCount - Number(covered?.n ?? 0),
+        bucketUsers: bucket.userCount,
         alreadyCollected: outcome.state === 'nothing_to_do',
       };
     } finally {

@@ -209,7 +209,7 @@ export const twitterApi: SimProtocol = {
     const meta: Record<string, unknown> = { result_count: targets.length };
     if (next !== undefined) meta.next_token = tokens.encode(graph.seed, index!, next);
     // A way back: X's previous_token, which friendfleet never follows.
-    if (variant && cursor !== undefined && position > 0) meta.previous_token = tokens.encode(graph.seed, index!, Math.max(0, position - max) * 2);
+    if (variant && cursor !== undefined && position > 0) meta.previous_token = tokens.encode(graph.seed, index, Math.max(0, position - max) * 2);
     if (targets.length === 0) return json(200, { meta });
     if (!variant) {
       const data = targets.map((t) => {
@@ -219,7 +219,7 @@ export const twitterApi: SimProtocol = {
       return json(200, { data, meta });
     }
     const data = targets.map((t) => fullUser(graph, t));
-    return json(200, { data, ...beside(graph, data, index!), meta });
+    return json(200, { data, ...beside(graph, data, index), meta });
   },
 
   clientKey(request) {

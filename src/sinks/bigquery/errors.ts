@@ -1,4 +1,4 @@
-import { FriendfleetError } from '../../errors.ts';
+import { FriendfleetError } from '../../core/errors.ts';
 
 /**
  * What a failed BigQuery call means for the caller, read from the client's errors by their fields

@@ -1,5 +1,5 @@
-import { backoffDelay, type BackoffOptions } from '../../collector/backoff.ts';
-import { SinkError } from '../../errors.ts';
+import { backoffDelay, type BackoffOptions } from '../../core/backoff.ts';
+import { SinkError } from '../../core/errors.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { classifyFailure, type BigQueryFailure } from './errors.ts';
 import { answerWithin, waitUnlessDeadline } from './within.ts';

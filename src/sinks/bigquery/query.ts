@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BigQueryDate, BigQueryDatetime, BigQueryTime, BigQueryTimestamp, type BigQuery, type Query } from '@google-cloud/bigquery';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../collector/backoff.ts';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../core/backoff.ts';
 import type { DatasetRef } from './client.ts';
 import { classifyFailure, QueryFailed } from './errors.ts';
 import { answerWithin } from './within.ts';

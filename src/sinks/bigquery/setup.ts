@@ -1,4 +1,4 @@
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import { readSqlDir } from '../sql-files.ts';
 import { createClient, PROJECT_ID, NAME } from './client.ts';
 import { classifyFailure } from './errors.ts';

@@ -1,9 +1,9 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../../collector/backoff.ts';
-import { SinkError } from '../../errors.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../core/backoff.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, type PartitionRow } from '../../partition/plan.ts';
-import type { CollectedWork } from '../../users/user-table.ts';
+import type { CollectedWork } from '../../partition/work.ts';
 import { DeadLetterFile } from '../dead-letter.ts';
 import { planFromRows } from '../../partition/plan.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, USER_FRIENDS_COLUMNS, USER_FRIENDS_LIST_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';

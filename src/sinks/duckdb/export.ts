@@ -1,7 +1,10 @@
-import type { Queryable } from '../../monitor/trial-summary.ts';
+import { resolve } from 'node:path';
+import type { Queryable } from '../sink.ts';
 import { sqlString } from './sql.ts';
 
 export type ExportFormat = 'csv' | 'ndjson' | 'parquet';
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'ndjson', 'parquet'];
 
 const COPY_OPTIONS: Record<ExportFormat, string> = {
   csv: 'FORMAT csv, HEADER true',
@@ -19,8 +22,19 @@ FROM user_friends_latest AS l, range(1, len(l.friend_names) + 1) AS t(i)
 WHERE l.status = 'ok'
 ORDER BY TRY_CAST(l.user_id AS HUGEINT), l.user_id, i`;
 
+/** The COPY statement writing `select`'s rows to `path`; its count of rows comes back as `Count`. */
+export function copyStatement(select: string, format: ExportFormat, path: string): string {
+  return `COPY (\n${select}\n) TO ${sqlString(path)} (${COPY_OPTIONS[format]})`;
+}
+
+/** A warehouse that writes a query's rows to a file itself, and checks where (a fleet's host). */
+export interface FileExporter {
+  exportTo(select: string, format: ExportFormat, path: string): Promise<number>;
+}
+
 /** Writes the edge list to `out`; returns the number of edges written. */
-export async function exportEdges(sink: Queryable, format: ExportFormat, out: string): Promise<number> {
-  const rows = await sink.query(`COPY (${EDGES_SQL}) TO ${sqlString(out)} (${COPY_OPTIONS[format]})`);
+export async function exportEdges(sink: Queryable | (Queryable & FileExporter), format: ExportFormat, out: string): Promise<number> {
+  if ('exportTo' in sink) return sink.exportTo(EDGES_SQL, format, resolve(out));
+  const rows = await sink.query(copyStatement(EDGES_SQL, format, out));
   return Number(rows[0]?.Count ?? 0);
 }

@@ -1,8 +1,8 @@
 import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, planFromRows, type PartitionRow } from '../../partition/plan.ts';
-import type { CollectedWork } from '../../users/user-table.ts';
+import type { CollectedWork } from '../../partition/work.ts';
 import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
@@ -11,9 +11,9 @@ import { rangeCondition } from './sql.ts';
 
 /**
  * Rows are appended to a per-connection temporary staging table whose list columns are single
- * space-joined strings, then moved into user_friends in one transaction with string_split: the
- * appender's appendList costs about twice as much per name (bench/duckdb-append.ts), and a full
- * 2,000-name row is the common case in old buckets. IDs and screen names never contain spaces.
+ * space-joined strings, then moved into user_friends in one transaction with string_split: half the
+ * cost of the appender's lists per name (docs/decisions.md, 2026-11-23). IDs and screen names never
+ * contain spaces.
  */
 const STAGING_DDL = `
 CREATE TEMP TABLE IF NOT EXISTS staging (
@@ -94,7 +94,7 @@ export class DuckDbSink implements Sink {
     if (!this.instance) throw new SinkError(`${this.description} is not open`);
     const conn = await this.instance.connect();
     try {
-      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
+      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS();
     } finally {
       conn.closeSync();
     }
@@ -160,6 +160,14 @@ export class DuckDbSink implements Sink {
 
   flush(): Promise<void> {
     return this.rows.flush();
+  }
+
+  /**
+   * Stores `rows` now, in one transaction, past this sink's buffer: for a caller that sends batches
+   * already (a fleet's warehouse host), so one worker's batch never waits behind another's rows.
+   */
+  async insertRows(rows: readonly UserFriendsRow[]): Promise<void> {
+    if (rows.length > 0) await this.insert(rows);
   }
 
   async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { SinkError } from '../../errors.ts';
+import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import type { PartitionRow } from '../../partition/plan.ts';
-import type { CollectedWork } from '../../users/user-table.ts';
+import type { CollectedWork } from '../../partition/work.ts';
+import type { ExportFormat, FileExporter } from '../duckdb/export.ts';
 import type { HeartbeatRow, RunRecord, UserFriendsRow } from '../row.ts';
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
@@ -33,18 +34,26 @@ interface EncodedRow {
   json: string;
 }
 
+/** Where a warehouse host is, and the fleet's secret its requests carry. */
+export interface HostTarget {
+  url: string;
+  secret: string;
+}
+
 /**
  * A sink that stores through a warehouse host (`friendfleet fleet` runs one): rows travel in batches
  * and count as saved when the host answers, which it does only after DuckDB committed them.
  */
-export class RemoteSink implements Sink {
+export class RemoteSink implements Sink, FileExporter {
   readonly description: string;
   private readonly pool: Pool;
+  private readonly headers: Record<string, string>;
   private readonly rows: RowBuffer<EncodedRow>;
 
-  constructor(url: string, options: SinkOptions = {}) {
-    this.description = `host:${url}`;
-    this.pool = new Pool(url, { connections: 4, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  constructor(target: HostTarget, options: SinkOptions = {}) {
+    this.description = `host:${target.url}`;
+    this.headers = { 'content-type': 'application/json', authorization: `Bearer ${target.secret}` };
+    this.pool = new Pool(target.url, { connections: 4, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
     this.rows = new RowBuffer<EncodedRow>({
       // The batch goes out row by row (chunked), never joined into one string and one Buffer as large.
       insert: async (rows) => void (await this.send('POST', '/rows', jsonArrayChunks(rows.map((r) => r.json)))),
@@ -63,9 +72,14 @@ export class RemoteSink implements Sink {
     this.rows.start();
   }
 
-  /** Runs a read-only query in the host (monitoring, export). */
+  /** Runs one SELECT in the host (monitoring, summaries). */
   query(sql: string, params: (string | number | boolean | null)[] = []): Promise<Record<string, unknown>[]> {
     return this.call('POST', '/query', { sql, params }) as Promise<Record<string, unknown>[]>;
+  }
+
+  /** Has the host write a SELECT's rows to `path`, which must lie under its export folder (HOST_EXPORT_DIR). */
+  exportTo(select: string, format: ExportFormat, path: string): Promise<number> {
+    return this.call('POST', '/export', { sql: select, format, path }) as Promise<number>;
   }
 
   async writeRun(run: RunRecord): Promise<void> {
@@ -125,7 +139,7 @@ export class RemoteSink implements Sink {
         res = await this.pool.request({
           method,
           path,
-          headers: { 'content-type': 'application/json' },
+          headers: this.headers,
           // A fresh stream each attempt: a retry sends the pieces again.
           body: typeof body === 'string' || body === undefined ? body : Readable.from(body),
         });

@@ -1,4 +1,4 @@
-import type { SourceErrorKind } from '../../errors.ts';
+import type { SourceErrorKind } from '../../core/errors.ts';
 import type { FollowedAccount } from '../source.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { SourceError } from '../../errors.ts';
+import { SourceError } from '../../core/errors.ts';
 import { HttpClient, type HttpResponse } from '../http.ts';
 import { blueskyRateInfo, resetFromHeaders } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, RateInfo, Source, UserRef } from '../source.ts';
@@ -10,10 +10,18 @@ export interface BlueskyOptions {
   /** Open sockets; set to the collector's concurrency. */
   connections: number;
   timeoutMs: number;
+  /** Most time one response may take (MAX_RESPONSE_TIME). */
+  maxResponseMs: number;
 }
 
 /** getFollows' maximum `limit` (lexicon app.bsky.graph.getFollows). */
 export const BLUESKY_PAGE_SIZE = 100;
+
+/**
+ * Largest answer taken: 100 profile views with the lexicon's longest handles, names and descriptions
+ * stay under 1 MB; a sim page is about 30 KB.
+ */
+export const BLUESKY_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 /**
  * Bluesky follows through an AppView: `GET /xrpc/app.bsky.graph.getFollows?actor=DID&limit=100`,
@@ -32,7 +40,13 @@ export class BlueskySource implements Source {
   private readonly http: HttpClient;
 
   constructor(options: BlueskyOptions) {
-    this.http = new HttpClient({ origin: options.baseUrl, connections: options.connections, timeoutMs: options.timeoutMs });
+    this.http = new HttpClient({
+      origin: options.baseUrl,
+      connections: options.connections,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: BLUESKY_MAX_RESPONSE_BYTES,
+      maxResponseMs: options.maxResponseMs,
+    });
   }
 
   async fetchPage(user: UserRef, cursor: string | undefined, options: FetchOptions = {}): Promise<FollowPage> {

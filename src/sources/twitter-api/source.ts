@@ -1,4 +1,4 @@
-import { SourceError } from '../../errors.ts';
+import { SourceError } from '../../core/errors.ts';
 import { HttpClient } from '../http.ts';
 import { resetFromHeaders, twitterRateInfo } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, Source, UserRef } from '../source.ts';
@@ -12,10 +12,15 @@ export interface TwitterApiOptions {
   /** Open sockets per token; set to the collector's concurrency. */
   connections: number;
   timeoutMs: number;
+  /** Most time one response may take (MAX_RESPONSE_TIME). */
+  maxResponseMs: number;
 }
 
 /** Accounts per page: the endpoint's maximum `max_results`, so a user costs at most two requests at the 2,000 cap. */
 export const API_PAGE_SIZE = 1000;
+
+/** Largest answer taken: a full page of 1,000 users with 50-character names is about 110 KB (a sim page, 63 KB). */
+export const API_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * X API v2 follows lookup: `GET /2/users/:id/following?max_results=1000&user.fields=username`, then
@@ -33,7 +38,15 @@ export class TwitterApiSource implements Source {
     if (options.tokens.length === 0) throw new RangeError('twitter-api needs at least one bearer token');
     this.credentials = options.tokens.length;
     this.clients = options.tokens.map(
-      (token) => new HttpClient({ origin: options.baseUrl, connections: options.connections, timeoutMs: options.timeoutMs, headers: { authorization: `Bearer ${token}` } }),
+      (token) =>
+        new HttpClient({
+          origin: options.baseUrl,
+          connections: options.connections,
+          timeoutMs: options.timeoutMs,
+          maxResponseBytes: API_MAX_RESPONSE_BYTES,
+          maxResponseMs: options.maxResponseMs,
+          headers: { authorization: `Bearer ${token}` },
+        }),
     );
   }
 

@@ -1,4 +1,4 @@
-import { SourceError, type SourceErrorKind } from '../../errors.ts';
+import { SourceError, type SourceErrorKind } from '../../core/errors.ts';
 import { header, HttpClient } from '../http.ts';
 import { resetFromHeaders, twitterRateInfo } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, Source, UserRef } from '../source.ts';
@@ -10,10 +10,15 @@ export interface TwitterHtmlOptions {
   /** Open sockets; set to the collector's concurrency. */
   connections: number;
   timeoutMs: number;
+  /** Most time one response may take (MAX_RESPONSE_TIME). */
+  maxResponseMs: number;
 }
 
 /** Accounts on a full following page of the legacy mobile site. */
 export const HTML_PAGE_SIZE = 20;
+
+/** Largest page taken: a following page of 20 accounts is 8 KB in the sim and was tens of KB on the site. */
+export const HTML_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * The legacy mobile HTML following pages: `GET /{screen_name}/following[?cursor=C]`, 20 accounts a
@@ -27,7 +32,13 @@ export class TwitterHtmlSource implements Source {
   private readonly http: HttpClient;
 
   constructor(options: TwitterHtmlOptions) {
-    this.http = new HttpClient({ origin: options.baseUrl, connections: options.connections, timeoutMs: options.timeoutMs });
+    this.http = new HttpClient({
+      origin: options.baseUrl,
+      connections: options.connections,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: HTML_MAX_RESPONSE_BYTES,
+      maxResponseMs: options.maxResponseMs,
+    });
   }
 
   async fetchPage(user: UserRef, cursor: string | undefined, options: FetchOptions = {}): Promise<FollowPage> {

@@ -4,9 +4,9 @@
  * zeros, signs, spaces and IDs over 2^63 must be collected for its good rows, each bad one reported.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { COLLECT_SETTINGS } from '../../../src/cli/worker.ts';
+import { COLLECT_SETTINGS } from '../../../src/config/collect-settings.ts';
 import { SETTINGS, type SettingKey } from '../../../src/config/settings.ts';
-import { ConfigError } from '../../../src/errors.ts';
+import { ConfigError } from '../../../src/core/errors.ts';
 import type { SimGraph } from '../../../src/sim/graph.ts';
 import type { LoadReport } from '../../../src/users/report.ts';
 import { BAD } from '../../support/bad-settings.ts';

@@ -99,7 +99,8 @@ function randomSignals(signal: 'SIGTERM' | 'SIGKILL'): Scenario {
           continue;
         }
         expect(code === 0, `exit ${code} after SIGTERM: ${worker.stderr().trim().split('\n').at(-1)}`);
-        expect(Date.now() - sentAt < Math.min(GRACE_MS, shutdownMs + 5000), `stopped ${Date.now() - sentAt} ms after SIGTERM`);
+        // The product's promise: gone before Heroku's SIGKILL, whatever else runs on the machine.
+        expect(Date.now() - sentAt < GRACE_MS, `stopped ${Date.now() - sentAt} ms after SIGTERM`);
       }
       // The last start runs to the end (faster: more users at a time).
       await collectUntilDone({ ...runEnv, MAX_THREADS: '50', ...sink.env });

@@ -66,8 +66,11 @@ function scenario(fault: SourceFault): Scenario {
 /** Every source in both forms: one JSON source joins the HTML site in the short form. */
 const WITH_JSON = { short: ['twitter-html', 'bluesky'], full: SOURCES.map((s) => s.name) };
 
-/** 1% of requests start a storm in the short form, 0.1% in the full one, and at least about five storms. */
-const stormRate = (ctx: ScenarioContext, requests: number) => Math.max(ctx.scale(0.01, 0.001), 5 / requests);
+/**
+ * 1% of requests start a storm in the short form, 0.1% in the full one, and at least about ten storms:
+ * with five expected, a short run (seed 1677371175) drew none.
+ */
+const stormRate = (ctx: ScenarioContext, requests: number) => Math.max(ctx.scale(0.01, 0.001), 10 / requests);
 
 const stormCheck = (kind: 'storm' | 'storm-bare') => (_ctx: ScenarioContext, t: Totals, rows: Awaited<ReturnType<typeof latestRows>>) => {
   const storms = t.faults[kind] ?? 0;
@@ -92,8 +95,9 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
     check: (ctx, t) => {
       const stalls = t.faults.stall ?? 0;
       expect(stalls > 0, 'no stall happened');
-      // Only stalls fail requests here: one retry per stall means the timeout fired for every one.
-      expect(t.retries === stalls, `${stalls} stalls but ${t.retries} retries: a request outwaited its timeout`);
+      // A retry per stall at least: the timeout fired for every one. On a busy machine a slow answer
+      // may time out too, so there can be more retries than stalls, never fewer.
+      expect(t.retries >= stalls, `${stalls} stalls but ${t.retries} retries: a request outwaited its timeout`);
       return [`stall ${ctx.scale('3 s', '30 s')}, timeout ${ctx.scale('0.5 s', '10 s')}`];
     },
   }),

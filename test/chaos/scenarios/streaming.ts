@@ -211,16 +211,19 @@ export const STREAMING_SCENARIOS: readonly Scenario[] = [
       const stored = () => faults.stats().rowsStored;
       await until(() => stored() >= ids.length / 5);
       faults.stall();
-      await sleep(stallMs / 2);
+      const stalledAt = Date.now();
+      // The stall lasts until resumed: first the users in flight finish and fill the buffer, however
+      // long that takes on a busy machine, then nothing more may be fetched.
+      await fetchingPaused(running);
       const midway = running.stats().requests;
-      await sleep(stallMs / 2);
+      await sleep(Math.max(stallMs / 2, stallMs - (Date.now() - stalledAt)));
       const atEnd = running.stats().requests;
       const held = faults.stats().stalledCalls;
       const storedInStall = stored();
       faults.resume();
       faults.set(NO_FAULTS);
       const outcomes = await collecting;
-      // A slow sink slows the fetching: by half the stall the buffer is full and no user is fetched.
+      // A slow sink slows the fetching: once the buffer is full no user is fetched.
       expect(atEnd === midway, `the source got ${atEnd - midway} requests in the second half of the stall`);
       expect(held > 0 && storedInStall < ids.length, 'the stall held no insert call');
       const twice = await rowsTwice(sink);

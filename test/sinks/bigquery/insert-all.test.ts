@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SinkError } from '../../../src/errors.ts';
+import { SinkError } from '../../../src/core/errors.ts';
 import { streamed } from '../../../src/sinks/bigquery/encode.ts';
 import { insertAll, type InsertAllOptions, type InsertAnswer } from '../../../src/sinks/bigquery/insert-all.ts';
 import { FakeClock } from '../../support/fake-clock.ts';

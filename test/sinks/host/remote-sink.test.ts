@@ -68,7 +68,7 @@ describe('RemoteSink', () => {
   it('with the host not answering, holds rows up to its 4 MB bound (not 1,000 long rows), then sends every row once, exactly', async () => {
     const host = await fakeHost();
     const acknowledged: string[] = [];
-    const sink = new RemoteSink(host.url, { flushIntervalMs: 3_600_000, onAcknowledged: (rows) => acknowledged.push(...rows.map((r) => r.user_id)) });
+    const sink = new RemoteSink({ url: host.url, secret: 'test-secret' }, { flushIntervalMs: 3_600_000, onAcknowledged: (rows) => acknowledged.push(...rows.map((r) => r.user_id)) });
     cleanup.push(() => host.close());
     await sink.open();
     cleanup.push(() => sink.close());

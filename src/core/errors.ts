@@ -1,10 +1,10 @@
-import type { RateInfo } from './sources/source.ts';
+import type { RateInfo } from './rate.ts';
 
 /**
  * Every error that crosses a module boundary is one of these classes, each with a stable `code`,
  * so that callers decide by type and code, never by parsing messages (the undici habit).
  */
-export class FriendfleetError extends Error {
+export abstract class FriendfleetError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -16,8 +16,8 @@ export class FriendfleetError extends Error {
 /** A configuration value (env var or flag) that cannot be used. The CLI prints `message` and exits 2. */
 export class ConfigError extends FriendfleetError {
   readonly variable: string;
-  constructor(variable: string, message: string) {
-    super('FF_CONFIG', message);
+  constructor(variable: string, message: string, options?: { cause?: unknown }) {
+    super('FF_CONFIG', message, options);
     this.variable = variable;
   }
 }
@@ -32,6 +32,9 @@ export class ConfigError extends FriendfleetError {
  * - `fatal`: a request for this user that can never succeed as made (a user without a required name).
  * - `unauthorized`: the source refuses the client itself (credentials rejected, plan's usage cap
  *   reached): no request can succeed, so the run stops instead of failing every user.
+ * - `refused`: the client refused the answer: it broke a bound (response size or time, cursor length,
+ *   pages per user) or named an address sources may not reach (docs/security.md). Not retried: the
+ *   user fails with the reason, and a later run tries it again (MAX_ATTEMPTS).
  */
 export type SourceErrorKind =
   | 'protected'
@@ -41,7 +44,8 @@ export type SourceErrorKind =
   | 'transient'
   | 'invalid_response'
   | 'fatal'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'refused';
 
 export class SourceError extends FriendfleetError {
   readonly kind: SourceErrorKind;
@@ -65,8 +69,9 @@ export class SourceError extends FriendfleetError {
 
 /** The warehouse could not store or read something; nothing covered by it was acknowledged. */
 export class SinkError extends FriendfleetError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('FF_SINK', message, options);
+  /** `code`: a subclass's own (a BigQuery query's failure is FF_BIGQUERY_QUERY). */
+  constructor(message: string, options?: { cause?: unknown }, code = 'FF_SINK') {
+    super(code, message, options);
   }
 }
 
@@ -74,5 +79,62 @@ export class SinkError extends FriendfleetError {
 export class UsersInputError extends FriendfleetError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('FF_USERS_INPUT', message, options);
+  }
+}
+
+/** The request budget was closed (shutdown): a request still waiting for it will never be sent. */
+export class BudgetClosedError extends FriendfleetError {
+  constructor() {
+    super('FF_BUDGET_CLOSED', 'request budget closed');
+  }
+}
+
+/**
+ * A user was abandoned because the run is shutting down: no row is written, the next run redoes it.
+ * Also the reason a run's requests are aborted with.
+ */
+export class AbandonedError extends FriendfleetError {
+  constructor(reason = 'run is shutting down', options?: { cause?: unknown }) {
+    super('FF_ABANDONED', reason, options);
+  }
+}
+
+/** The users staging process failed, or ended before it answered (users/staging-process.ts). */
+export class UsersStagingError extends FriendfleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FF_USERS_STAGING', message, options);
+  }
+}
+
+/** The fleet's shared limiter could not be used on a Redis connection (the budget falls back to its local share). */
+export class FleetLimiterError extends FriendfleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FF_FLEET_LIMITER', message, options);
+  }
+}
+
+/** A function was called outside its contract: a bug in the caller, not bad input. */
+export class UsageError extends FriendfleetError {
+  constructor(message: string) {
+    super('FF_USAGE', message);
+  }
+}
+
+/** Something failed that no other class describes (a non-Error thrown, a helper process that died). */
+export class InternalError extends FriendfleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FF_INTERNAL', message, options);
+  }
+}
+
+/**
+ * The fleet's warehouse host refused a request (no secret, a writing or second statement, a body too
+ * large, input that is not what the route takes): `status` is the HTTP status it answers with.
+ */
+export class HostRefusal extends FriendfleetError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super('FF_HOST_REFUSED', message);
+    this.status = status;
   }
 }

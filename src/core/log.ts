@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redact } from './secrets.ts';
 
 /**
  * Paths redacted from every log line. Credentials never reach a log through these names; the
@@ -29,5 +30,5 @@ export const REDACT_PATHS = [
 /** pino JSON on stderr, so stdout carries only command output (tables, JSON, CSV). */
 export function createLogger(level: string, destination: NodeJS.WritableStream | number = 2): Logger {
   const dest = typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination;
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, dest);
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, hooks: { streamWrite: redact }, base: { pid: process.pid } }, dest);
 }

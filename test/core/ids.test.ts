@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareIds, normaliseNumericId, normaliseOpaqueId, MAX_NUMERIC_ID } from '../src/ids.ts';
+import { compareIds, normaliseNumericId, normaliseOpaqueId, MAX_NUMERIC_ID } from '../../src/core/ids.ts';
 
 describe('numeric IDs', () => {
   it('orders adjacent IDs past 2^53 that a double would merge', () => {
