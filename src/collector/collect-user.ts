@@ -123,11 +123,11 @@ export async function collectUser(
         throw new SourceError('refused', `source still had more after ${pages} pages and ${accounts.length} accounts (at most ${maxPages} pages a user at MAX_FRIENDS ${options.maxFriends})`);
       }
       if (seenCursors.has(page.nextCursor)) {
-        return finish('failed', `source repeated cursor ${page.nextCursor} after ${pages} pages; stopped to avoid a loop`);
+        throw new SourceError('refused', `source repeated cursor ${page.nextCursor} after ${pages} pages; stopped to avoid a loop`);
       }
       emptyInARow = page.accounts.length === 0 ? emptyInARow + 1 : 0;
       if (emptyInARow > EMPTY_PAGES_BOUND) {
-        return finish('failed', `source sent ${emptyInARow} pages in a row with a cursor but no account (bound ${EMPTY_PAGES_BOUND}); stopped after ${pages} pages`);
+        throw new SourceError('refused', `source sent ${emptyInARow} pages in a row with a cursor but no account (bound ${EMPTY_PAGES_BOUND}); stopped after ${pages} pages`);
       }
       seenCursors.add(unshared(page.nextCursor));
       cursor = page.nextCursor;

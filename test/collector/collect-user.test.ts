@@ -42,7 +42,7 @@ describe('collectUser', () => {
     const d = await deps(new FakeSource({ '42@': [page(['a'], 'c1')], '42@c1': [page(['b'], 'c1')] }));
     const result = await collectUser(user, d, options, never);
     expect(result.status).toBe('failed');
-    expect(result.error).toMatch(/repeated cursor c1/);
+    expect(result.error).toMatch(/^FF_SOURCE_REFUSED: source repeated cursor c1/);
     expect(result.accounts).toEqual([]);
   });
 
@@ -131,6 +131,6 @@ describe('collectUser over pages that show no account but say more follow', () =
     const empty = Array.from({ length: EMPTY_PAGES_BOUND + 1 }, () => [] as string[]);
     const result = await collectUser(user, await deps(pages([['a', 'b'], ...empty, ['c']])), loose, never);
     expect(result).toMatchObject({ status: 'failed', accounts: [], pages: EMPTY_PAGES_BOUND + 2 });
-    expect(result.error).toContain(`${EMPTY_PAGES_BOUND + 1} pages in a row with a cursor but no account`);
+    expect(result.error).toMatch(new RegExp(`^FF_SOURCE_REFUSED: source sent ${EMPTY_PAGES_BOUND + 1} pages in a row with a cursor but no account`));
   });
 });

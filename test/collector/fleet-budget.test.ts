@@ -20,7 +20,12 @@ function capturedLogger() {
   return { log, count: (msg: string) => messages.filter((m) => m === msg).length };
 }
 
-/** The most requests that started within any span of `windowMs` (a sliding window: stricter than the source's fixed ones). */
+/**
+ * The most requests that started within any span of `windowMs` (a sliding window: stricter than the
+ * source's fixed ones). The budget spaces admissions; a start is seen here only after its admission
+ * reached the worker, late for one and prompt for the next on a busy machine, so a check allows one
+ * spacing of slack: `windowMs` less the spacing.
+ */
 function maxInAnyWindow(times: readonly number[], windowMs: number): number {
   const t = [...times].sort((a, b) => a - b);
   let most = 0;
@@ -74,7 +79,7 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     await Promise.all(budgets.map((b) => b.close()));
 
     expect(starts).toHaveLength(48);
-    expect(maxInAnyWindow(starts.map((s) => s.at), 2000)).toBeLessThanOrEqual(20);
+    expect(maxInAnyWindow(starts.map((s) => s.at), 2000 - 100)).toBeLessThanOrEqual(20);
     const routes = starts.map((s) => s.route);
     expect(routes).toContain('local');
     expect(routes.at(-1)).toBe('shared');
@@ -94,13 +99,13 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     // Each worker's local share is 10 per 2 s, spaced 200 ms apart.
     const local = starts.filter((s) => s.route === 'local').map((s) => s.at);
     expect(local.length).toBeGreaterThan(2);
-    expect(maxInAnyWindow(local, 2000)).toBeLessThanOrEqual(20);
+    expect(maxInAnyWindow(local, 2000 - 200)).toBeLessThanOrEqual(20);
     await redis.start();
     await done;
     await Promise.all(budgets.map((b) => b.close()));
     expect(count(BACK)).toBe(2);
     expect(starts.at(-1)!.route).toBe('shared');
-    expect(maxInAnyWindow(starts.map((s) => s.at), 2000)).toBeLessThanOrEqual(20);
+    expect(maxInAnyWindow(starts.map((s) => s.at), 2000 - 100)).toBeLessThanOrEqual(20);
   });
 
   it('gives each credential its own fleet-wide budget, lanes in turn, a follow-up on its own lane', async () => {
@@ -120,10 +125,8 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     expect(lane(0)).toHaveLength(20);
     expect(lane(1)).toHaveLength(20);
     // Each token stays within its 10 per second across both workers; together they move twice that.
-    // Redis spaces admissions 101 ms apart; a start is seen here after the admission reaches its worker,
-    // which on a busy machine may be late for one and prompt for the next: one spacing of slack.
-    expect(maxInAnyWindow(lane(0), 900)).toBeLessThanOrEqual(10);
-    expect(maxInAnyWindow(lane(1), 900)).toBeLessThanOrEqual(10);
+    expect(maxInAnyWindow(lane(0), 1000 - 100)).toBeLessThanOrEqual(10);
+    expect(maxInAnyWindow(lane(1), 1000 - 100)).toBeLessThanOrEqual(10);
     expect(maxInAnyWindow(starts.map((s) => s.at), 1000)).toBeGreaterThan(10);
   });
 
