@@ -38,6 +38,9 @@ const TABLES: Record<string, readonly string[]> = {
   partitions: PARTITION_COLUMNS,
 };
 
+/** Columns added to a table after its first release, with their types, for the hint that adds them. */
+const ADDED_COLUMNS: Record<string, string> = { expected_count: 'INT64', rate_limit_wait_ms: 'INT64' };
+
 /** Bytes of rows a worker holds before `write` waits (as well as SINK_BUFFER_ROWS): a 2,000-name row is ~80 KB of JSON. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Run and heartbeat records may still be stored this long after a shutdown deadline, then the worker goes. */
@@ -66,6 +69,13 @@ export class BigQuerySink implements Sink {
 
   private get setupHint(): string {
     return `run friendfleet setup --sink ${this.description}`;
+  }
+
+  /** Setup creates missing tables but leaves existing ones be: columns added since a table was made are added by hand. */
+  private addColumnsHint(table: string, missing: readonly string[]): string {
+    const typed = missing.map((c) => ADDED_COLUMNS[c] && `ADD COLUMN ${c} ${ADDED_COLUMNS[c]}`);
+    if (typed.some((t) => !t)) return this.setupHint;
+    return `the table predates them; add them with ALTER TABLE \`${this.target.project}.${this.target.dataset}.${table}\` ${typed.join(', ')}`;
   }
 
   constructor(target: BigQueryTarget, options: BigQuerySinkOptions = {}) {
@@ -100,7 +110,7 @@ export class BigQuerySink implements Sink {
         throw new SinkError(`cannot open ${this.description}: ${failure.summary}`);
       }
       const missing = columns.filter((c) => !fields.some((f) => f.name === c));
-      if (missing.length > 0) throw new SinkError(`${this.description}: table ${table} lacks columns ${missing.join(', ')}: ${this.setupHint}`);
+      if (missing.length > 0) throw new SinkError(`${this.description}: table ${table} lacks columns ${missing.join(', ')}: ${this.addColumnsHint(table, missing)}`);
     }
     this.rows.start();
   }

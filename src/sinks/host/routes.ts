@@ -76,6 +76,7 @@ const HEARTBEAT = z.strictObject({
   requests: count,
   retries: count,
   rate_limited: count,
+  rate_limit_wait_ms: count,
   rss_mb: z.number().min(0),
 }) satisfies z.ZodType<HeartbeatRow>;
 
