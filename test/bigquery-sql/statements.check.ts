@@ -48,10 +48,11 @@ const KINDS: StatementKind[] = [
   { name: 'resume: an opaque bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE CAST(user_id AS STRING) BETWEEN @min_id AND @max_id') },
   { name: 'the latest plan', matches: (s) => sql(s).includes('FROM partitions_latest') && s.defaultDataset === `${PROJECT}.${DATASET}` },
   { name: 'collected work', matches: (s) => sql(s).includes('FROM user_friends_latest') && s.defaultDataset === `${PROJECT}.${DATASET}` },
-  ...['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'completeness', 'short_lists'].map((view) => ({
+  ...['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'completeness', 'short_lists', 'worker_status', 'failure_examples'].map((view) => ({
     name: `monitor: ${view}`,
     matches: (s: CapturedStatement) => sql(s).startsWith(`SELECT * FROM ${view} `) && s.defaultDataset === `${PROJECT}.${DATASET}`,
   })),
+  { name: "monitor: the heartbeats' activity", matches: (s) => sql(s).startsWith('SELECT DISTINCT h.run_id, h.worker, h.beat_at') && s.defaultDataset === `${PROJECT}.${DATASET}` },
   { name: "plan: the newest finished run's rate", matches: (s) => sql(s).startsWith('SELECT run_id, users_per_hour, threads, tier FROM trial_summary') },
 ];
 

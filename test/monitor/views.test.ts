@@ -5,9 +5,10 @@ import sqlParser from 'node-sql-parser';
 import { DuckDbSink } from '../../src/sinks/duckdb/sink.ts';
 import { tempDir } from '../support/tmp.ts';
 import { at, writeKnownRows } from '../support/known-rows.ts';
+import { heartbeat, row, runRecord } from '../support/rows.ts';
 
 const dir = tempDir();
-const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness'] as const;
+const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness', 'worker_status', 'failure_examples'] as const;
 
 /** The known rows of test/support/known-rows.ts in a fresh embedded warehouse. */
 async function knownWarehouse(): Promise<DuckDbSink> {
@@ -104,6 +105,68 @@ describe('monitoring views (DuckDB) on known rows', () => {
         { worker: 'w1', slot_start: at('2026-01-01T10:00:00Z'), users: 4n, friends: 400n, requests: 12n },
         { worker: 'w1', slot_start: at('2026-01-01T10:10:00Z'), users: 0n, friends: 0n, requests: 8n },
         { worker: 'w2', slot_start: at('2026-01-01T10:00:00Z'), users: 1n, friends: 40n, requests: 0n },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('fleet views (DuckDB) on known rows', () => {
+  it('worker_status: the last heartbeat of each run; running, stalled when heartbeats stop, lost once a newer run took the bucket', async () => {
+    const now = new Date();
+    const db = new DuckDbSink(join(dir, `live-${Math.random()}.duckdb`));
+    await db.open();
+    try {
+      await writeKnownRows(db, now);
+      const rows = await db.query(`SELECT run_id, worker, state, last_beat_at, heartbeat_seconds, users_done, requests, rate_limited, rate_limit_wait_seconds FROM worker_status ORDER BY run_id`);
+      expect(rows).toEqual([
+        { run_id: 'r1', worker: 'w1', state: 'finished', last_beat_at: at('2026-01-01T10:10:00Z'), heartbeat_seconds: 30, users_done: 0n, requests: 20n, rate_limited: 0n, rate_limit_wait_seconds: 0 },
+        { run_id: 'r2', worker: 'w2', state: 'interrupted', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
+        { run_id: 'r4', worker: 'w3', state: 'stalled', last_beat_at: new Date(now.getTime() - 600_000), heartbeat_seconds: 30, users_done: 7n, requests: 20n, rate_limited: 4n, rate_limit_wait_seconds: 9 },
+        { run_id: 'r5', worker: 'w4', state: 'running', last_beat_at: new Date(now.getTime() - 5_000), heartbeat_seconds: 30, users_done: 12n, requests: 30n, rate_limited: 0n, rate_limit_wait_seconds: 0.5 },
+        { run_id: 'r6', worker: 'w5', state: 'lost', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('worker_status: stalled after three heartbeat intervals, at least 10 s', async () => {
+    const now = Date.now();
+    const db = new DuckDbSink(join(dir, `beats-${Math.random()}.duckdb`));
+    await db.open();
+    try {
+      // [interval, last beat seconds ago] → state: 3 × 1 s is below the 10 s floor; 3 × 60 s is 3 minutes.
+      const cases = [[1000, 5, 'running'], [1000, 12, 'stalled'], [60_000, 150, 'running'], [60_000, 200, 'stalled']] as const;
+      for (const [k, [interval, secondsAgo]] of cases.entries()) {
+        await db.writeRun(runRecord({ run_id: `s${k}`, partition_id: k + 1, settings: JSON.stringify({ heartbeatInterval: interval }), state: 'running', ended_at: null, started_at: new Date(now - 3_600_000) }));
+        await db.writeHeartbeat(heartbeat({ run_id: `s${k}`, beat_at: new Date(now - secondsAgo * 1000), requests: 1 }));
+      }
+      // A run that never beat counts from its start.
+      await db.writeRun(runRecord({ run_id: 's9', partition_id: 9, settings: '{}', state: 'running', ended_at: null, started_at: new Date(now - 60_000) }));
+      const states = await db.query(`SELECT run_id, state FROM worker_status ORDER BY run_id`);
+      expect(states.map((r) => r.state)).toEqual([...cases.map((c) => c[2]), 'running']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('failure_examples: failed users by error class, the three newest of each as examples', async () => {
+    const db = await knownWarehouse();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await db.write(row({ user_id: `9${i}`, run_id: 'r9', status: 'failed', error: `FF_SOURCE_INVALID_RESPONSE: page ${i} unreadable`, end_at: new Date(Date.UTC(2026, 0, 2, 0, i)) }));
+      }
+      await db.write(row({ user_id: '99', run_id: 'r9', status: 'failed', error: 'socket hang up', end_at: new Date(Date.UTC(2026, 0, 2)) }));
+      await db.flush();
+      const rows = await db.query(`SELECT error_class, users, example, user_id, error FROM failure_examples ORDER BY users DESC, error_class, example`);
+      expect(rows).toEqual([
+        { error_class: 'FF_SOURCE_INVALID_RESPONSE', users: 5n, example: 1n, user_id: '94', error: 'FF_SOURCE_INVALID_RESPONSE: page 4 unreadable' },
+        { error_class: 'FF_SOURCE_INVALID_RESPONSE', users: 5n, example: 2n, user_id: '93', error: 'FF_SOURCE_INVALID_RESPONSE: page 3 unreadable' },
+        { error_class: 'FF_SOURCE_INVALID_RESPONSE', users: 5n, example: 3n, user_id: '92', error: 'FF_SOURCE_INVALID_RESPONSE: page 2 unreadable' },
+        { error_class: 'FF_SOURCE_TRANSIENT', users: 1n, example: 1n, user_id: '4', error: 'FF_SOURCE_TRANSIENT: server error 503 (gave up after 5 retries)' },
+        { error_class: 'other', users: 1n, example: 1n, user_id: '99', error: 'socket hang up' },
       ]);
     } finally {
       await db.close();

@@ -27,6 +27,7 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
   const extra = [
     row({ user_id: '9007199254740993', run_id: 'r3', partition_id: 3, friend_names: ['a', 'b', 'c'], friend_ids: ['11', '12', '13'], friend_count: 3 }),
     row({ user_id: '9007199254740995', run_id: 'r3', partition_id: 3, friend_names: [], friend_count: 0 }),
+    ...[0, 1, 2, 3].map((i) => row({ user_id: `7${i}`, run_id: 'r3', partition_id: 3, status: 'failed', error: `FF_SOURCE_INVALID_RESPONSE: page ${i}`, end_at: new Date(Date.UTC(2026, 0, 3, i)) })),
   ];
   const now = new Date();
   for (const db of [duck, bq]) {
@@ -35,7 +36,7 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
     await db.flush();
   }
 
-  it('monitor report (all four views)', async () => {
+  it('monitor report (every view it reads, and the heartbeats)', async () => {
     const now = new Date();
     const options = { runs: 20, slots: 12 };
     const fromBigQuery = await readMonitorReport(bq, DUCKDB_VIEWS, options, now);
@@ -43,6 +44,14 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
     // Partition 3 has rows but neither a plan nor a run, so it has no assigned count and is not listed.
     expect(fromBigQuery.partition_progress.map((p) => p.partition_id)).toEqual([1, 2]);
     expect(fromBigQuery.trial_summary.length).toBe(3);
+    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([['r5', 'running'], ['r4', 'stalled'], ['r1', 'finished'], ['r2', 'interrupted'], ['r6', 'lost']]);
+    expect(fromBigQuery.failures.map((r) => [r.error_class, r.users, r.user_id])).toEqual([
+      ['FF_SOURCE_INVALID_RESPONSE', 4, '73'],
+      ['FF_SOURCE_INVALID_RESPONSE', 4, '72'],
+      ['FF_SOURCE_INVALID_RESPONSE', 4, '71'],
+      ['FF_SOURCE_TRANSIENT', 1, '4'],
+    ]);
+    expect(fromBigQuery.activity.length).toBeGreaterThan(0);
     expect(fromBigQuery).toEqual(fromDuckDb);
   });
 
