@@ -4,6 +4,7 @@ import { activitySlots, type ActivitySlot, type Beat } from './activity.ts';
 /** The views and tables the monitor reads. */
 export type MonitorView =
   | 'trial_summary'
+  | 'overall_progress'
   | 'partition_progress'
   | 'status_breakdown'
   | 'throughput_timeline'
@@ -23,12 +24,17 @@ export const DUCKDB_VIEWS: ViewNames = { view: (name) => name };
 
 export type ReportRow = Record<string, string | number | boolean | null>;
 
+/** The columns of a short list a reader acts on (the view has run and time as well). */
+export const SHORT_LIST_COLUMNS = ['user_id', 'screen_name', 'source', 'partition_id', 'friend_count', 'expected_count', 'missing', 'missing_share'];
+
 /** Users of `short_lists` the report shows: those missing the most accounts. */
 export const SHORT_LISTS_SHOWN = 20;
 
 /** What `monitor` shows: the monitoring views, as plain JSON-safe rows. */
 export interface MonitorReport {
   generated_at: string;
+  /** Per source: all its buckets together (users, rate, ETA, state). */
+  overall: ReportRow[];
   trial_summary: ReportRow[];
   partition_progress: ReportRow[];
   status_breakdown: ReportRow[];
@@ -87,7 +93,8 @@ async function readBeats(db: Queryable, names: ViewNames, minutes: number): Prom
 }
 
 export async function readMonitorReport(db: Queryable, names: ViewNames, options: { runs: number; slots: number }, now: Date = new Date()): Promise<MonitorReport> {
-  const [trials, partitions, statuses, timeline, completeness, shortLists, workers, failures, beats] = await Promise.all([
+  const [overall, trials, partitions, statuses, timeline, completeness, shortLists, workers, failures, beats] = await Promise.all([
+    db.query(`SELECT * FROM ${names.view('overall_progress')} ORDER BY source`),
     db.query(`SELECT * FROM ${names.view('trial_summary')} ORDER BY first_start DESC, run_id LIMIT ${options.runs}`),
     db.query(`SELECT * FROM ${names.view('partition_progress')} ORDER BY partition_id`),
     db.query(`SELECT * FROM ${names.view('status_breakdown')} ORDER BY users DESC, status, error_class`),
@@ -104,6 +111,7 @@ export async function readMonitorReport(db: Queryable, names: ViewNames, options
   ]);
   return {
     generated_at: now.toISOString(),
+    overall: plain(overall),
     trial_summary: plain(trials),
     partition_progress: plain(partitions),
     status_breakdown: plain(statuses),
