@@ -5,6 +5,7 @@ import sqlParser from 'node-sql-parser';
 import { DuckDbSink } from '../../src/sinks/duckdb/sink.ts';
 import { tempDir } from '../support/tmp.ts';
 import { at, writeKnownRows } from '../support/known-rows.ts';
+import { row, runRecord } from '../support/rows.ts';
 
 const dir = tempDir();
 const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness'] as const;
@@ -38,6 +39,7 @@ describe('monitoring views (DuckDB) on known rows', () => {
     try {
       const [r1] = await db.query(`SELECT * FROM trial_summary WHERE run_id = 'r1'`);
       expect(r1).toMatchObject({
+        source: 'twitter-html',
         worker: 'w1',
         partition_id: 1,
         tier: 'standard-1x',
@@ -74,8 +76,8 @@ describe('monitoring views (DuckDB) on known rows', () => {
     try {
       const rows = await db.query(`SELECT * FROM partition_progress ORDER BY partition_id`);
       expect(rows).toEqual([
-        { partition_id: 1, assigned: 10n, processed: 4n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, users_per_hour_last_hour: 0n, eta_hours: null },
-        { partition_id: 2, assigned: 5n, processed: 2n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, users_per_hour_last_hour: 1n, eta_hours: 3 },
+        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, users_per_hour_last_hour: 0n, eta_hours: null },
+        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, users_per_hour_last_hour: 1n, eta_hours: 3 },
       ]);
     } finally {
       await db.close();
@@ -87,10 +89,39 @@ describe('monitoring views (DuckDB) on known rows', () => {
     try {
       const rows = await db.query(`SELECT * FROM status_breakdown ORDER BY users DESC, status`);
       expect(rows).toEqual([
-        { status: 'ok', error_class: 'ok', users: 4n, percent: (100 * 4) / 6 },
-        { status: 'failed', error_class: 'FF_SOURCE_TRANSIENT', users: 1n, percent: (100 * 1) / 6 },
-        { status: 'protected', error_class: 'protected', users: 1n, percent: (100 * 1) / 6 },
+        { source: 'twitter-html', status: 'ok', error_class: 'ok', users: 4n, percent: (100 * 4) / 6 },
+        { source: 'twitter-html', status: 'failed', error_class: 'FF_SOURCE_TRANSIENT', users: 1n, percent: (100 * 1) / 6 },
+        { source: 'twitter-html', status: 'protected', error_class: 'protected', users: 1n, percent: (100 * 1) / 6 },
       ]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('two sources in one warehouse: each user once per source in the latest rows, progress and statuses per source', async () => {
+    const db = await knownWarehouse();
+    try {
+      // Run r9 collected users 1 and 4 of bucket 1 from bluesky: user 4 failed on twitter-html, is ok here.
+      await db.writeRun(runRecord({ run_id: 'r9', source: 'bluesky', state: 'finished', bucket_users: 10, started_at: at('2026-01-02T00:00:00Z') }));
+      await db.write(row({ user_id: '1', run_id: 'r9', source: 'bluesky', status: 'failed', error: 'FF_SOURCE_TRANSIENT: server error 502' }));
+      await db.write(row({ user_id: '4', run_id: 'r9', source: 'bluesky' }));
+      await db.flush();
+      expect(await db.query(`SELECT source, user_id, status FROM user_friends_latest WHERE user_id IN ('1', '4') ORDER BY source, user_id`)).toEqual([
+        { source: 'bluesky', user_id: '1', status: 'failed' },
+        { source: 'bluesky', user_id: '4', status: 'ok' },
+        { source: 'twitter-html', user_id: '1', status: 'ok' },
+        { source: 'twitter-html', user_id: '4', status: 'failed' },
+      ]);
+      expect(await db.query(`SELECT source, partition_id, assigned, processed FROM partition_progress ORDER BY partition_id, source`)).toEqual([
+        { source: 'bluesky', partition_id: 1, assigned: 10n, processed: 2n },
+        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n },
+        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n },
+      ]);
+      expect(await db.query(`SELECT status, users, percent FROM status_breakdown WHERE source = 'bluesky' ORDER BY status`)).toEqual([
+        { status: 'failed', users: 1n, percent: 50 },
+        { status: 'ok', users: 1n, percent: 50 },
+      ]);
+      expect(await db.query(`SELECT run_id, source FROM trial_summary WHERE run_id = 'r9'`)).toEqual([{ run_id: 'r9', source: 'bluesky' }]);
     } finally {
       await db.close();
     }
