@@ -39,7 +39,7 @@ async function resumeQuery(): Promise<CapturedStatement> {
   await w.fake.store.createDataset(PROJECT, 'resume_source', 'US');
   for (const { sql } of bigQueryDdl(target)) await w.fake.execute(sql, { project: PROJECT });
   const from = w.fake.statements.length;
-  await new BigQuerySink(target).completedUserIds({ kind: 'numeric', min: '1', max: '99' }, 3);
+  await new BigQuerySink(target).completedUserIds('twitter-html', { kind: 'numeric', min: '1', max: '99' }, 3);
   return w.fake.statements.slice(from).find((s) => s.sql.includes('user_friends_distinct'))!;
 }
 
@@ -78,8 +78,8 @@ describe('the BigQuery SQL check fails on planted mistakes', () => {
 
   it('an undeclared parameter, and a parameter of the wrong type', async () => {
     const resume = await resumeQuery();
-    expect(resume.parameters).toEqual({ min_id: { type: 'STRING' }, max_id: { type: 'STRING' }, max_attempts: { type: 'INT64' } });
-    const bounds: Statement['parameters'] = { min_id: ['STRING', '1'], max_id: ['STRING', '99'] };
+    expect(resume.parameters).toEqual({ source: { type: 'STRING' }, min_id: { type: 'STRING' }, max_id: { type: 'STRING' }, max_attempts: { type: 'INT64' } });
+    const bounds: Statement['parameters'] = { source: ['STRING', 'twitter-html'], min_id: ['STRING', '1'], max_id: ['STRING', '99'] };
     const statements = (parameters: Statement['parameters']) => (dataset: string) => [
       ...bigQueryDdl({ project: PROJECT, dataset }).map((f) => ({ sql: f.sql })),
       { sql: resume.sql.replaceAll('resume_source', dataset), parameters },

@@ -39,6 +39,7 @@ describe('monitoring views (DuckDB) on known rows', () => {
     try {
       const [r1] = await db.query(`SELECT * FROM trial_summary WHERE run_id = 'r1'`);
       expect(r1).toMatchObject({
+        source: 'twitter-html',
         worker: 'w1',
         partition_id: 1,
         tier: 'standard-1x',
@@ -75,8 +76,8 @@ describe('monitoring views (DuckDB) on known rows', () => {
     try {
       const rows = await db.query(`SELECT * FROM partition_progress ORDER BY partition_id`);
       expect(rows).toEqual([
-        { partition_id: 1, assigned: 10n, processed: 4n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, users_per_hour_last_hour: 0n, eta_hours: null },
-        { partition_id: 2, assigned: 5n, processed: 2n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, users_per_hour_last_hour: 1n, eta_hours: 3 },
+        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, users_per_hour_last_hour: 0n, eta_hours: null },
+        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, users_per_hour_last_hour: 1n, eta_hours: 3 },
       ]);
     } finally {
       await db.close();
@@ -88,10 +89,39 @@ describe('monitoring views (DuckDB) on known rows', () => {
     try {
       const rows = await db.query(`SELECT * FROM status_breakdown ORDER BY users DESC, status`);
       expect(rows).toEqual([
-        { status: 'ok', error_class: 'ok', users: 4n, percent: (100 * 4) / 6 },
-        { status: 'failed', error_class: 'FF_SOURCE_TRANSIENT', users: 1n, percent: (100 * 1) / 6 },
-        { status: 'protected', error_class: 'protected', users: 1n, percent: (100 * 1) / 6 },
+        { source: 'twitter-html', status: 'ok', error_class: 'ok', users: 4n, percent: (100 * 4) / 6 },
+        { source: 'twitter-html', status: 'failed', error_class: 'FF_SOURCE_TRANSIENT', users: 1n, percent: (100 * 1) / 6 },
+        { source: 'twitter-html', status: 'protected', error_class: 'protected', users: 1n, percent: (100 * 1) / 6 },
       ]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('two sources in one warehouse: each user once per source in the latest rows, progress and statuses per source', async () => {
+    const db = await knownWarehouse();
+    try {
+      // Run r9 collected users 1 and 4 of bucket 1 from bluesky: user 4 failed on twitter-html, is ok here.
+      await db.writeRun(runRecord({ run_id: 'r9', source: 'bluesky', state: 'finished', bucket_users: 10, started_at: at('2026-01-02T00:00:00Z') }));
+      await db.write(row({ user_id: '1', run_id: 'r9', source: 'bluesky', status: 'failed', error: 'FF_SOURCE_TRANSIENT: server error 502' }));
+      await db.write(row({ user_id: '4', run_id: 'r9', source: 'bluesky' }));
+      await db.flush();
+      expect(await db.query(`SELECT source, user_id, status FROM user_friends_latest WHERE user_id IN ('1', '4') ORDER BY source, user_id`)).toEqual([
+        { source: 'bluesky', user_id: '1', status: 'failed' },
+        { source: 'bluesky', user_id: '4', status: 'ok' },
+        { source: 'twitter-html', user_id: '1', status: 'ok' },
+        { source: 'twitter-html', user_id: '4', status: 'failed' },
+      ]);
+      expect(await db.query(`SELECT source, partition_id, assigned, processed FROM partition_progress ORDER BY partition_id, source`)).toEqual([
+        { source: 'bluesky', partition_id: 1, assigned: 10n, processed: 2n },
+        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n },
+        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n },
+      ]);
+      expect(await db.query(`SELECT status, users, percent FROM status_breakdown WHERE source = 'bluesky' ORDER BY status`)).toEqual([
+        { status: 'failed', users: 1n, percent: 50 },
+        { status: 'ok', users: 1n, percent: 50 },
+      ]);
+      expect(await db.query(`SELECT run_id, source FROM trial_summary WHERE run_id = 'r9'`)).toEqual([{ run_id: 'r9', source: 'bluesky' }]);
     } finally {
       await db.close();
     }
@@ -123,9 +153,9 @@ describe('fleet views (DuckDB) on known rows', () => {
       expect(rows).toEqual([
         { run_id: 'r1', worker: 'w1', state: 'finished', last_beat_at: at('2026-01-01T10:10:00Z'), heartbeat_seconds: 30, users_done: 0n, requests: 20n, rate_limited: 0n, rate_limit_wait_seconds: 0 },
         { run_id: 'r2', worker: 'w2', state: 'interrupted', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
-        { run_id: 'r4', worker: 'w3', state: 'stalled', last_beat_at: new Date(now.getTime() - 600_000), heartbeat_seconds: 30, users_done: 7n, requests: 20n, rate_limited: 4n, rate_limit_wait_seconds: 9 },
-        { run_id: 'r5', worker: 'w4', state: 'running', last_beat_at: new Date(now.getTime() - 5_000), heartbeat_seconds: 30, users_done: 12n, requests: 30n, rate_limited: 0n, rate_limit_wait_seconds: 0.5 },
-        { run_id: 'r6', worker: 'w5', state: 'lost', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
+        { run_id: 'r7', worker: 'w3', state: 'stalled', last_beat_at: new Date(now.getTime() - 600_000), heartbeat_seconds: 30, users_done: 7n, requests: 20n, rate_limited: 4n, rate_limit_wait_seconds: 9 },
+        { run_id: 'r8', worker: 'w4', state: 'running', last_beat_at: new Date(now.getTime() - 5_000), heartbeat_seconds: 30, users_done: 12n, requests: 30n, rate_limited: 0n, rate_limit_wait_seconds: 0.5 },
+        { run_id: 'r9', worker: 'w5', state: 'lost', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
       ]);
     } finally {
       await db.close();
@@ -156,9 +186,9 @@ describe('fleet views (DuckDB) on known rows', () => {
     const db = await knownWarehouse();
     try {
       for (let i = 0; i < 5; i++) {
-        await db.write(row({ user_id: `9${i}`, run_id: 'r9', status: 'failed', error: `FF_SOURCE_INVALID_RESPONSE: page ${i} unreadable`, end_at: new Date(Date.UTC(2026, 0, 2, 0, i)) }));
+        await db.write(row({ user_id: `9${i}`, run_id: 'r10', status: 'failed', error: `FF_SOURCE_INVALID_RESPONSE: page ${i} unreadable`, end_at: new Date(Date.UTC(2026, 0, 2, 0, i)) }));
       }
-      await db.write(row({ user_id: '99', run_id: 'r9', status: 'failed', error: 'socket hang up', end_at: new Date(Date.UTC(2026, 0, 2)) }));
+      await db.write(row({ user_id: '99', run_id: 'r10', status: 'failed', error: 'socket hang up', end_at: new Date(Date.UTC(2026, 0, 2)) }));
       await db.flush();
       const rows = await db.query(`SELECT error_class, users, example, user_id, error FROM failure_examples ORDER BY users DESC, error_class, example`);
       expect(rows).toEqual([

@@ -38,16 +38,16 @@ export async function writeKnownRows(db: Sink, now: Date = new Date()): Promise<
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
 
 /**
- * Runs still `running` in the runs table, as `now` sees them: r4 (worker w3, an ID range) last beat 10
- * minutes ago with a 30 s heartbeat interval, so stalled; r5 (worker w4, the whole table) beat 5 s
- * ago, so running; r6 (partition 2) started before r2 took its bucket and never beat, so lost.
+ * Runs still `running` in the runs table, as `now` sees them: r7 (worker w3, an ID range) last beat 10
+ * minutes ago with a 30 s heartbeat interval, so stalled; r8 (worker w4, the whole table) beat 5 s
+ * ago, so running; r9 (partition 2) started before r2 took its bucket and never beat, so lost.
  */
 async function writeLiveRuns(db: Sink, now: Date): Promise<void> {
   const settings = JSON.stringify({ heartbeatInterval: 30_000 });
-  await db.writeRun(runRecord({ run_id: 'r4', worker: 'w3', partition_id: null, partitions: null, min_id: '100', max_id: '200', settings, state: 'running', ended_at: null, started_at: ago(now, 20 * 60_000) }));
-  await db.writeRun(runRecord({ run_id: 'r5', worker: 'w4', partition_id: null, partitions: null, settings, state: 'running', ended_at: null, started_at: ago(now, 5 * 60_000) }));
-  await db.writeRun(runRecord({ run_id: 'r6', worker: 'w5', partition_id: 2, settings, state: 'running', ended_at: null, started_at: at('2026-01-01T09:00:00Z') }));
-  await db.writeHeartbeat(heartbeat({ run_id: 'r4', worker: 'w3', partition_id: null, beat_at: ago(now, 11 * 60_000), users_done: 3, requests: 9, rate_limited: 1, rate_limit_wait_ms: 2000 }));
-  await db.writeHeartbeat(heartbeat({ run_id: 'r4', worker: 'w3', partition_id: null, beat_at: ago(now, 10 * 60_000), users_done: 7, requests: 20, rate_limited: 4, rate_limit_wait_ms: 9000 }));
-  await db.writeHeartbeat(heartbeat({ run_id: 'r5', worker: 'w4', partition_id: null, beat_at: ago(now, 5_000), users_done: 12, requests: 30, rate_limited: 0, rate_limit_wait_ms: 500 }));
+  await db.writeRun(runRecord({ run_id: 'r7', worker: 'w3', partition_id: null, partitions: null, min_id: '100', max_id: '200', settings, state: 'running', ended_at: null, started_at: ago(now, 20 * 60_000) }));
+  await db.writeRun(runRecord({ run_id: 'r8', worker: 'w4', partition_id: null, partitions: null, settings, state: 'running', ended_at: null, started_at: ago(now, 5 * 60_000) }));
+  await db.writeRun(runRecord({ run_id: 'r9', worker: 'w5', partition_id: 2, settings, state: 'running', ended_at: null, started_at: at('2026-01-01T09:00:00Z') }));
+  await db.writeHeartbeat(heartbeat({ run_id: 'r7', worker: 'w3', partition_id: null, beat_at: ago(now, 11 * 60_000), users_done: 3, requests: 9, rate_limited: 1, rate_limit_wait_ms: 2000 }));
+  await db.writeHeartbeat(heartbeat({ run_id: 'r7', worker: 'w3', partition_id: null, beat_at: ago(now, 10 * 60_000), users_done: 7, requests: 20, rate_limited: 4, rate_limit_wait_ms: 9000 }));
+  await db.writeHeartbeat(heartbeat({ run_id: 'r8', worker: 'w4', partition_id: null, beat_at: ago(now, 5_000), users_done: 12, requests: 30, rate_limited: 0, rate_limit_wait_ms: 500 }));
 }

@@ -166,22 +166,22 @@ export class BigQuerySink implements Sink {
     return planFromRows(await this.query(`SELECT * FROM partitions_latest ORDER BY partition_id`));
   }
 
-  async collectedWork(): Promise<CollectedWork[]> {
-    const rows = await this.query(`SELECT user_id, GREATEST(pages, 1) AS requests FROM user_friends_latest`);
+  async collectedWork(source: string): Promise<CollectedWork[]> {
+    const rows = await this.query(`SELECT user_id, GREATEST(pages, 1) AS requests FROM user_friends_latest WHERE source = $1`, [source]);
     return rows.map((r) => ({ user_id: String(r.user_id), requests: Number(r.requests) }));
   }
 
   /**
-   * The resume query: IDs of the range whose latest status is terminal, or that failed `maxAttempts`
-   * times (attempts counted once each: user_friends_distinct). The bounds are query parameters; pages
-   * are read one at a time.
+   * The resume query: IDs of the range whose latest status from `source` is terminal, or that it
+   * failed `maxAttempts` times (attempts counted once each: user_friends_distinct). The bounds are
+   * query parameters; pages are read one at a time.
    */
-  async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
+  async completedUserIds(source: string, range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
     const where = rangeCondition(range, 'user_id');
     const done = new Set<string>();
-    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends_distinct')} WHERE ${where.sql}
+    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends_distinct')} WHERE source = @source AND ${where.sql}
                  GROUP BY user_id HAVING LOGICAL_OR(status <> 'failed') OR COUNT(*) >= @max_attempts`;
-    for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
+    for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, source, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
       for (const r of rows) done.add(String(r.user_id));
     }
     return done;

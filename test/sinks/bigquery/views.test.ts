@@ -4,7 +4,7 @@ import { DUCKDB_VIEWS, readMonitorReport } from '../../../src/monitor/report.ts'
 import { trialSummary } from '../../../src/monitor/trial-summary.ts';
 import { setupBigQuery } from '../../../src/sinks/bigquery/setup.ts';
 import { BigQuerySink } from '../../../src/sinks/bigquery/sink.ts';
-import { EDGES_SQL } from '../../../src/sinks/duckdb/export.ts';
+import { edgesSql } from '../../../src/sinks/duckdb/export.ts';
 import { DuckDbSink } from '../../../src/sinks/duckdb/sink.ts';
 import { useBigQueryFake } from '../../support/bigquery.ts';
 import { writeKnownRows } from '../../support/known-rows.ts';
@@ -24,10 +24,13 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
   await setupBigQuery(w.target('views_ds'));
   const bq = new BigQuerySink(w.target('views_ds'));
   await bq.open();
+  // Run r4 collected users 1 and 4 again from another source: its rows are its own, whatever twitter-html's say.
   const extra = [
     row({ user_id: '9007199254740993', run_id: 'r3', partition_id: 3, friend_names: ['a', 'b', 'c'], friend_ids: ['11', '12', '13'], friend_count: 3 }),
     row({ user_id: '9007199254740995', run_id: 'r3', partition_id: 3, friend_names: [], friend_count: 0 }),
     ...[0, 1, 2, 3].map((i) => row({ user_id: `7${i}`, run_id: 'r3', partition_id: 3, status: 'failed', error: `FF_SOURCE_INVALID_RESPONSE: page ${i}`, end_at: new Date(Date.UTC(2026, 0, 3, i)) })),
+    row({ user_id: '1', run_id: 'r4', source: 'bluesky', status: 'failed', error: 'FF_SOURCE_TRANSIENT: server error 502', worker: 'w4' }),
+    row({ user_id: '4', run_id: 'r4', source: 'bluesky', friend_names: ['x', 'y'], friend_ids: ['91', '92'], friend_count: 2, worker: 'w4' }),
   ];
   const now = new Date();
   for (const db of [duck, bq]) {
@@ -42,14 +45,17 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
     const fromBigQuery = await readMonitorReport(bq, DUCKDB_VIEWS, options, now);
     const fromDuckDb = await readMonitorReport(duck, DUCKDB_VIEWS, options, now);
     // Partition 3 has rows but neither a plan nor a run, so it has no assigned count and is not listed.
-    expect(fromBigQuery.partition_progress.map((p) => p.partition_id)).toEqual([1, 2]);
-    expect(fromBigQuery.trial_summary.length).toBe(3);
-    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([['r5', 'running'], ['r4', 'stalled'], ['r1', 'finished'], ['r2', 'interrupted'], ['r6', 'lost']]);
-    expect(fromBigQuery.failures.map((r) => [r.error_class, r.users, r.user_id])).toEqual([
-      ['FF_SOURCE_INVALID_RESPONSE', 4, '73'],
-      ['FF_SOURCE_INVALID_RESPONSE', 4, '72'],
-      ['FF_SOURCE_INVALID_RESPONSE', 4, '71'],
-      ['FF_SOURCE_TRANSIENT', 1, '4'],
+    expect(fromBigQuery.partition_progress.map((p) => [p.partition_id, p.source])).toEqual([[1, 'twitter-html'], [2, 'twitter-html']]);
+    expect(fromBigQuery.trial_summary.map((t) => [t.run_id, t.source])).toEqual(expect.arrayContaining([['r1', 'twitter-html'], ['r4', 'bluesky']]));
+    expect(fromBigQuery.trial_summary.length).toBe(4);
+    expect(fromBigQuery.status_breakdown.filter((b) => b.source === 'bluesky').map((b) => [b.status, b.users, b.percent])).toEqual([['failed', 1, 50], ['ok', 1, 50]]);
+    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([['r8', 'running'], ['r7', 'stalled'], ['r1', 'finished'], ['r2', 'interrupted'], ['r9', 'lost']]);
+    expect(fromBigQuery.failures.map((r) => [r.source, r.error_class, r.users, r.user_id])).toEqual([
+      ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '73'],
+      ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '72'],
+      ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '71'],
+      ['bluesky', 'FF_SOURCE_TRANSIENT', 1, '1'],
+      ['twitter-html', 'FF_SOURCE_TRANSIENT', 1, '4'],
     ]);
     expect(fromBigQuery.activity.length).toBeGreaterThan(0);
     expect(fromBigQuery).toEqual(fromDuckDb);
@@ -65,24 +71,32 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
 
   it('user_friend_edges gives the edges `export` writes from DuckDB', async () => {
     const fromBigQuery = await bq.query(`SELECT * FROM user_friend_edges ORDER BY SAFE_CAST(user_id AS INT64), friend_screen_name`);
-    const fromDuckDb = await duck.query(`SELECT * FROM (${EDGES_SQL}) ORDER BY TRY_CAST(user_id AS HUGEINT), friend_screen_name`);
+    const fromDuckDb = await duck.query(`SELECT * FROM (${edgesSql()}) ORDER BY TRY_CAST(user_id AS HUGEINT), friend_screen_name`);
     expect(fromBigQuery.length).toBeGreaterThan(40);
     expect(fromBigQuery).toEqual(fromDuckDb);
     expect(fromBigQuery.filter((e) => e.user_id === '9007199254740993')).toEqual([
-      { user_id: '9007199254740993', friend_screen_name: 'a', friend_id: '11' },
-      { user_id: '9007199254740993', friend_screen_name: 'b', friend_id: '12' },
-      { user_id: '9007199254740993', friend_screen_name: 'c', friend_id: '13' },
+      { user_id: '9007199254740993', friend_screen_name: 'a', friend_id: '11', source: 'twitter-html' },
+      { user_id: '9007199254740993', friend_screen_name: 'b', friend_id: '12', source: 'twitter-html' },
+      { user_id: '9007199254740993', friend_screen_name: 'c', friend_id: '13', source: 'twitter-html' },
+    ]);
+    // User 4 failed on twitter-html and is ok on bluesky: its edges are bluesky's only.
+    expect(fromBigQuery.filter((e) => e.user_id === '4')).toEqual([
+      { user_id: '4', friend_screen_name: 'x', friend_id: '91', source: 'bluesky' },
+      { user_id: '4', friend_screen_name: 'y', friend_id: '92', source: 'bluesky' },
     ]);
   });
 
   it('resume query and collected work', async () => {
     for (const maxAttempts of [1, 3]) {
-      expect([...(await bq.completedUserIds(undefined, maxAttempts))].sort()).toEqual([...(await duck.completedUserIds(undefined, maxAttempts))].sort());
+      expect([...(await bq.completedUserIds('twitter-html', undefined, maxAttempts))].sort()).toEqual([...(await duck.completedUserIds('twitter-html', undefined, maxAttempts))].sort());
     }
     const range = { kind: 'numeric' as const, min: '2', max: '9007199254740993' };
-    expect([...(await bq.completedUserIds(range, 3))].sort()).toEqual(['2', '3', '50', '51', '9007199254740993']);
+    expect([...(await bq.completedUserIds('twitter-html', range, 3))].sort()).toEqual(['2', '3', '50', '51', '9007199254740993']);
+    // Per source: bluesky finished user 4 only (user 1 failed once); twitter-html's rows do not count for it.
+    for (const db of [bq, duck]) expect([...(await db.completedUserIds('bluesky', undefined, 3))]).toEqual(['4']);
+    expect([...(await bq.completedUserIds('bluesky', undefined, 1))].sort()).toEqual(['1', '4']);
     const sort = (xs: { user_id: string }[]) => [...xs].sort((a, b) => a.user_id.localeCompare(b.user_id));
-    expect(sort(await bq.collectedWork())).toEqual(sort(await duck.collectedWork()));
+    expect(sort(await bq.collectedWork('twitter-html'))).toEqual(sort(await duck.collectedWork('twitter-html')));
     expect(await bq.latestPlan()).toEqual(await duck.latestPlan());
   });
 });
@@ -126,9 +140,9 @@ describe('every row delivered twice: the BigQuery views still count each once', 
 
   it('resume query and collected work', async () => {
     for (const maxAttempts of [1, 2, 3]) {
-      expect([...(await bq.completedUserIds(undefined, maxAttempts))].sort(), `MAX_ATTEMPTS ${maxAttempts}`).toEqual([...(await duck.completedUserIds(undefined, maxAttempts))].sort());
+      expect([...(await bq.completedUserIds('twitter-html', undefined, maxAttempts))].sort(), `MAX_ATTEMPTS ${maxAttempts}`).toEqual([...(await duck.completedUserIds('twitter-html', undefined, maxAttempts))].sort());
     }
     const sort = (xs: { user_id: string }[]) => [...xs].sort((a, b) => a.user_id.localeCompare(b.user_id));
-    expect(sort(await bq.collectedWork())).toEqual(sort(await duck.collectedWork()));
+    expect(sort(await bq.collectedWork('twitter-html'))).toEqual(sort(await duck.collectedWork('twitter-html')));
   });
 });
