@@ -14,9 +14,9 @@ export interface LineChart {
 }
 
 const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
-const W = 760;
-const H = 220;
-const LEFT = 56;
+const W = 460;
+const H = 200;
+const LEFT = 48;
 const RIGHT = 12;
 const TOP = 12;
 const BOTTOM = 28;
@@ -27,6 +27,13 @@ export function escapeHtml(value: unknown): string {
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
+/** An axis label in a few characters: 0.04, 12, 1.5k, 2.3M. */
+export function compact(v: number): string {
+  if (v >= 1e6) return `${(v / 1e6).toFixed(v >= 1e7 ? 0 : 1)}M`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e4 ? 0 : 1)}k`;
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(2)));
+}
+
 /**
  * Lines over time as inline SVG (no script, no network): one polyline per series with its points, a
  * time axis (start, middle, end, UTC) and a value axis from zero to the largest value, a legend beside.
@@ -35,7 +42,7 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 export function renderLineChart(chart: LineChart): string {
   const all = chart.series.flatMap((s) => s.points);
   if (all.length === 0) return `<p class="empty" data-chart="${escapeHtml(chart.id)}">No heartbeats yet.</p>`;
-  const format = chart.format ?? ((v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1)));
+  const format = chart.format ?? compact;
   const t0 = Math.min(...all.map(([t]) => t));
   const t1 = Math.max(...all.map(([t]) => t));
   const max = Math.max(...all.map(([, v]) => v));

@@ -69,7 +69,7 @@ function charts(slots: readonly ActivitySlot[]): string {
   const seconds = slots[0]?.slot_seconds ?? 1;
   const per = formatDuration(seconds * 1000);
   return [
-    renderLineChart({ id: 'users', label: `users finished per hour, per ${per}`, series: seriesOf(slots, (s) => (s.users / s.slot_seconds) * 3600), format: formatCount }),
+    renderLineChart({ id: 'users', label: `users finished per hour, per ${per}`, series: seriesOf(slots, (s) => (s.users / s.slot_seconds) * 3600) }),
     renderLineChart({ id: 'rate_limited', label: `429 answers per minute, per ${per}`, series: seriesOf(slots, (s) => (s.rate_limited / s.slot_seconds) * 60) }),
     renderLineChart({ id: 'waiting', label: `requests held by the rate limit (average), per ${per}`, series: seriesOf(slots, (s) => s.rate_limit_wait_seconds / s.slot_seconds) }),
   ].join('\n');

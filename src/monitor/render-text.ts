@@ -15,11 +15,12 @@ const BAR = 16;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
-/** A bucket's name: `p3` for a numbered bucket, its ID range for MIN_USER_ID/MAX_USER_ID, else the whole table. */
+/** A bucket's name, as current_buckets gives it: `p3` for a numbered bucket, `100..200` for an ID range, else `all`. */
 export function bucketLabel(row: ReportRow): string {
+  if (typeof row.bucket === 'string') return row.bucket;
   if (row.partition_id !== null && row.partition_id !== undefined) return `p${row.partition_id}`;
-  if (row.min_id !== null && row.min_id !== undefined) return `${row.min_id}–${row.max_id}`;
-  return 'all users';
+  if (row.min_id !== null && row.min_id !== undefined) return `${row.min_id}..${row.max_id}`;
+  return 'all';
 }
 
 function rate(row: ReportRow): string {
@@ -57,10 +58,12 @@ function progressLine(label: string, row: ReportRow, countWidth: number, tty: bo
   return clip(line.trimEnd(), TEXT_WIDTH);
 }
 
-/** "3 running, 1 stalled" for a source's whole. */
-function liveCounts(row: ReportRow): string {
-  const stalled = Number(row.stalled ?? 0);
-  return `${Number(row.running ?? 0)} running${stalled > 0 ? `, ${stalled} stalled` : ''}`;
+/** "2/10 buckets done, 3 running, 1 stalled" for a source's whole. */
+function bucketCounts(row: ReportRow): string {
+  const parts = [`${Number(row.done_buckets ?? 0)}/${Number(row.buckets ?? 0)} buckets done`];
+  if (Number(row.running ?? 0) > 0) parts.push(`${Number(row.running)} running`);
+  if (Number(row.stalled ?? 0) > 0) parts.push(`${Number(row.stalled)} stalled`);
+  return parts.join(', ');
 }
 
 const BUCKET_ORDER: Record<string, number> = { stalled: 0, running: 1, stopped: 2, waiting: 3, done: 4 };
@@ -68,14 +71,14 @@ const BUCKET_ORDER: Record<string, number> = { stalled: 0, running: 1, stopped: 
 function progressSection(report: MonitorReport, tty: boolean): string[] {
   if (report.overall.length === 0) return ['Progress', '(no buckets and no runs yet)'];
   const several = report.overall.length > 1;
-  const out = [several ? 'Progress' : `Progress of ${str(report.overall[0]!.source)}: ${liveCounts(report.overall[0]!)}`];
+  const out = [several ? 'Progress' : `Progress of ${str(report.overall[0]!.source)}: ${bucketCounts(report.overall[0]!)}`];
   const counts = [...report.overall, ...report.partition_progress].map((r) => `${formatCount(Number(r.processed ?? 0))}/${formatCount(Number(r.assigned ?? 0))}`.length);
   const countWidth = Math.max(...counts);
   for (const total of report.overall) {
     const source = str(total.source);
     const buckets = report.partition_progress.filter((b) => str(b.source) === source);
-    if (several) out.push(`${source}: ${liveCounts(total)}`);
-    out.push(progressLine(`total (${buckets.length})`, total, countWidth, tty));
+    if (several) out.push(`${source}: ${bucketCounts(total)}`);
+    out.push(progressLine('total', total, countWidth, tty));
     const ordered = [...buckets].sort((a, b) => (BUCKET_ORDER[str(a.state)] ?? 9) - (BUCKET_ORDER[str(b.state)] ?? 9) || Number(a.partition_id ?? 0) - Number(b.partition_id ?? 0));
     const listed = buckets.length <= BUCKET_LINES ? buckets : ordered.slice(0, BUCKET_LINES - 1);
     for (const b of listed) out.push(progressLine(bucketLabel(b), b, countWidth, tty));

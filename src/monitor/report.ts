@@ -96,7 +96,7 @@ export async function readMonitorReport(db: Queryable, names: ViewNames, options
   const [overall, trials, partitions, statuses, timeline, completeness, shortLists, workers, failures, beats] = await Promise.all([
     db.query(`SELECT * FROM ${names.view('overall_progress')} ORDER BY source`),
     db.query(`SELECT * FROM ${names.view('trial_summary')} ORDER BY first_start DESC, run_id LIMIT ${options.runs}`),
-    db.query(`SELECT * FROM ${names.view('partition_progress')} ORDER BY partition_id, source`),
+    db.query(`SELECT * FROM ${names.view('partition_progress')} ORDER BY COALESCE(source, ''), COALESCE(partition_id, 0), bucket`),
     db.query(`SELECT * FROM ${names.view('status_breakdown')} ORDER BY source, users DESC, status, error_class`),
     db.query(
       `SELECT * FROM ${names.view('throughput_timeline')} WHERE slot_start >= (SELECT max(slot_start) FROM ${names.view('throughput_timeline')}) - INTERVAL ${options.slots * 10} MINUTE ORDER BY slot_start, worker`,

@@ -48,7 +48,7 @@ const KINDS: StatementKind[] = [
   { name: 'resume: an opaque bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND CAST(user_id AS STRING) BETWEEN @min_id AND @max_id') },
   { name: 'the latest plan', matches: (s) => sql(s).includes('FROM partitions_latest') && s.defaultDataset === `${PROJECT}.${DATASET}` },
   { name: 'collected work', matches: (s) => sql(s).includes('FROM user_friends_latest WHERE source = @p1') && s.defaultDataset === `${PROJECT}.${DATASET}` },
-  ...['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'completeness', 'short_lists', 'worker_status', 'failure_examples'].map((view) => ({
+  ...['overall_progress', 'trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'completeness', 'short_lists', 'worker_status', 'failure_examples'].map((view) => ({
     name: `monitor: ${view}`,
     matches: (s: CapturedStatement) => sql(s).startsWith(`SELECT * FROM ${view} `) && s.defaultDataset === `${PROJECT}.${DATASET}`,
   })),

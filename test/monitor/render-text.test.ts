@@ -21,7 +21,7 @@ function bigReport(): MonitorReport {
       bucket(source, i + 1, i === 3 ? { processed: 45_123, remaining: 44_877, percent: 50.137, users_per_hour: 12_345.6, eta_hours: 3.6, state: 'running' } : i === 7 ? { processed: 10, remaining: 89_990, percent: 0.011, state: 'stalled' } : i > 30 ? { processed: 0, remaining: 90_000, percent: 0, state: 'waiting' } : {}),
     ),
   );
-  const overall = sources.map((source) => ({ source, buckets: 40, assigned: 3_600_000, processed: 2_835_133, failed: 480, remaining: 764_867, percent: 78.75, users_per_hour: 12_345.6, eta_hours: null, state: 'running', running: 1, stalled: 1 }));
+  const overall = sources.map((source) => ({ source, buckets: 40, done_buckets: 29, assigned: 3_600_000, processed: 2_835_133, failed: 480, remaining: 764_867, percent: 78.75, users_per_hour: 12_345.6, eta_hours: null, state: 'running', running: 1, stalled: 1 }));
   const workers = Array.from({ length: 12 }, (_, i) => ({
     worker: `${long('a-very-long-kubernetes-pod-name-', 60)}-${i}`, run_id: `run-20260101T100000Z-${String(i).padStart(6, '0')}`, source: sources[i % 2]!, partition_id: i + 1, min_id: null, max_id: null,
     state: i === 0 ? 'stalled' : i < 6 ? 'running' : 'finished', started_at: '2026-01-01T10:00:00.000Z', last_beat_at: '2026-01-01T11:59:31.000Z', users_done: 123_456, rate_limited: 98_765,
@@ -56,22 +56,22 @@ describe('the terminal view', () => {
   it('puts progress first: the total per source, then stalled and running buckets, the rest counted', () => {
     const lines = renderMonitorText(bigReport(), { tty: true }).split('\n');
     expect(lines[2]).toBe('Progress');
-    expect(lines[3]).toBe('twitter-api: 1 running, 1 stalled');
-    expect(lines[4]).toMatch(/^total \(40\) \[#{13}-{3}\]\s+78\.8%  2,835,133\/3,600,000  12,346 users\/h  ETA \? \(measuring\)$/);
+    expect(lines[3]).toBe('twitter-api: 29/40 buckets done, 1 running, 1 stalled');
+    expect(lines[4]).toMatch(/^total\s+\[#{13}-{3}\]\s+78\.8%  2,835,133\/3,600,000  12,346 users\/h  ETA \? \(measuring\)$/);
     expect(lines[5]).toMatch(/^p8\s+\[-{16}\]\s+0\.0%\s+10\/90,000\s+stalled: no heartbeat$/);
     expect(lines[6]).toMatch(/^p4\s+\[#{8}-{8}\]\s+50\.1%\s+45,123\/90,000  12,346 users\/h  ETA 3h36m$/);
     expect(lines[7]).toMatch(/^p32\s+\[-{16}\]\s+0\.0%\s+0\/90,000\s+not started$/);
     expect(lines[16]).toBe('… 29 more buckets: 29 done');
-    expect(lines[17]).toBe('bluesky: 1 running, 1 stalled');
+    expect(lines[17]).toBe('bluesky: 29/40 buckets done, 1 running, 1 stalled');
   });
 
   it('says "done" for a finished bucket, "measuring" for a running one without a rate yet, and names a run over the whole table', () => {
     const report = bigReport();
-    report.overall = [{ source: 'bluesky', buckets: 1, assigned: 500, processed: 20, remaining: 480, percent: 4, users_per_hour: null, eta_hours: null, state: 'running', running: 1, stalled: 0 }];
+    report.overall = [{ source: 'bluesky', buckets: 1, done_buckets: 0, assigned: 500, processed: 20, remaining: 480, percent: 4, users_per_hour: null, eta_hours: null, state: 'running', running: 1, stalled: 0 }];
     report.partition_progress = [bucket('bluesky', 1, { partition_id: null, min_id: null, max_id: null, assigned: 500, processed: 20, remaining: 480, percent: 4, state: 'running' })];
     const text = renderMonitorText(report, { tty: false });
-    expect(text).toContain('\nProgress of bluesky: 1 running\n');
-    expect(text).toMatch(/\nall users\s+4\.0%\s+20\/500\s+ETA \? \(measuring\)\n/);
+    expect(text).toContain('\nProgress of bluesky: 0/1 buckets done, 1 running\n');
+    expect(text).toMatch(/\nall\s+4\.0%\s+20\/500\s+ETA \? \(measuring\)\n/);
     report.partition_progress = [bucket('bluesky', 2)];
     expect(renderMonitorText(report, { tty: false })).toMatch(/\np2\s+100\.0%\s+90,000\/90,000\s+done\n/);
   });

@@ -8,7 +8,7 @@ import { at, writeKnownRows } from '../support/known-rows.ts';
 import { heartbeat, row, runRecord } from '../support/rows.ts';
 
 const dir = tempDir();
-const VIEWS = ['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness', 'worker_status', 'failure_examples'] as const;
+const VIEWS = ['trial_summary', 'partition_progress', 'overall_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness', 'worker_status', 'failure_examples'] as const;
 
 /** The known rows of test/support/known-rows.ts in a fresh embedded warehouse. */
 async function knownWarehouse(): Promise<DuckDbSink> {
@@ -71,14 +71,20 @@ describe('monitoring views (DuckDB) on known rows', () => {
     }
   });
 
-  it('partition_progress: assigned from the plan or the run, processed, pace over the last hour, ETA', async () => {
+  it("partition_progress: the stored plan's buckets, users counted by ID range, state from the runs on them", async () => {
     const db = await knownWarehouse();
     try {
       const rows = await db.query(`SELECT * FROM partition_progress ORDER BY partition_id`);
+      // r-running (the whole table, beat 5 s ago) covers both buckets; users 1-4 fall in 1..10, 50 and 51 in 11..60.
+      // User 51 started 100 s ago: one user in 95 s of activity up to that heartbeat, too few for a rate.
+      const common = { source: 'twitter-html', partitions: 2, running: 1n, stalled: 0n, state: 'running', users_per_hour: null, eta_hours: null, active_seconds: null };
       expect(rows).toEqual([
-        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, users_per_hour_last_hour: 0n, eta_hours: null },
-        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, users_per_hour_last_hour: 1n, eta_hours: 3 },
+        { ...common, bucket: 'p1', partition_id: 1, min_id: '1', max_id: '10', assigned: 10n, processed: 4n, failed: 1n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, recent_users: 0n, last_activity_at: rows[0]!.last_activity_at },
+        { ...common, bucket: 'p2', partition_id: 2, min_id: '11', max_id: '60', assigned: 5n, processed: 2n, failed: 0n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, recent_users: 1n, active_seconds: 95, last_activity_at: rows[1]!.last_activity_at },
       ]);
+      // The last activity is the live run's newest heartbeat, newer than any row.
+      const [beat] = await db.query(`SELECT last_beat_at FROM worker_status WHERE run_id = 'r-running'`);
+      expect(rows.map((r) => r.last_activity_at)).toEqual([beat!.last_beat_at, beat!.last_beat_at]);
     } finally {
       await db.close();
     }
@@ -112,10 +118,15 @@ describe('monitoring views (DuckDB) on known rows', () => {
         { source: 'twitter-html', user_id: '1', status: 'ok' },
         { source: 'twitter-html', user_id: '4', status: 'failed' },
       ]);
-      expect(await db.query(`SELECT source, partition_id, assigned, processed FROM partition_progress ORDER BY partition_id, source`)).toEqual([
-        { source: 'bluesky', partition_id: 1, assigned: 10n, processed: 2n },
-        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n },
-        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n },
+      expect(await db.query(`SELECT source, partition_id, assigned, processed, state FROM partition_progress ORDER BY partition_id, source`)).toEqual([
+        { source: 'bluesky', partition_id: 1, assigned: 10n, processed: 2n, state: 'stopped' },
+        { source: 'twitter-html', partition_id: 1, assigned: 10n, processed: 4n, state: 'running' },
+        { source: 'bluesky', partition_id: 2, assigned: 5n, processed: 0n, state: 'waiting' },
+        { source: 'twitter-html', partition_id: 2, assigned: 5n, processed: 2n, state: 'running' },
+      ]);
+      expect(await db.query(`SELECT source, buckets, assigned, processed, state FROM overall_progress ORDER BY source`)).toEqual([
+        { source: 'bluesky', buckets: 2n, assigned: 15n, processed: 2n, state: 'stopped' },
+        { source: 'twitter-html', buckets: 2n, assigned: 15n, processed: 6n, state: 'running' },
       ]);
       expect(await db.query(`SELECT status, users, percent FROM status_breakdown WHERE source = 'bluesky' ORDER BY status`)).toEqual([
         { status: 'failed', users: 1n, percent: 50 },
@@ -151,11 +162,11 @@ describe('fleet views (DuckDB) on known rows', () => {
       await writeKnownRows(db, now);
       const rows = await db.query(`SELECT run_id, worker, state, last_beat_at, heartbeat_seconds, users_done, requests, rate_limited, rate_limit_wait_seconds FROM worker_status ORDER BY run_id`);
       expect(rows).toEqual([
+        { run_id: 'r-lost', worker: 'w5', state: 'lost', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
+        { run_id: 'r-running', worker: 'w4', state: 'running', last_beat_at: new Date(now.getTime() - 5_000), heartbeat_seconds: 30, users_done: 12n, requests: 30n, rate_limited: 0n, rate_limit_wait_seconds: 0.5 },
+        { run_id: 'r-stalled', worker: 'w3', state: 'stalled', last_beat_at: new Date(now.getTime() - 600_000), heartbeat_seconds: 30, users_done: 7n, requests: 20n, rate_limited: 4n, rate_limit_wait_seconds: 9 },
         { run_id: 'r1', worker: 'w1', state: 'finished', last_beat_at: at('2026-01-01T10:10:00Z'), heartbeat_seconds: 30, users_done: 0n, requests: 20n, rate_limited: 0n, rate_limit_wait_seconds: 0 },
         { run_id: 'r2', worker: 'w2', state: 'interrupted', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
-        { run_id: 'r7', worker: 'w3', state: 'stalled', last_beat_at: new Date(now.getTime() - 600_000), heartbeat_seconds: 30, users_done: 7n, requests: 20n, rate_limited: 4n, rate_limit_wait_seconds: 9 },
-        { run_id: 'r8', worker: 'w4', state: 'running', last_beat_at: new Date(now.getTime() - 5_000), heartbeat_seconds: 30, users_done: 12n, requests: 30n, rate_limited: 0n, rate_limit_wait_seconds: 0.5 },
-        { run_id: 'r9', worker: 'w5', state: 'lost', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
       ]);
     } finally {
       await db.close();

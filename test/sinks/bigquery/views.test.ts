@@ -8,6 +8,7 @@ import { edgesSql } from '../../../src/sinks/duckdb/export.ts';
 import { DuckDbSink } from '../../../src/sinks/duckdb/sink.ts';
 import { useBigQueryFake } from '../../support/bigquery.ts';
 import { writeKnownRows } from '../../support/known-rows.ts';
+import { writeBucketTwoUsers, writeLiveBuckets, writeRepartitioned, writeWithoutPlan } from '../../support/progress-scenarios.ts';
 import { row } from '../../support/rows.ts';
 import { tempDir } from '../../support/tmp.ts';
 
@@ -49,7 +50,7 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
     expect(fromBigQuery.trial_summary.map((t) => [t.run_id, t.source])).toEqual(expect.arrayContaining([['r1', 'twitter-html'], ['r4', 'bluesky']]));
     expect(fromBigQuery.trial_summary.length).toBe(4);
     expect(fromBigQuery.status_breakdown.filter((b) => b.source === 'bluesky').map((b) => [b.status, b.users, b.percent])).toEqual([['failed', 1, 50], ['ok', 1, 50]]);
-    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([['r8', 'running'], ['r7', 'stalled'], ['r1', 'finished'], ['r2', 'interrupted'], ['r9', 'lost']]);
+    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([['r-running', 'running'], ['r-stalled', 'stalled'], ['r1', 'finished'], ['r2', 'interrupted'], ['r-lost', 'lost']]);
     expect(fromBigQuery.failures.map((r) => [r.source, r.error_class, r.users, r.user_id])).toEqual([
       ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '73'],
       ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '72'],
@@ -144,5 +145,46 @@ describe('every row delivered twice: the BigQuery views still count each once', 
     }
     const sort = (xs: { user_id: string }[]) => [...xs].sort((a, b) => a.user_id.localeCompare(b.user_id));
     expect(sort(await bq.collectedWork('twitter-html'))).toEqual(sort(await duck.collectedWork('twitter-html')));
+  });
+});
+
+/**
+ * Progress by the current buckets (partition_progress, overall_progress) and the report built on it, on
+ * the warehouses of test/monitor/progress-views.test.ts, every row, run, heartbeat and plan row stored
+ * twice in BigQuery.
+ */
+describe('progress: BigQuery gives the DuckDB figures, every row delivered twice', () => {
+  const now = Date.now();
+  const scenarios: [string, (db: DuckDbSink | BigQuerySink) => Promise<void>][] = [
+    ['a re-partitioned warehouse', writeRepartitioned],
+    ['runs without a stored plan', writeWithoutPlan],
+    ['live buckets with and without a rate', async (db) => {
+      await writeLiveBuckets(db, now);
+      await writeBucketTwoUsers(db, now, 6, 8);
+    }],
+  ];
+  it.each(scenarios)('%s', async (name, write) => {
+    const dataset = `progress_${scenarios.findIndex((s) => s[0] === name)}`;
+    const duck = new DuckDbSink(join(dir, `${dataset}.duckdb`));
+    await duck.open();
+    await setupBigQuery(w.target(dataset));
+    const bq = new BigQuerySink(w.target(dataset));
+    await bq.open();
+    try {
+      await write(duck);
+      w.fake.setBehaviour({ dedupeMissRate: 1 });
+      await write(bq);
+      await write(bq);
+      w.fake.setBehaviour({ dedupeMissRate: 0.05 });
+      const at = new Date(now);
+      const options = { runs: 20, slots: 12 };
+      const fromDuckDb = await readMonitorReport(duck, DUCKDB_VIEWS, options, at);
+      expect(fromDuckDb.partition_progress.length).toBeGreaterThan(1);
+      if (name.startsWith('live')) expect(fromDuckDb.partition_progress.map((p) => [p.users_per_hour, p.state])).toEqual([[360, 'running'], [null, 'running']]);
+      expect(await readMonitorReport(bq, DUCKDB_VIEWS, options, at)).toEqual(fromDuckDb);
+    } finally {
+      await duck.close();
+      await bq.close();
+    }
   });
 });

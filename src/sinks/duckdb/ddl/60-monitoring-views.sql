@@ -2,7 +2,7 @@
 -- each is idempotent.
 --
 -- Monitoring views. Their BigQuery twins are src/sinks/bigquery/views/6*.sql: same names, same columns,
--- same figures (test/monitor/views.test.ts).
+-- same figures (test/monitor/views.test.ts). Progress per bucket is in 62-fleet-views.sql.
 
 -- Per run: the reference's trial columns (first start, last end, rows, distinct users, runtime in minutes,
 -- average seconds per user, average friends) and its trial-table columns (tier, users limit, batch,
@@ -52,53 +52,6 @@ SELECT p.run_id,
        p.failed
 FROM per_run AS p
 LEFT JOIN runs_latest AS r USING (run_id);
-
--- Per source and bucket: users processed of assigned (the stored plan's count, else the newest run's bucket
--- size), percent, average friends, average run seconds per user, users per hour over the last hour, and
--- the ETA at that pace. The plan's buckets are listed for each source that ran buckets (without a source
--- before any did): one warehouse may hold the same users collected from several sources.
-CREATE OR REPLACE VIEW partition_progress AS
-WITH done AS (
-  SELECT source,
-         partition_id,
-         count(*) AS processed,
-         avg(friend_count) FILTER (WHERE status = 'ok') AS avg_friends,
-         avg(date_diff('millisecond', start_at, end_at)) / 1000.0 AS avg_run_seconds,
-         count(*) FILTER (WHERE end_at >= now() - INTERVAL 1 HOUR) AS users_last_hour
-  FROM user_friends_latest
-  WHERE partition_id IS NOT NULL
-  GROUP BY source, partition_id
-),
-run_buckets AS (
-  SELECT source, partition_id, arg_max(bucket_users, started_at) AS bucket_users
-  FROM runs_latest
-  WHERE partition_id IS NOT NULL
-  GROUP BY source, partition_id
-),
-plan_buckets AS (
-  SELECT s.source, p.partition_id, p.user_count
-  FROM partitions_latest AS p
-  LEFT JOIN (SELECT DISTINCT source FROM run_buckets) AS s ON TRUE
-),
-buckets AS (
-  SELECT coalesce(p.source, b.source) AS source,
-         coalesce(p.partition_id, b.partition_id) AS partition_id,
-         coalesce(p.user_count, b.bucket_users) AS assigned
-  FROM plan_buckets AS p
-  FULL OUTER JOIN run_buckets AS b ON p.source = b.source AND p.partition_id = b.partition_id
-)
-SELECT b.source,
-       b.partition_id,
-       b.assigned,
-       coalesce(d.processed, 0) AS processed,
-       greatest(b.assigned - coalesce(d.processed, 0), 0) AS remaining,
-       100.0 * coalesce(d.processed, 0) / nullif(b.assigned, 0) AS percent,
-       d.avg_friends,
-       d.avg_run_seconds,
-       coalesce(d.users_last_hour, 0) AS users_per_hour_last_hour,
-       greatest(b.assigned - coalesce(d.processed, 0), 0) / nullif(d.users_last_hour, 0) AS eta_hours
-FROM buckets AS b
-LEFT JOIN done AS d ON d.source = b.source AND d.partition_id = b.partition_id;
 
 -- Latest status of every user, per source, by status and error class (the error's stable code for failed
 -- users); percent of the source's users.
