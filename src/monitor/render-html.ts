@@ -2,7 +2,7 @@ import type { ActivitySlot } from './activity.ts';
 import { escapeHtml as esc, renderLineChart, type Series } from './chart-svg.ts';
 import { formatCount, formatDuration, formatNumber } from './format.ts';
 import { SHORT_LIST_COLUMNS, type MonitorReport, type ReportRow } from './report.ts';
-import { bucketLabel } from './render-text.ts';
+import { bucketCounts, bucketLabel, outlook } from './render-text.ts';
 
 /** A table whose cells carry the view column and the raw value, so a test can read the page back. */
 function table(view: string, rows: readonly ReportRow[], columns?: readonly string[]): string {
@@ -18,20 +18,14 @@ function table(view: string, rows: readonly ReportRow[], columns?: readonly stri
   return `<table data-view="${view}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function outlook(row: ReportRow): string {
-  if (row.state === 'done') return 'done';
-  if (typeof row.eta_hours === 'number') return `ETA ${formatDuration(row.eta_hours * 3_600_000)}`;
-  return row.state === 'running' ? 'ETA ? (measuring)' : String(row.state ?? '');
-}
-
-function bar(label: string, row: ReportRow, attributes: string): string {
+function bar(label: string, row: ReportRow, attributes: string, total = false): string {
   const pct = typeof row.percent === 'number' ? Math.min(100, row.percent) : 0;
-  const rate = typeof row.users_per_hour === 'number' ? ` · ${formatCount(row.users_per_hour)} users/h` : '';
+  const rate = row.state === 'running' && typeof row.users_per_hour === 'number' ? ` · ${formatCount(row.users_per_hour)} users/h` : '';
   return (
     `<div class="bar state-${esc(row.state)}" ${attributes} data-percent="${esc(row.percent ?? '')}">` +
     `<span class="label">${esc(label)}</span>` +
     `<span class="track"><span class="fill" style="width:${pct.toFixed(2)}%"></span></span>` +
-    `<span class="figures">${esc(formatCount(Number(row.processed ?? 0)))} / ${esc(row.assigned === null ? '?' : formatCount(Number(row.assigned)))} users · ${pct.toFixed(1)}%${rate} · ${esc(outlook(row))}</span></div>`
+    `<span class="figures">${esc(formatCount(Number(row.processed ?? 0)))} / ${esc(row.assigned === null ? '?' : formatCount(Number(row.assigned)))} users · ${pct.toFixed(1)}%${rate} · ${esc(outlook(row, total))}</span></div>`
   );
 }
 
@@ -41,8 +35,8 @@ function progress(report: MonitorReport): string {
     .map((total) => {
       const buckets = report.partition_progress.filter((b) => b.source === total.source);
       return (
-        `<h3>${esc(total.source ?? 'no source yet')}</h3>` +
-        bar(`total (${buckets.length})`, total, `data-total="${esc(total.source)}"`) +
+        `<h3>${esc(total.source ?? 'no source yet')}: ${esc(bucketCounts(total))}</h3>` +
+        bar('total', total, `data-total="${esc(total.source)}"`, true) +
         buckets.map((b) => bar(bucketLabel(b), b, `data-partition="${esc(b.partition_id ?? '')}" data-bucket="${esc(bucketLabel(b))}"`)).join('\n')
       );
     })

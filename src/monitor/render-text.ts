@@ -23,19 +23,25 @@ export function bucketLabel(row: ReportRow): string {
   return 'all';
 }
 
+/** The recent rate, shown while the bucket runs: a stopped bucket's last pace is no promise. */
 function rate(row: ReportRow): string {
-  const r = num(row.users_per_hour);
+  const r = row.state === 'running' ? num(row.users_per_hour) : undefined;
   return r === undefined ? '' : `${formatCount(r)} users/h`;
 }
 
-/** What comes next for a bucket or the whole: done, an ETA, or why there is none. */
-function outlook(row: ReportRow): string {
+/**
+ * What comes next for a bucket or a source's total: done, an ETA, or why there is none. A total has no
+ * ETA while some of its buckets do not run: they would never finish at any rate.
+ */
+export function outlook(row: ReportRow, total: boolean): string {
   const eta = num(row.eta_hours);
+  const idle = total ? Number(row.stalled ?? 0) + Number(row.idle ?? 0) : 0;
   switch (row.state) {
     case 'done':
       return 'done';
     case 'running':
-      return eta === undefined ? 'ETA ? (measuring)' : `ETA ${formatDuration(eta * 3_600_000)}`;
+      if (eta !== undefined) return `ETA ${formatDuration(eta * 3_600_000)}`;
+      return idle > 0 ? `ETA ? (${formatCount(idle)} not running)` : 'ETA ? (measuring)';
     case 'stalled':
       return 'stalled: no heartbeat';
     case 'stopped':
@@ -48,18 +54,18 @@ function outlook(row: ReportRow): string {
 }
 
 /** One progress line: a bar on a terminal, the same figures without it otherwise. */
-function progressLine(label: string, row: ReportRow, countWidth: number, tty: boolean): string {
+function progressLine(label: string, row: ReportRow, countWidth: number, tty: boolean, total = false): string {
   const pct = num(row.percent);
   const shown = pct === undefined ? 0 : Math.min(100, pct);
   const filled = Math.round((shown / 100) * BAR);
   const bar = tty ? ` [${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}]` : '';
   const counts = `${formatCount(Number(row.processed ?? 0))}/${row.assigned === null || row.assigned === undefined ? '?' : formatCount(Number(row.assigned))}`;
-  const line = `${clip(label, 10).padEnd(10)}${bar} ${(pct === undefined ? '?' : `${shown.toFixed(1)}%`).padStart(6)}  ${counts.padStart(countWidth)}  ${rate(row).padStart(14)}  ${outlook(row)}`;
+  const line = `${clip(label, 10).padEnd(10)}${bar} ${(pct === undefined ? '?' : `${shown.toFixed(1)}%`).padStart(6)}  ${counts.padStart(countWidth)}  ${rate(row).padStart(14)}  ${outlook(row, total)}`;
   return clip(line.trimEnd(), TEXT_WIDTH);
 }
 
 /** "2/10 buckets done, 3 running, 1 stalled" for a source's whole. */
-function bucketCounts(row: ReportRow): string {
+export function bucketCounts(row: ReportRow): string {
   const parts = [`${Number(row.done_buckets ?? 0)}/${Number(row.buckets ?? 0)} buckets done`];
   if (Number(row.running ?? 0) > 0) parts.push(`${Number(row.running)} running`);
   if (Number(row.stalled ?? 0) > 0) parts.push(`${Number(row.stalled)} stalled`);
@@ -78,7 +84,7 @@ function progressSection(report: MonitorReport, tty: boolean): string[] {
     const source = str(total.source);
     const buckets = report.partition_progress.filter((b) => str(b.source) === source);
     if (several) out.push(`${source}: ${bucketCounts(total)}`);
-    out.push(progressLine('total', total, countWidth, tty));
+    out.push(progressLine('total', total, countWidth, tty, true));
     const ordered = [...buckets].sort((a, b) => (BUCKET_ORDER[str(a.state)] ?? 9) - (BUCKET_ORDER[str(b.state)] ?? 9) || Number(a.partition_id ?? 0) - Number(b.partition_id ?? 0));
     const listed = buckets.length <= BUCKET_LINES ? buckets : ordered.slice(0, BUCKET_LINES - 1);
     for (const b of listed) out.push(progressLine(bucketLabel(b), b, countWidth, tty));

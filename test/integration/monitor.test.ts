@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,40 @@ describe('monitor and plan after a local fleet run', async () => {
     expect(text.stdout).toMatch(/\nRuns, newest first .*\nrun\s+bucket\s+tier\s+threads\s+outcome\s+users\s+minutes\s+users\/h\n/);
   });
 
+  it('after a re-partition from 3 to 2 buckets, monitor counts the users by the new plan\'s ID ranges', async () => {
+    // The rows say partition 1, 2 or 3 of the old plan; a bucket number would count them in the wrong bucket.
+    const copy = join(dir, 'repartitioned.duckdb');
+    copyFileSync(db, copy);
+    expect((await runCli(['partition', '--users', usersFile, '--partitions', '2', '--sink', `duckdb:${copy}`])).code).toBe(0);
+    const report = JSON.parse((await runCli(['monitor', '--sink', `duckdb:${copy}`, '--format', 'json'])).stdout) as MonitorReport;
+    await withWarehouse(copy, async (w) => {
+      const inRange = await w.query(
+        `SELECT p.partition_id, p.user_count, count(l.user_id) AS n FROM partitions_latest AS p
+         LEFT JOIN user_friends_latest AS l ON CAST(l.user_id AS HUGEINT) BETWEEN CAST(p.min_id AS HUGEINT) AND CAST(p.max_id AS HUGEINT)
+         GROUP BY ALL ORDER BY p.partition_id`,
+      );
+      expect(inRange).toHaveLength(2);
+      expect(report.partition_progress.map((p) => [p.partition_id, p.assigned, p.processed])).toEqual(inRange.map((r) => [r.partition_id, Number(r.user_count), Number(r.n)]));
+      const [total] = await w.query(`SELECT count(*) AS n FROM user_friends_latest`);
+      expect(report.overall.map((o) => [o.buckets, o.processed, o.assigned])).toEqual([[2, Number(total!.n), 3000]]);
+    });
+    // The old plan's buckets 1 and 2 (every user up to the old p2's last ID) cover the new p1: done, no ETA.
+    const [p1, p2] = report.partition_progress;
+    expect(p1).toMatchObject({ state: 'done', percent: 100, remaining: 0, eta_hours: null });
+    expect(p2).toMatchObject({ state: 'stopped', eta_hours: null });
+    expect(Number(p2!.processed)).toBeLessThan(Number(p2!.assigned));
+  });
+
+  it('a run without buckets (no PARTITION) shows its progress over the whole table', async () => {
+    const whole = join(dir, 'whole.duckdb');
+    await runCollect({ users: usersFile, sourceUrl: sim.url, sink: `duckdb:${whole}`, usersLimit: '40', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s' }, { env: {}, isTTY: false, handleSignals: false, log: quiet });
+    const text = await runCli(['monitor', '--sink', `duckdb:${whole}`]);
+    const lines = text.stdout.split('\n');
+    expect(lines[2]).toBe('Progress of twitter-html: 0/1 buckets done');
+    expect(lines[3]).toMatch(/^total\s+1\.3%\s+40\/3,000\s+stopped$/);
+    expect(lines[4]).toMatch(/^all\s+1\.3%\s+40\/3,000\s+stopped$/);
+  });
+
   it('monitor --watch --html rewrites a page that reloads itself, until interrupted', async () => {
     const page = join(dir, 'watched.html');
     const child = spawn(process.execPath, [CLI, 'monitor', '--sink', `duckdb:${db}`, '--watch', '--interval', '1s', '--html', page], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,6 +153,8 @@ describe('monitor and plan after a local fleet run', async () => {
       expect(bars).toEqual(report.partition_progress.map((p) => [p.partition_id, p.percent, Number(Math.min(100, Number(p.percent)).toFixed(2))]));
       const total = await tab.$eval('.bar[data-total]', (e) => Number((e as HTMLElement).dataset.percent));
       expect(total).toBe(report.overall[0]!.percent);
+      expect(await tab.$eval('h3', (e) => e.textContent)).toBe('twitter-html: 2/3 buckets done');
+      expect(await tab.$eval('.bar[data-total] .figures', (e) => e.textContent)).toMatch(/ · stopped$/);
       const trialUsers = await tab.$$eval('table[data-view="trial_summary"] td[data-col="distinct_users"]', (tds) => tds.map((td) => Number((td as HTMLElement).dataset.value)));
       expect(trialUsers).toEqual(report.trial_summary.map((t) => t.distinct_users));
       // Each chart: a line per worker and one for them all, over every slot: lines, not dots.

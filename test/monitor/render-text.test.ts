@@ -21,7 +21,7 @@ function bigReport(): MonitorReport {
       bucket(source, i + 1, i === 3 ? { processed: 45_123, remaining: 44_877, percent: 50.137, users_per_hour: 12_345.6, eta_hours: 3.6, state: 'running' } : i === 7 ? { processed: 10, remaining: 89_990, percent: 0.011, state: 'stalled' } : i > 30 ? { processed: 0, remaining: 90_000, percent: 0, state: 'waiting' } : {}),
     ),
   );
-  const overall = sources.map((source) => ({ source, buckets: 40, done_buckets: 29, assigned: 3_600_000, processed: 2_835_133, failed: 480, remaining: 764_867, percent: 78.75, users_per_hour: 12_345.6, eta_hours: null, state: 'running', running: 1, stalled: 1 }));
+  const overall = sources.map((source) => ({ source, buckets: 40, done_buckets: 29, assigned: 3_600_000, processed: 2_835_133, failed: 480, remaining: 764_867, percent: 78.75, users_per_hour: 12_345.6, eta_hours: null, state: 'running', running: 1, stalled: 1, idle: 9 }));
   const workers = Array.from({ length: 12 }, (_, i) => ({
     worker: `${long('a-very-long-kubernetes-pod-name-', 60)}-${i}`, run_id: `run-20260101T100000Z-${String(i).padStart(6, '0')}`, source: sources[i % 2]!, partition_id: i + 1, min_id: null, max_id: null,
     state: i === 0 ? 'stalled' : i < 6 ? 'running' : 'finished', started_at: '2026-01-01T10:00:00.000Z', last_beat_at: '2026-01-01T11:59:31.000Z', users_done: 123_456, rate_limited: 98_765,
@@ -57,7 +57,7 @@ describe('the terminal view', () => {
     const lines = renderMonitorText(bigReport(), { tty: true }).split('\n');
     expect(lines[2]).toBe('Progress');
     expect(lines[3]).toBe('twitter-api: 29/40 buckets done, 1 running, 1 stalled');
-    expect(lines[4]).toMatch(/^total\s+\[#{13}-{3}\]\s+78\.8%  2,835,133\/3,600,000  12,346 users\/h  ETA \? \(measuring\)$/);
+    expect(lines[4]).toMatch(/^total\s+\[#{13}-{3}\]\s+78\.8%  2,835,133\/3,600,000  12,346 users\/h  ETA \? \(10 not running\)$/);
     expect(lines[5]).toMatch(/^p8\s+\[-{16}\]\s+0\.0%\s+10\/90,000\s+stalled: no heartbeat$/);
     expect(lines[6]).toMatch(/^p4\s+\[#{8}-{8}\]\s+50\.1%\s+45,123\/90,000  12,346 users\/h  ETA 3h36m$/);
     expect(lines[7]).toMatch(/^p32\s+\[-{16}\]\s+0\.0%\s+0\/90,000\s+not started$/);
@@ -74,6 +74,9 @@ describe('the terminal view', () => {
     expect(text).toMatch(/\nall\s+4\.0%\s+20\/500\s+ETA \? \(measuring\)\n/);
     report.partition_progress = [bucket('bluesky', 2)];
     expect(renderMonitorText(report, { tty: false })).toMatch(/\np2\s+100\.0%\s+90,000\/90,000\s+done\n/);
+    // A stopped bucket's last pace is not shown as if it still ran.
+    report.partition_progress = [bucket('bluesky', 3, { processed: 40, remaining: 89_960, percent: 0.044, users_per_hour: 250_000, state: 'stopped' })];
+    expect(renderMonitorText(report, { tty: false })).toMatch(/\np3\s+0\.0%\s+40\/90,000\s+stopped\n/);
   });
 
   it('lists the workers, the stalled one first, with the time since its last heartbeat', () => {
