@@ -141,8 +141,12 @@ describe('monitor and plan after a local fleet run', async () => {
     const browser = await launchChromium();
     try {
       const tab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await tab.goto(`file://${page}`);
+      const fetched: string[] = [];
+      tab.on('request', (request) => fetched.push(request.url()));
+      await tab.goto(`file://${page}`, { waitUntil: 'load' });
       expect(await tab.title()).toBe('friendfleet monitor');
+      // Self-contained: the page itself is all the browser loads (no script, stylesheet or image elsewhere).
+      expect(fetched).toEqual([`file://${page}`]);
       const cells = await tab.$$eval('table[data-view="partition_progress"] tbody tr', (rows) =>
         rows.map((row) => Object.fromEntries([...row.querySelectorAll('td')].map((td) => [td.dataset.col, td.dataset.value]))),
       );
