@@ -95,9 +95,10 @@ function progressSection(report: MonitorReport, tty: boolean): string[] {
   return out;
 }
 
+/** Time since a heartbeat; one stamped after the report (a worker's clock ahead, a beat during the read) is "0s ago". */
 function ago(from: unknown, generated: string): string {
   if (typeof from !== 'string') return 'none';
-  return `${formatDuration(Date.parse(generated) - Date.parse(from))} ago`;
+  return `${formatDuration(Math.max(0, Date.parse(generated) - Date.parse(from)))} ago`;
 }
 
 function workersSection(report: MonitorReport): string[] {
@@ -137,7 +138,7 @@ function activitySection(slots: readonly ActivitySlot[]): string[] {
     `Activity ${from}–${to} UTC, one mark per ${formatDuration(seconds * 1000)}`,
     line('users/h', usersPerHour, `last ${formatCount(last(usersPerHour))}, peak ${formatCount(Math.max(...usersPerHour))}`),
     line('429s', limited, `${formatCount(limited.reduce((a, b) => a + b, 0))} in all`),
-    line('waiting', held, `requests held by the limit: ${formatNumber(last(held), 1)} now`),
+    line('waiting', held, `${formatNumber(last(held), 1)} requests held now`),
   ];
 }
 

@@ -92,7 +92,8 @@ async function readBeats(db: Queryable, names: ViewNames, minutes: number): Prom
   return { beats, windowStart: new Date(newest - minutes * 60_000) };
 }
 
-export async function readMonitorReport(db: Queryable, names: ViewNames, options: { runs: number; slots: number }, now: Date = new Date()): Promise<MonitorReport> {
+/** Reads every view the monitor shows; `generated_at` is `now`, else when the last answer came. */
+export async function readMonitorReport(db: Queryable, names: ViewNames, options: { runs: number; slots: number }, now?: Date): Promise<MonitorReport> {
   const [overall, trials, partitions, statuses, timeline, completeness, shortLists, workers, failures, beats] = await Promise.all([
     db.query(`SELECT * FROM ${names.view('overall_progress')} ORDER BY source`),
     db.query(`SELECT * FROM ${names.view('trial_summary')} ORDER BY first_start DESC, run_id LIMIT ${options.runs}`),
@@ -110,7 +111,7 @@ export async function readMonitorReport(db: Queryable, names: ViewNames, options
     readBeats(db, names, options.slots * 10),
   ]);
   return {
-    generated_at: now.toISOString(),
+    generated_at: (now ?? new Date()).toISOString(),
     overall: plain(overall),
     trial_summary: plain(trials),
     partition_progress: plain(partitions),

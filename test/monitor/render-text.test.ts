@@ -85,11 +85,15 @@ describe('the terminal view', () => {
     const rows = text.split('\n').filter((l) => / (stalled|running|finished) +29s ago/.test(l));
     expect(rows).toHaveLength(9);
     expect(rows[0]).toMatch(/^a-very-long.*…\s+twitter-api\s+p1\s+stalled\s+29s ago\s+123,456\s+98,765\s+run-20260101T100000Z-000000$/);
+    // A heartbeat stamped after the report (a worker's clock ahead of the monitor's) is no "? ago".
+    const report = bigReport();
+    report.workers[1]!.last_beat_at = '2026-01-01T12:00:02.000Z';
+    expect(renderMonitorText(report, { tty: false })).toMatch(/\na-very-long…\s+bluesky\s+p2\s+running\s+0s ago\s/);
   });
 
   it('shows activity as sparklines, failures by reason with examples, statuses and completeness', () => {
     const text = renderMonitorText(bigReport(), { tty: true });
-    expect(text).toMatch(/\nActivity 11:00:00–12:00:00 UTC, one mark per 1m00s\nusers\/h  [ ▁-█]{60} +last 10,620, peak 10,620\n429s {5}[ ▁-█]{60} +\d+ in all\nwaiting  /);
+    expect(text).toMatch(/\nActivity 11:00:00–12:00:00 UTC, one mark per 1m00s\nusers\/h  [ ▁-█]{60} +last 10,620, peak 10,620\n429s {5}[ ▁-█]{60} +\d+ in all\nwaiting  [ ▁-█]{60} +\d+(\.\d)? requests held now\n/);
     expect(text).toContain('Failed users: 2,997, by reason, with the newest examples');
     expect(text).toMatch(/\nFF_SOURCE_TRANSIENT\s+1,000  server error 503 with a very long .*…\n  e\.g\. 120000000000000001, 120000000000000002, 120000000000000003\n/);
     expect(text).toContain('Statuses: twitter-api ok 1,000,000 (20.0%) · bluesky ok 1,000,000 (20.0%)');

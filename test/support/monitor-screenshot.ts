@@ -2,7 +2,8 @@
  * Regenerates docs/monitor.png, the picture of `friendfleet monitor --html` in docs/monitoring.md, from a
  * real local fleet caught mid-run: a sim with a rate limit its four workers share without Redis (so they
  * meet 429s) and a few broken users, a stored plan of 4 buckets, `friendfleet fleet`, and the page
- * rendered in Chromium once the fleet is about half done. Run: npm run docs:screenshot
+ * rendered in Chromium once the fleet is about half done; prints the same report as text (for
+ * docs/monitoring.md). Run: npm run docs:screenshot
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DUCKDB_VIEWS, readMonitorReport, type MonitorReport } from '../../src/monitor/report.ts';
 import { renderMonitorHtml } from '../../src/monitor/render-html.ts';
+import { renderMonitorText } from '../../src/monitor/render-text.ts';
 import { openForReading } from '../../src/sinks/registry.ts';
 import { startSim } from '../../src/sim/server.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
@@ -55,7 +57,8 @@ try {
   await tab.goto(`file://${page}`);
   await tab.screenshot({ path: new URL('../../docs/monitor.png', import.meta.url).pathname, fullPage: true });
   await browser.close();
-  process.stdout.write(`wrote docs/monitor.png (${report.overall[0]?.processed} of ${report.overall[0]?.assigned} users)\n`);
+  process.stdout.write(`wrote docs/monitor.png (${report.overall[0]?.processed} of ${report.overall[0]?.assigned} users); the same report as text:\n\n`);
+  process.stdout.write(renderMonitorText(report, { tty: true, sink: 'duckdb:./friendfleet.duckdb' }));
 } finally {
   await sim.close();
   rmSync(dir, { recursive: true, force: true });
