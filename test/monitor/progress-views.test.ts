@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbSink } from '../../src/sinks/duckdb/sink.ts';
 import { writeBucketTwoUsers, writeLiveBuckets, writeRepartitioned, writeWithoutPlan } from '../support/progress-scenarios.ts';
+import { heartbeat, runRecord } from '../support/rows.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const dir = tempDir();
@@ -26,6 +27,24 @@ describe('progress by the current buckets', () => {
       ]);
       expect(await db.query(`SELECT source, buckets, assigned, processed, remaining, percent, state, done_buckets, running, stalled, idle, eta_hours FROM overall_progress`)).toEqual([
         { source: 'twitter-html', buckets: 4n, assigned: 100n, processed: 53n, remaining: 47n, percent: 53, state: 'stopped', done_buckets: 2n, running: 0n, stalled: 0n, idle: 2n, eta_hours: null },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a live run on an empty bucket (a number, no range) covers no other bucket', async () => {
+    const db = await warehouse();
+    try {
+      await writeRepartitioned(db);
+      await db.writeRun(runRecord({ run_id: 'empty', partition_id: 4, partitions: 4, min_id: null, max_id: null, bucket_users: 0, state: 'running', ended_at: null, started_at: new Date() }));
+      await db.writeHeartbeat(heartbeat({ run_id: 'empty', partition_id: 4, beat_at: new Date(), requests: 0 }));
+      expect(await db.query(`SELECT state FROM worker_status WHERE run_id = 'empty'`)).toEqual([{ state: 'running' }]);
+      expect(await db.query(`SELECT bucket, state, running FROM partition_progress ORDER BY partition_id`)).toEqual([
+        { bucket: 'p1', state: 'done', running: 0n },
+        { bucket: 'p2', state: 'done', running: 0n },
+        { bucket: 'p3', state: 'stopped', running: 0n },
+        { bucket: 'p4', state: 'waiting', running: 0n },
       ]);
     } finally {
       await db.close();

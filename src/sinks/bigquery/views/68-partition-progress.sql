@@ -31,6 +31,8 @@ counted AS (
   FROM bucket_rows
   GROUP BY source, bucket
 ),
+-- The runs on each bucket: those whose range overlaps it, and those over the whole table (no range and
+-- no bucket number; a numbered bucket without a range is an empty one and covers nothing).
 covering AS (
   SELECT b.source, b.bucket,
          COUNTIF(w.state = 'running') AS running,
@@ -38,7 +40,7 @@ covering AS (
          MAX(IF(w.state = 'running', w.last_beat_at, NULL)) AS last_beat_at
   FROM `{{project}}.{{dataset}}.current_buckets` AS b
   JOIN `{{project}}.{{dataset}}.worker_status` AS w ON w.source = b.source AND (
-    b.min_id IS NULL OR w.min_id IS NULL
+    b.min_id IS NULL OR (w.min_id IS NULL AND w.partition_id IS NULL)
     OR (b.id_kind = 'numeric' AND SAFE_CAST(w.min_id AS INT64) <= SAFE_CAST(b.max_id AS INT64) AND SAFE_CAST(w.max_id AS INT64) >= SAFE_CAST(b.min_id AS INT64))
     OR (b.id_kind <> 'numeric' AND w.min_id <= b.max_id AND w.max_id >= b.min_id)
   )

@@ -144,6 +144,8 @@ counted AS (
   FROM bucket_rows
   GROUP BY source, bucket
 ),
+-- The runs on each bucket: those whose range overlaps it, and those over the whole table (no range and
+-- no bucket number; a numbered bucket without a range is an empty one and covers nothing).
 covering AS (
   SELECT b.source, b.bucket,
          count(*) FILTER (WHERE w.state = 'running') AS running,
@@ -151,7 +153,7 @@ covering AS (
          max(w.last_beat_at) FILTER (WHERE w.state = 'running') AS last_beat_at
   FROM current_buckets AS b
   JOIN worker_status AS w ON w.source = b.source AND (
-    b.min_id IS NULL OR w.min_id IS NULL
+    b.min_id IS NULL OR (w.min_id IS NULL AND w.partition_id IS NULL)
     OR (b.id_kind = 'numeric' AND TRY_CAST(w.min_id AS HUGEINT) <= TRY_CAST(b.max_id AS HUGEINT) AND TRY_CAST(w.max_id AS HUGEINT) >= TRY_CAST(b.min_id AS HUGEINT))
     OR (b.id_kind <> 'numeric' AND w.min_id <= b.max_id AND w.max_id >= b.min_id)
   )
