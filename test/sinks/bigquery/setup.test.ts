@@ -27,7 +27,7 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
     expect(uf.timePartitioning).toEqual({ type: 'DAY', field: 'start_at' });
     expect(uf.clustering).toEqual({ fields: ['user_id'] });
     expect(uf.schema.fields.map((f: { name: string }) => f.name)).toEqual([...USER_FRIENDS_COLUMNS]);
-    for (const view of ['partitions_latest', 'user_friends_distinct', 'user_friends_latest', 'runs_latest', 'user_friend_edges', 'trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness']) {
+    for (const view of ['partitions_latest', 'user_friends_distinct', 'user_friends_latest', 'runs_latest', 'user_friend_edges', 'current_buckets', 'trial_summary', 'partition_progress', 'overall_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness', 'worker_status', 'failure_examples']) {
       const [meta] = await dataset.table(view).getMetadata();
       expect(meta.type, view).toBe('VIEW');
     }
