@@ -40,7 +40,7 @@ async function echoingApi(refuseAll: boolean) {
     const id = /^\/2\/users\/([0-9]+)\/following/.exec(req.url ?? '')?.[1] ?? '';
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (refuseAll) return json(403, { title: 'Forbidden', type: 'https://api.x.com/2/problems/client-forbidden', detail: `no access for ${auth}` });
-    if (id.endsWith('1')) return json(200, { errors: [{ resource_type: 'user', title: 'Not Found Error', type: 'https://api.x.com/2/problems/resource-not-found', detail: `Could not find user; you sent ${auth}` }] });
+    if (id.endsWith('1')) return json(200, { errors: [{ value: id, parameter: 'id', resource_id: id, resource_type: 'user', title: 'Not Found Error', type: 'https://api.x.com/2/problems/resource-not-found', detail: `Could not find user; you sent ${auth}` }] });
     if (id.endsWith('2')) return json(400, { errors: [{ title: 'Invalid Request', detail: `cannot parse request with header ${auth}` }] });
     if (id.endsWith('3')) return req.socket.destroy();
     json(200, { data: [{ id: '1000', username: 'someone' }], meta: { result_count: 1 } });
