@@ -70,7 +70,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const warehouse = () => (opened ??= openWarehouse(setup.sink, { deadLetterFile: settings.deadLetterFile, maxBufferedRows: settings.sinkBufferRows }, stats, log, resources));
   const outcome = (state: CollectOutcome['state'], bucket?: Bucket, runId?: string): CollectOutcome => ({ runId, state, bucket, stats: stats.snapshot(), sink: describeSink(setup.sink) });
 
-  const completed = async (range: IdRange | undefined, maxAttempts: number) => (await warehouse()).completedUserIds(range, maxAttempts);
+  const completed = async (range: IdRange | undefined, maxAttempts: number) => (await warehouse()).completedUserIds(settings.source!, range, maxAttempts);
   const taken = await takeBucket(setup.job, completed, log, resources, shutdown?.signal).catch((error: unknown) => {
     if (shutdown?.signal.aborted) return undefined;
     throw error;

@@ -174,11 +174,17 @@ async function budgeted<T extends { rate?: RateInfo | undefined }>(
     let used: Lane = lane ?? 0;
     const followUp = <U>(more: () => Promise<U>): Promise<U> => {
       deps.stats.requests++;
-      return deps.budget.schedule(more, used);
+      const asked = performance.now();
+      return deps.budget.schedule(() => {
+        deps.stats.rateLimitWaitMs += performance.now() - asked;
+        return more();
+      }, used);
     };
     try {
       deps.stats.requests++;
+      const asked = performance.now();
       const answer = await deps.budget.schedule((admitted) => {
+        deps.stats.rateLimitWaitMs += performance.now() - asked;
         used = admitted;
         return send(admitted, followUp);
       }, lane);
@@ -196,8 +202,8 @@ async function budgeted<T extends { rate?: RateInfo | undefined }>(
         const now = Date.now();
         // Without a reset time, back off as for any other failure rather than hammer the source.
         const until = error.resetAt !== undefined && error.resetAt > now ? error.resetAt : now + backoffDelay(rateWaits, options.backoff);
+        // The pause is counted in rateLimitWaitMs as the retry (and every other request) waits it out.
         deps.budget.pauseUntil(until, used);
-        deps.stats.rateLimitWaitMs += until - now;
         continue;
       }
       if (error.kind !== 'transient' && error.kind !== 'invalid_response') throw error;

@@ -17,7 +17,10 @@ export interface StatsSnapshot {
   retries: number;
   /** 429 answers received. */
   rateLimited: number;
-  /** Milliseconds requests spent waiting on a 429's reset. */
+  /**
+   * Milliseconds requests waited for the rate-limit budget (the window's remaining count, a pause after
+   * a 429), summed over requests: per second of a run, how many requests the limit held back on average.
+   */
   rateLimitWaitMs: number;
   deadLetters: number;
   /** `ok` users whose users-table row gave a following count (`expected_count`). */

@@ -35,3 +35,53 @@ export function renderKeyValues(row: object): string {
     .map(([k, v]) => `${k.padEnd(width)}  ${formatNumber(v)}`)
     .join('\n');
 }
+
+/** A count with thousands separators: 1,234,567. */
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** `text` cut to `width` characters, the cut marked with an ellipsis. */
+export function clip(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
+/** A column of a text table that must fit a width. */
+export interface TextColumn<R> {
+  label: string;
+  value: (row: R) => string;
+  /** Right-aligned (numbers); default left. */
+  right?: boolean;
+  /** Gives up width (its cells clipped) when the table is too wide: the widest such column first. */
+  shrink?: boolean;
+}
+
+const MIN_SHRUNK = 8;
+
+/**
+ * A text table (header, rule, rows) no line of which is wider than `maxWidth`: columns marked `shrink`
+ * give up width, the widest first, down to 8 characters; a line still too wide is clipped.
+ */
+export function fitTable<R>(rows: readonly R[], columns: readonly TextColumn<R>[], maxWidth: number): string {
+  const cells = rows.map((r) => columns.map((c) => c.value(r)));
+  const widths = columns.map((c, i) => Math.max(c.label.length, ...cells.map((row) => row[i]!.length)));
+  const total = () => widths.reduce((a, w) => a + w, 0) + 2 * (columns.length - 1);
+  while (total() > maxWidth) {
+    // One character at a time from the widest, so that shrinking columns end up alike.
+    const widest = columns.map((c, i) => (c.shrink && widths[i]! > MIN_SHRUNK ? i : -1)).filter((i) => i >= 0).sort((a, b) => widths[b]! - widths[a]! || a - b)[0];
+    if (widest === undefined) break;
+    widths[widest]!--;
+  }
+  const line = (values: readonly string[]) =>
+    clip(values.map((v, i) => (columns[i]!.right ? clip(v, widths[i]!).padStart(widths[i]!) : clip(v, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd(), maxWidth);
+  return [line(columns.map((c) => c.label)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+const MARKS = '▁▂▃▄▅▆▇█';
+
+/** One character per value, its height relative to the largest; a blank for zero. */
+export function sparkline(values: readonly number[]): string {
+  const max = Math.max(0, ...values);
+  return values.map((v) => (v <= 0 || max === 0 ? ' ' : MARKS[Math.min(7, Math.ceil((v / max) * 8) - 1)]!)).join('');
+}

@@ -134,12 +134,14 @@ export interface HeartbeatRow {
   requests: number;
   retries: number;
   rate_limited: number;
+  /** Milliseconds requests waited for the rate-limit budget (its window, and pauses after a 429), summed over requests. */
+  rate_limit_wait_ms: number;
   rss_mb: number;
 }
 
 export const HEARTBEAT_COLUMNS = [
   'run_id', 'worker', 'partition_id', 'beat_at', 'users_planned', 'users_done', 'users_saved', 'friends', 'pages',
-  'requests', 'retries', 'rate_limited', 'rss_mb',
+  'requests', 'retries', 'rate_limited', 'rate_limit_wait_ms', 'rss_mb',
 ] as const satisfies readonly (keyof HeartbeatRow)[];
 
 /** What is fixed about a run, for its runs-table and heartbeat rows. */
@@ -195,6 +197,7 @@ export function toHeartbeat(info: RunInfo, s: StatsSnapshot, at: Date = new Date
     requests: s.requests,
     retries: s.retries,
     rate_limited: s.rateLimited,
+    rate_limit_wait_ms: Math.round(s.rateLimitWaitMs),
     rss_mb: s.rssMb,
   };
 }

@@ -29,16 +29,17 @@ export interface Sink {
    */
   flush(deadline?: number): Promise<void>;
   /**
-   * IDs in `range` (all when undefined) that need no more collection: their latest status is
-   * terminal, or they failed `maxAttempts` times.
+   * IDs in `range` (all when undefined) that need no more collection from `source`: their latest
+   * status from it is terminal, or it failed them `maxAttempts` times. Rows of another source do not
+   * count: one warehouse may hold the same users collected from several networks.
    */
-  completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>>;
+  completedUserIds(source: string, range: IdRange | undefined, maxAttempts: number): Promise<Set<string>>;
   /** Stores a bucket plan (`friendfleet partition`) in the partitions table. */
   writePlan(rows: readonly PartitionRow[]): Promise<void>;
   /** The newest stored plan's buckets, or an empty list when none is stored. */
   latestPlan(): Promise<PartitionRow[]>;
-  /** Requests each collected user took (latest rows), to fit a work model. */
-  collectedWork(): Promise<CollectedWork[]>;
+  /** Requests each user collected from `source` took (latest rows), to fit a work model. */
+  collectedWork(source: string): Promise<CollectedWork[]>;
   /** Flushes and releases the warehouse. */
   close(): Promise<void>;
 }

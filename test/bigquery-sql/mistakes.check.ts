@@ -39,7 +39,7 @@ async function resumeQuery(): Promise<CapturedStatement> {
   await w.fake.store.createDataset(PROJECT, 'resume_source', 'US');
   for (const { sql } of bigQueryDdl(target)) await w.fake.execute(sql, { project: PROJECT });
   const from = w.fake.statements.length;
-  await new BigQuerySink(target).completedUserIds({ kind: 'numeric', min: '1', max: '99' }, 3);
+  await new BigQuerySink(target).completedUserIds('twitter-html', { kind: 'numeric', min: '1', max: '99' }, 3);
   return w.fake.statements.slice(from).find((s) => s.sql.includes('user_friends_distinct'))!;
 }
 
@@ -69,17 +69,22 @@ describe('the BigQuery SQL check fails on planted mistakes', () => {
       const runsLatest = files.find((f) => f.name === '51-runs-latest.sql')!;
       return [...files.filter((f) => f !== runsLatest), runsLatest].map((f) => ({ sql: f.sql }));
     });
-    // trial_summary and partition_progress read runs_latest, which does not exist yet.
+    // current_buckets, trial_summary and worker_status read runs_latest, which does not exist yet; the
+    // views over them are refused in turn.
+    const refused = (missing: string, view: string) => expect.stringMatching(new RegExp(`^refused: Table not found: \`friendfleet-test\\.planted_\\d+\\.${missing}\`.*: CREATE OR REPLACE VIEW \`friendfleet-test\\.planted_\\d+\\.${view}\``));
     expect(problems).toEqual([
-      expect.stringMatching(/^refused: Table not found: `friendfleet-test\.planted_\d+\.runs_latest`.*: CREATE OR REPLACE VIEW `friendfleet-test\.planted_\d+\.trial_summary`/),
-      expect.stringMatching(/^refused: Table not found: `friendfleet-test\.planted_\d+\.runs_latest`.*: CREATE OR REPLACE VIEW `friendfleet-test\.planted_\d+\.partition_progress`/),
+      refused('runs_latest', 'current_buckets'),
+      refused('runs_latest', 'trial_summary'),
+      refused('runs_latest', 'worker_status'),
+      refused('current_buckets', 'partition_progress'),
+      refused('partition_progress', 'overall_progress'),
     ]);
   });
 
   it('an undeclared parameter, and a parameter of the wrong type', async () => {
     const resume = await resumeQuery();
-    expect(resume.parameters).toEqual({ min_id: { type: 'STRING' }, max_id: { type: 'STRING' }, max_attempts: { type: 'INT64' } });
-    const bounds: Statement['parameters'] = { min_id: ['STRING', '1'], max_id: ['STRING', '99'] };
+    expect(resume.parameters).toEqual({ source: { type: 'STRING' }, min_id: { type: 'STRING' }, max_id: { type: 'STRING' }, max_attempts: { type: 'INT64' } });
+    const bounds: Statement['parameters'] = { source: ['STRING', 'twitter-html'], min_id: ['STRING', '1'], max_id: ['STRING', '99'] };
     const statements = (parameters: Statement['parameters']) => (dataset: string) => [
       ...bigQueryDdl({ project: PROJECT, dataset }).map((f) => ({ sql: f.sql })),
       { sql: resume.sql.replaceAll('resume_source', dataset), parameters },

@@ -43,15 +43,16 @@ const KINDS: StatementKind[] = [
   { name: 'users: a numeric bucket', matches: (s) => sql(s).includes(`FROM \`${users}\` AS u WHERE SAFE_CAST`) && s.parameters.min_id?.type === 'STRING' },
   { name: 'users: an opaque bucket', matches: (s) => /AS u WHERE CAST\(u\.`user_id` AS STRING\) BETWEEN @min_id AND @max_id/.test(sql(s)) },
   { name: 'users: USERS_QUERY', matches: (s) => !s.dryRun && sql(s).includes(usersQuery) && sql(s).includes('AS friends_count') },
-  { name: 'resume: the whole table', matches: (s) => sql(s).includes('user_friends_distinct` WHERE TRUE GROUP BY user_id') && s.parameters.max_attempts?.type === 'INT64' },
-  { name: 'resume: a numeric bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE SAFE_CAST(TRIM(CAST(user_id AS STRING)) AS INT64) BETWEEN') },
-  { name: 'resume: an opaque bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE CAST(user_id AS STRING) BETWEEN @min_id AND @max_id') },
+  { name: 'resume: the whole table', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND TRUE GROUP BY user_id') && s.parameters.max_attempts?.type === 'INT64' && s.parameters.source?.type === 'STRING' },
+  { name: 'resume: a numeric bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND SAFE_CAST(TRIM(CAST(user_id AS STRING)) AS INT64) BETWEEN') },
+  { name: 'resume: an opaque bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND CAST(user_id AS STRING) BETWEEN @min_id AND @max_id') },
   { name: 'the latest plan', matches: (s) => sql(s).includes('FROM partitions_latest') && s.defaultDataset === `${PROJECT}.${DATASET}` },
-  { name: 'collected work', matches: (s) => sql(s).includes('FROM user_friends_latest') && s.defaultDataset === `${PROJECT}.${DATASET}` },
-  ...['trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'completeness', 'short_lists'].map((view) => ({
+  { name: 'collected work', matches: (s) => sql(s).includes('FROM user_friends_latest WHERE source = @p1') && s.defaultDataset === `${PROJECT}.${DATASET}` },
+  ...['overall_progress', 'trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'completeness', 'short_lists', 'worker_status', 'failure_examples'].map((view) => ({
     name: `monitor: ${view}`,
     matches: (s: CapturedStatement) => sql(s).startsWith(`SELECT * FROM ${view} `) && s.defaultDataset === `${PROJECT}.${DATASET}`,
   })),
+  { name: "monitor: the heartbeats' activity", matches: (s) => sql(s).startsWith('SELECT DISTINCT h.run_id, h.worker, h.beat_at') && s.defaultDataset === `${PROJECT}.${DATASET}` },
   { name: "plan: the newest finished run's rate", matches: (s) => sql(s).startsWith('SELECT run_id, users_per_hour, threads, tier FROM trial_summary') },
 ];
 
@@ -75,7 +76,7 @@ describe('every statement the BigQuery code sends, analyzed by ZetaSQL', () => {
     const range = { kind: 'opaque' as const, min: 'did:plc:a', max: 'did:plc:z' };
     for await (const row of readBigQueryUsers({ kind: 'bigquery', table: { project: PROJECT, dataset: DATASET, table: 'users' }, connection: target.connection }, range)) void row;
     const sink = new BigQuerySink(target);
-    await sink.completedUserIds(range, 3);
+    await sink.completedUserIds('bluesky', range, 3);
     await sink.close();
   });
 

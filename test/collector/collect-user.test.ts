@@ -59,6 +59,28 @@ describe('collectUser', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(resetAt);
   });
 
+  it('counts the time a request waits for a spent window as rate-limit wait, and no wait when there is budget', async () => {
+    const sent: number[] = [];
+    class Timed extends FakeSource {
+      override fetchPage(...args: Parameters<FakeSource['fetchPage']>) {
+        sent.push(performance.now());
+        return super.fetchPage(...args);
+      }
+    }
+    const resetAt = Date.now() + 1500;
+    const d = await deps(new Timed({ '42@': [page(['a'], 'c1', { limit: 1, remaining: 0, resetAt })], '42@c1': [page(['b'])] }));
+    await collectUser(user, d, options, never);
+    expect(Date.now()).toBeGreaterThanOrEqual(resetAt);
+    // The second page was asked for as the first was answered and sent once the window reset.
+    const gap = sent[1]! - sent[0]!;
+    expect(d.stats.rateLimitWaitMs).toBeLessThanOrEqual(gap);
+    expect(d.stats.rateLimitWaitMs).toBeGreaterThan(gap / 2);
+
+    const free = await deps(new FakeSource({ '42@': [page(['a'], 'c1')], '42@c1': [page(['b'])] }));
+    await collectUser(user, free, options, never);
+    expect(free.stats.rateLimitWaitMs).toBeLessThan(100);
+  });
+
   it('fails a user still refused after MAX_RATE_LIMIT_WAITS 429s without a reset', async () => {
     const d = await deps(new FakeSource({ '42@': [new SourceError('rate_limited', 'too many requests', { httpStatus: 429 })] }));
     const result = await collectUser(user, d, options, never);

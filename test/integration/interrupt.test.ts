@@ -37,6 +37,11 @@ async function collectAndInterrupt(env: Record<string, string>, signal: NodeJS.S
   return { ...result, stderr, stopMs: Date.now() - killedAt };
 }
 
+/** States of the warehouse's runs as the monitor sees them, newest first. */
+async function workerStates(sink: string): Promise<string[]> {
+  return withWarehouse(sink, async (db) => (await db.query(`SELECT state FROM worker_status ORDER BY started_at DESC`)).map((r) => String(r.state)));
+}
+
 /** Some users are done (their rows are committed within a second). */
 const someDone = (l: { msg: string; progress?: { done: number } }) => l.msg === 'progress' && (l.progress?.done ?? 0) > 0;
 
@@ -47,7 +52,7 @@ describe('an interrupted run resumes where it stopped', async () => {
 
   it.each([['SIGTERM'], ['SIGKILL']] as const)('after %s, the rerun collects only the missing users', async (signal) => {
     const sink = join(dir, `${signal}.duckdb`);
-    const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '10/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', SHUTDOWN_TIMEOUT: '5s' };
+    const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '10/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', SHUTDOWN_TIMEOUT: '5s', HEARTBEAT_INTERVAL: '1s' };
     const first = await collectAndInterrupt(env, signal, someDone, 1500);
     if (signal === 'SIGTERM') {
       expect(first.code).toBe(0);
@@ -55,6 +60,16 @@ describe('an interrupted run resumes where it stopped', async () => {
       expect(first.stderr).toContain('stopping: no new users');
     } else {
       expect(first.signal).toBe('SIGKILL');
+      // The killed run could not record its end: the monitor calls it stalled once three heartbeats (at
+      // least 10 s) are missing, and its bucket with it.
+      const killedAt = Date.now();
+      while ((await workerStates(sink))[0] !== 'stalled') {
+        expect(Date.now() - killedAt, 'stalled within a minute of the kill').toBeLessThan(60_000);
+        await sleep(500);
+      }
+      const monitor = await runCli(['monitor', '--sink', `duckdb:${sink}`]);
+      expect(monitor.stdout).toMatch(/\np10 .* stalled: no heartbeat\n/);
+      expect(monitor.stdout).toContain('Workers: 0 running, 1 stalled');
     }
     const saved = await withWarehouse(sink, (db) => db.query(`SELECT user_id FROM user_friends`));
     const firstIds = new Set(saved.map((r) => String(r.user_id)));
@@ -74,6 +89,8 @@ describe('an interrupted run resumes where it stopped', async () => {
       const states = await db.query(`SELECT state FROM runs_latest ORDER BY started_at`);
       expect(states.map((r) => r.state)).toEqual([signal === 'SIGTERM' ? 'interrupted' : 'running', 'finished']);
     });
+    // Once the rerun took the bucket, the killed run is history.
+    expect(await workerStates(sink)).toEqual(['finished', signal === 'SIGTERM' ? 'interrupted' : 'lost']);
   });
 });
 

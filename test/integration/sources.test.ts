@@ -5,6 +5,7 @@ import pino from 'pino';
 import { runCollect } from '../../src/cli/worker.ts';
 import type { IdKind } from '../../src/core/ids.ts';
 import { idOfDid } from '../../src/sim/did.ts';
+import { exportEdges } from '../../src/sinks/duckdb/export.ts';
 import { writeUsersFile } from '../../src/sim/users-file.ts';
 import { StagedUserTable } from '../../src/users/staged-table.ts';
 import { runCli } from '../support/cli.ts';
@@ -100,6 +101,39 @@ describe('every source collects the same graph, as /_sim/truth says', async () =
     expect(outcome.stats.requests).toBe(outcome.stats.pages + outcome.stats.retries + 2 * (rows.length - ok.length));
     expect(sim.stats().requests - before.requests).toBe(outcome.stats.requests);
     expect(sim.stats().rateLimited - before.rateLimited).toBe(0);
+  });
+
+  it('two sources in one warehouse: resume skips only what the same source collected; export keeps them apart', async () => {
+    const sink = join(dir, 'two-sources.duckdb');
+    // The 100 newest users, by their ID range (read from the file as it streams, no staging).
+    const ids = readFileSync(numericUsers, 'utf8').trimEnd().split('\n').slice(1).map((l) => BigInt(l.split(',')[0]!)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(-100);
+    const bucket = { users: numericUsers, sourceUrl: sim.url, minUserId: String(ids[0]), maxUserId: String(ids.at(-1)), sink: `duckdb:${sink}`, progress: 'off' };
+    const html = await runCollect({ ...bucket, source: 'twitter-html' }, io());
+    expect([html.state, html.stats.usersDone]).toEqual(['finished', 100]);
+    // The same 100 users from the X API: none was collected from it yet, so none is skipped.
+    const api = await runCollect({ ...bucket, source: 'twitter-api' }, io({ TWITTER_BEARER_TOKEN: 'tok-two-sources' }));
+    expect([api.state, api.stats.usersDone]).toEqual(['finished', 100]);
+    const again = await runCollect({ ...bucket, source: 'twitter-api' }, io({ TWITTER_BEARER_TOKEN: 'tok-two-sources' }));
+    expect(again.state).toBe('nothing_to_do');
+    const rows = await withWarehouse(sink, (db) => db.query(`SELECT source, status, friend_count FROM user_friends_latest`));
+    expect(rows.filter((r) => r.source === 'twitter-html').length).toBe(100);
+    expect(rows.filter((r) => r.source === 'twitter-api').length).toBe(100);
+    const friendsOf = (source: string) => rows.filter((r) => r.source === source && r.status === 'ok').reduce((n, r) => n + Number(r.friend_count), 0);
+
+    const all = join(dir, 'two-sources.csv');
+    await withWarehouse(sink, (db) => exportEdges(db, 'csv', all));
+    const lines = readFileSync(all, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('user_id,friend_screen_name,friend_id,source');
+    const bySource = (source: string) => lines.slice(1).filter((l) => l.endsWith(`,${source}`));
+    expect([bySource('twitter-html').length, bySource('twitter-api').length]).toEqual([friendsOf('twitter-html'), friendsOf('twitter-api')]);
+    // The HTML pages give no IDs, the API does: the same edges, told apart by their source.
+    expect(bySource('twitter-html').every((l) => l.split(',')[2] === '')).toBe(true);
+    expect(bySource('twitter-api').every((l) => /^[0-9]+$/.test(l.split(',')[2]!))).toBe(true);
+
+    const apiOnly = join(dir, 'two-sources-api.csv');
+    const exported = await runCli(['export', '--sink', `duckdb:${sink}`, '--out', apiOnly, '--source', 'twitter-api']);
+    expect(exported.stdout).toBe(`wrote ${friendsOf('twitter-api')} edges of twitter-api to ${apiOnly} (csv)\n`);
+    expect(readFileSync(apiOnly, 'utf8').trimEnd().split('\n').slice(1)).toEqual(bySource('twitter-api'));
   });
 
   it('twitter-api: a refused token stops the run (exit 1, no rows for unread users); no token value reaches logs, errors or the warehouse', async () => {

@@ -24,8 +24,8 @@ export class MemorySink implements Sink {
     this.rows.push(row);
   }
   async flush(): Promise<void> {}
-  async completedUserIds(): Promise<Set<string>> {
-    return new Set(this.rows.filter((r) => r.status !== 'failed').map((r) => r.user_id));
+  async completedUserIds(source: string): Promise<Set<string>> {
+    return new Set(this.rows.filter((r) => r.source === source && r.status !== 'failed').map((r) => r.user_id));
   }
   async writePlan(): Promise<void> {}
   async latestPlan(): Promise<never[]> {

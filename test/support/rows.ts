@@ -65,6 +65,7 @@ export function heartbeat(over: Partial<HeartbeatRow> & Pick<HeartbeatRow, 'run_
     pages: 0,
     retries: 0,
     rate_limited: 0,
+    rate_limit_wait_ms: 0,
     rss_mb: 100,
     ...over,
   };

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadSettings, parseValue } from '../../config/load.ts';
@@ -6,8 +6,8 @@ import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
 import { duration, integer, oneOf } from '../../config/parsers.ts';
 import { DUCKDB_VIEWS, readMonitorReport } from '../../monitor/report.ts';
 import { renderMonitorHtml } from '../../monitor/render-html.ts';
-import { renderMonitorText } from '../../monitor/render-text.ts';
-import { openForReading } from '../../sinks/registry.ts';
+import { fitScreen, renderMonitorText } from '../../monitor/render-text.ts';
+import { describeSink, openForReading } from '../../sinks/registry.ts';
 import { addSettingFlags } from '../options.ts';
 
 export function registerMonitor(program: Command): void {
@@ -15,8 +15,8 @@ export function registerMonitor(program: Command): void {
     .command('monitor')
     .description("show progress, throughput, ETA and statuses per partition from the warehouse's monitoring views")
     .option('--format <format>', 'text (default) or json')
-    .option('--html <file>', 'also write a self-contained HTML page with the same tables, progress bars and a throughput chart')
-    .option('--watch', 'refresh until interrupted')
+    .option('--html <file>', 'also write a self-contained HTML page: progress bars, charts over time and every table (with --watch it reloads itself)')
+    .option('--watch', 'refresh until interrupted; on a terminal the view is cut to its height, progress first')
     .option('--interval <duration>', 'refresh interval with --watch (default 10s)')
     .option('--runs <n>', 'newest runs to list (default 20)')
     .option('--slots <n>', '10-minute throughput slots to list (default 12)');
@@ -41,9 +41,9 @@ export function registerMonitor(program: Command): void {
         } finally {
           await db.close();
         }
-        if (opts.html) writeFileSync(String(opts.html), renderMonitorHtml(report));
-        const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderMonitorText(report, { tty });
-        process.stdout.write(opts.watch && tty ? `\x1b[2J\x1b[H${text}` : text);
+        if (opts.html) writeAtomically(String(opts.html), renderMonitorHtml(report, { sink: describeSink(uri), ...(opts.watch ? { refreshSeconds: interval / 1000 } : {}) }));
+        const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderMonitorText(report, { tty, sink: describeSink(uri) });
+        process.stdout.write(opts.watch && tty ? `\x1b[2J\x1b[H${fitScreen(text, process.stdout.rows || 40)}` : text);
         if (opts.watch && !stop) await sleep(interval);
       } while (opts.watch && !stop);
     } finally {
@@ -51,4 +51,11 @@ export function registerMonitor(program: Command): void {
       process.off('SIGTERM', onSignal);
     }
   });
+}
+
+/** A browser reloading the page (--watch) never reads it half written. */
+function writeAtomically(path: string, content: string): void {
+  const partial = `${path}.${process.pid}.partial`;
+  writeFileSync(partial, content);
+  renameSync(partial, path);
 }

@@ -59,7 +59,7 @@ export function registerPartition(program: Command): void {
       const problems = describeReport(users.report);
       if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
       const pageSize = SOURCE_PAGE_SIZES[settings.source!];
-      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(), { maxFriends: friendsCap(settings.maxFriends!), pageSize });
+      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(settings.source!), { maxFriends: friendsCap(settings.maxFriends!), pageSize });
       const plan = await planPartitions(users, model, note, { partitions: settings.partitions, balance, maxFriends: friendsCap(settings.maxFriends!), pageSize });
       if (!opts.dryRun) await sink.writePlan(planRows(plan));
       const summary =

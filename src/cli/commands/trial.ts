@@ -16,6 +16,9 @@ import { SimGraph } from '../../sim/graph.ts';
 import { writeUsersFile } from '../../sim/users-file.ts';
 import { runCollect } from '../worker.ts';
 
+/** The trial collects the legacy HTML pages, which only the sim serves now. */
+const TRIAL_SOURCE = 'twitter-html';
+
 /** The CLI entry next to this file (main.ts in src/, main.js in dist/). */
 const MAIN = fileURLToPath(new URL(`../main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
@@ -74,6 +77,7 @@ export async function runTrial(options: TrialOptions, flags: Record<string, unkn
       {
         ...flags,
         users: usersFile,
+        source: TRIAL_SOURCE,
         sourceUrl: sim.url,
         partition: `${options.partition.partition}/${options.partition.partitions ?? options.partitions}`,
       },
@@ -87,13 +91,13 @@ export async function runTrial(options: TrialOptions, flags: Record<string, unkn
       let runId = outcome.runId;
       if (runId === undefined) {
         const [latest] = await db.query(
-          `SELECT run_id FROM runs_latest WHERE partition_id IS NOT DISTINCT FROM $1 ORDER BY started_at DESC LIMIT 1`,
-          [bucket.partitionId],
+          `SELECT run_id FROM runs_latest WHERE source = $2 AND partition_id IS NOT DISTINCT FROM $1 ORDER BY started_at DESC LIMIT 1`,
+          [bucket.partitionId, TRIAL_SOURCE],
         );
         runId = latest ? String(latest.run_id) : undefined;
       }
-      const where = rangeCondition(bucket.range, 'user_id', 1);
-      const [covered] = await db.query(`SELECT count(DISTINCT user_id) AS n FROM user_friends WHERE ${where.sql}`, where.params);
+      const where = rangeCondition(bucket.range, 'user_id', 2);
+      const [covered] = await db.query(`SELECT count(DISTINCT user_id) AS n FROM user_friends WHERE source = $1 AND ${where.sql}`, [TRIAL_SOURCE, ...where.params]);
       return {
         summary: runId === undefined ? undefined : await trialSummary(db, runId),
         missing: bucket.userCount - Number(covered?.n ?? 0),

@@ -38,6 +38,9 @@ const TABLES: Record<string, readonly string[]> = {
   partitions: PARTITION_COLUMNS,
 };
 
+/** Columns added to a table after its first release, with their types, for the hint that adds them. */
+const ADDED_COLUMNS: Record<string, string> = { expected_count: 'INT64', rate_limit_wait_ms: 'INT64' };
+
 /** Bytes of rows a worker holds before `write` waits (as well as SINK_BUFFER_ROWS): a 2,000-name row is ~80 KB of JSON. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Run and heartbeat records may still be stored this long after a shutdown deadline, then the worker goes. */
@@ -66,6 +69,13 @@ export class BigQuerySink implements Sink {
 
   private get setupHint(): string {
     return `run friendfleet setup --sink ${this.description}`;
+  }
+
+  /** Setup creates missing tables but leaves existing ones be: columns added since a table was made are added by hand. */
+  private addColumnsHint(table: string, missing: readonly string[]): string {
+    const typed = missing.map((c) => ADDED_COLUMNS[c] && `ADD COLUMN ${c} ${ADDED_COLUMNS[c]}`);
+    if (typed.some((t) => !t)) return this.setupHint;
+    return `the table predates them; add them with ALTER TABLE \`${this.target.project}.${this.target.dataset}.${table}\` ${typed.join(', ')}`;
   }
 
   constructor(target: BigQueryTarget, options: BigQuerySinkOptions = {}) {
@@ -100,7 +110,7 @@ export class BigQuerySink implements Sink {
         throw new SinkError(`cannot open ${this.description}: ${failure.summary}`);
       }
       const missing = columns.filter((c) => !fields.some((f) => f.name === c));
-      if (missing.length > 0) throw new SinkError(`${this.description}: table ${table} lacks columns ${missing.join(', ')}: ${this.setupHint}`);
+      if (missing.length > 0) throw new SinkError(`${this.description}: table ${table} lacks columns ${missing.join(', ')}: ${this.addColumnsHint(table, missing)}`);
     }
     this.rows.start();
   }
@@ -156,22 +166,22 @@ export class BigQuerySink implements Sink {
     return planFromRows(await this.query(`SELECT * FROM partitions_latest ORDER BY partition_id`));
   }
 
-  async collectedWork(): Promise<CollectedWork[]> {
-    const rows = await this.query(`SELECT user_id, GREATEST(pages, 1) AS requests FROM user_friends_latest`);
+  async collectedWork(source: string): Promise<CollectedWork[]> {
+    const rows = await this.query(`SELECT user_id, GREATEST(pages, 1) AS requests FROM user_friends_latest WHERE source = $1`, [source]);
     return rows.map((r) => ({ user_id: String(r.user_id), requests: Number(r.requests) }));
   }
 
   /**
-   * The resume query: IDs of the range whose latest status is terminal, or that failed `maxAttempts`
-   * times (attempts counted once each: user_friends_distinct). The bounds are query parameters; pages
-   * are read one at a time.
+   * The resume query: IDs of the range whose latest status from `source` is terminal, or that it
+   * failed `maxAttempts` times (attempts counted once each: user_friends_distinct). The bounds are
+   * query parameters; pages are read one at a time.
    */
-  async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
+  async completedUserIds(source: string, range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
     const where = rangeCondition(range, 'user_id');
     const done = new Set<string>();
-    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends_distinct')} WHERE ${where.sql}
+    const sql = `SELECT user_id FROM ${tableName(this.target, 'user_friends_distinct')} WHERE source = @source AND ${where.sql}
                  GROUP BY user_id HAVING LOGICAL_OR(status <> 'failed') OR COUNT(*) >= @max_attempts`;
-    for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
+    for await (const rows of queryPages(this.reader, sql, { params: { ...where.params, source, max_attempts: maxAttempts }, what: 'resume query', notFoundHint: this.setupHint })) {
       for (const r of rows) done.add(String(r.user_id));
     }
     return done;

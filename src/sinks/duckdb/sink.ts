@@ -125,8 +125,8 @@ export class DuckDbSink implements Sink {
     return planFromRows(await this.query(`SELECT * FROM partitions_latest ORDER BY partition_id`));
   }
 
-  async collectedWork(): Promise<CollectedWork[]> {
-    const rows = await this.query(`SELECT user_id, greatest(pages, 1) AS requests FROM user_friends_latest`);
+  async collectedWork(source: string): Promise<CollectedWork[]> {
+    const rows = await this.query(`SELECT user_id, greatest(pages, 1) AS requests FROM user_friends_latest WHERE source = $1`, [source]);
     return rows.map((r) => ({ user_id: String(r.user_id), requests: Number(r.requests) }));
   }
 
@@ -170,12 +170,12 @@ export class DuckDbSink implements Sink {
     if (rows.length > 0) await this.insert(rows);
   }
 
-  async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
-    const where = rangeCondition(range, 'user_id', 2);
+  async completedUserIds(source: string, range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
+    const where = rangeCondition(range, 'user_id', 3);
     const rows = await this.query(
-      `SELECT user_id FROM user_friends WHERE ${where.sql}
+      `SELECT user_id FROM user_friends WHERE source = $2 AND ${where.sql}
        GROUP BY user_id HAVING bool_or(status <> 'failed') OR count(*) >= $1`,
-      [maxAttempts, ...where.params],
+      [maxAttempts, source, ...where.params],
     );
     return new Set(rows.map((r) => String(r.user_id)));
   }

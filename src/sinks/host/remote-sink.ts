@@ -95,12 +95,12 @@ export class RemoteSink implements Sink, FileExporter {
     return this.call('GET', '/plan') as Promise<PartitionRow[]>;
   }
 
-  collectedWork(): Promise<CollectedWork[]> {
-    return this.call('GET', '/collected-work') as Promise<CollectedWork[]>;
+  collectedWork(source: string): Promise<CollectedWork[]> {
+    return this.call('POST', '/collected-work', { source }) as Promise<CollectedWork[]>;
   }
 
-  async completedUserIds(range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
-    return new Set((await this.call('POST', '/completed', { range: range ?? null, maxAttempts })) as string[]);
+  async completedUserIds(source: string, range: IdRange | undefined, maxAttempts: number): Promise<Set<string>> {
+    return new Set((await this.call('POST', '/completed', { source, range: range ?? null, maxAttempts })) as string[]);
   }
 
   write(row: UserFriendsRow): Promise<void> {

@@ -76,6 +76,7 @@ const HEARTBEAT = z.strictObject({
   requests: count,
   retries: count,
   rate_limited: count,
+  rate_limit_wait_ms: count,
   rss_mb: z.number().min(0),
 }) satisfies z.ZodType<HeartbeatRow>;
 
@@ -118,9 +119,9 @@ export function hostRoutes(sink: DuckDbSink, options: { exportDir: string | unde
     'POST /heartbeats': route(HEARTBEAT, (beat) => sink.writeHeartbeat(beat)),
     'POST /plan': route(z.array(PLAN_ROW), (rows) => sink.writePlan(rows)),
     'GET /plan': route(undefined, () => sink.latestPlan()),
-    'GET /collected-work': route(undefined, () => sink.collectedWork()),
-    'POST /completed': route(z.strictObject({ range: RANGE.nullable(), maxAttempts: z.number().int().min(1).max(100) }), async ({ range, maxAttempts }) => [
-      ...(await sink.completedUserIds(range ?? undefined, maxAttempts)),
+    'POST /collected-work': route(z.strictObject({ source: text }), ({ source }) => sink.collectedWork(source)),
+    'POST /completed': route(z.strictObject({ source: text, range: RANGE.nullable(), maxAttempts: z.number().int().min(1).max(100) }), async ({ source, range, maxAttempts }) => [
+      ...(await sink.completedUserIds(source, range ?? undefined, maxAttempts)),
     ]),
     'POST /query': route(z.strictObject({ sql: SELECT, params: z.array(PARAM).max(100) }), async ({ sql, params }) => {
       await checkReadOnly(sink, sql);

@@ -27,7 +27,7 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
     expect(uf.timePartitioning).toEqual({ type: 'DAY', field: 'start_at' });
     expect(uf.clustering).toEqual({ fields: ['user_id'] });
     expect(uf.schema.fields.map((f: { name: string }) => f.name)).toEqual([...USER_FRIENDS_COLUMNS]);
-    for (const view of ['partitions_latest', 'user_friends_distinct', 'user_friends_latest', 'runs_latest', 'user_friend_edges', 'trial_summary', 'partition_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness']) {
+    for (const view of ['partitions_latest', 'user_friends_distinct', 'user_friends_latest', 'runs_latest', 'user_friend_edges', 'current_buckets', 'trial_summary', 'partition_progress', 'overall_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness', 'worker_status', 'failure_examples']) {
       const [meta] = await dataset.table(view).getMetadata();
       expect(meta.type, view).toBe('VIEW');
     }
@@ -42,18 +42,35 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
     expect(await w.fake.store.rows(PROJECT, 'setup_ds', 'user_friends')).toHaveLength(1);
   });
 
-  it('gives user_friends the columns and types of the embedded warehouse', async () => {
+  it('gives the tables the columns and types of the embedded warehouse', async () => {
     const client = createClient(PROJECT, w.target('types_ds').connection, { autoRetry: false });
     await setupBigQuery(w.target('types_ds'));
-    const [meta] = await client.dataset('types_ds').table('user_friends').getMetadata();
     const duck = new DuckDbSink(`${dir}/types.duckdb`);
     await duck.open();
-    const described = await duck.query(`DESCRIBE user_friends`);
-    await duck.close();
-    const bq = (meta.schema.fields as { name: string; type: string; mode: string }[]).map((f) => [f.name, f.mode === 'REPEATED' ? `${SAME_TYPE[f.type]}[]` : SAME_TYPE[f.type], f.mode === 'REQUIRED']);
-    // BigQuery has one integer type (INT64); DuckDB's INTEGER columns are INT64 there.
-    const embedded = described.map((d) => [d.column_name, String(d.column_type).replace('BIGINT', 'INTEGER'), d.null === 'NO']);
-    expect(bq).toEqual(embedded);
+    try {
+      for (const table of ['user_friends', 'runs', 'heartbeats', 'partitions']) {
+        const [meta] = await client.dataset('types_ds').table(table).getMetadata();
+        const described = await duck.query(`DESCRIBE ${table}`);
+        const bq = (meta.schema.fields as { name: string; type: string; mode: string }[]).map((f) => [f.name, f.mode === 'REPEATED' ? `${SAME_TYPE[f.type]}[]` : SAME_TYPE[f.type], f.mode === 'REQUIRED']);
+        // BigQuery has one integer type (INT64); DuckDB's INTEGER columns are INT64 there.
+        const embedded = described.map((d) => [d.column_name, String(d.column_type).replace('BIGINT', 'INTEGER'), d.null === 'NO']);
+        expect(bq, table).toEqual(embedded);
+      }
+    } finally {
+      await duck.close();
+    }
+  });
+
+  it('refuses to start a worker on a dataset made before a column was added, saying how to add it', async () => {
+    const target = w.target('older_ds');
+    await setupBigQuery(target);
+    const heartbeats = bigQueryDdl(target).find((f) => f.name === '20-heartbeats.sql')!.sql;
+    const older = heartbeats.replace('CREATE TABLE IF NOT EXISTS', 'CREATE OR REPLACE TABLE').replace(/,\s*(--[^\n]*\n\s*)*rate_limit_wait_ms INT64/, '');
+    expect(older).not.toContain('rate_limit_wait_ms');
+    await w.fake.execute(older, { project: PROJECT });
+    await expect(new BigQuerySink(target).open()).rejects.toThrow(
+      `bigquery:${PROJECT}.older_ds: table heartbeats lacks columns rate_limit_wait_ms: the table predates them; add them with ALTER TABLE \`${PROJECT}.older_ds.heartbeats\` ADD COLUMN rate_limit_wait_ms INT64`,
+    );
   });
 
   it('refuses to start a worker on a dataset that setup has not made, saying what to run', async () => {

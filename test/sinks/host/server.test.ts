@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../src/core/errors.ts';
-import { EDGES_SQL } from '../../../src/sinks/duckdb/export.ts';
+import { edgesSql } from '../../../src/sinks/duckdb/export.ts';
 import { decode, encode } from '../../../src/sinks/host/codec.ts';
 import { hostFileOf } from '../../../src/sinks/host/host-file.ts';
 import { RemoteSink } from '../../../src/sinks/host/remote-sink.ts';
@@ -98,8 +98,8 @@ describe('the warehouse host', () => {
     const sink = new RemoteSink({ url: host.url, secret: host.secret });
     await sink.open();
     try {
-      expect(await sink.exportTo(EDGES_SQL, 'csv', join(exportDir, 'edges.csv'))).toBe(4);
-      expect(readFileSync(join(exportDir, 'edges.csv'), 'utf8').split('\n')[0]).toBe('user_id,friend_screen_name,friend_id');
+      expect(await sink.exportTo(edgesSql(), 'csv', join(exportDir, 'edges.csv'))).toBe(4);
+      expect(readFileSync(join(exportDir, 'edges.csv'), 'utf8').split('\n')[0]).toBe('user_id,friend_screen_name,friend_id,source');
       symlinkSync(dir, join(exportDir, 'out'));
       symlinkSync(join(dir, 'stolen.csv'), join(exportDir, 'link.csv'));
       for (const [path, why] of [
@@ -109,7 +109,7 @@ describe('the warehouse host', () => {
         [join(exportDir, 'link.csv'), `${join(exportDir, 'link.csv')} is a symbolic link; the warehouse host does not write through one`],
         ['edges.csv', 'the export path must be absolute; got edges.csv'],
       ]) {
-        await expect(sink.exportTo(EDGES_SQL, 'csv', path!)).rejects.toThrow(`refused POST /export: {"error":"${why}"}`);
+        await expect(sink.exportTo(edgesSql(), 'csv', path!)).rejects.toThrow(`refused POST /export: {"error":"${why}"}`);
       }
       await expect(sink.exportTo('DROP TABLE runs', 'csv', join(exportDir, 'x.csv'))).rejects.toThrow('the warehouse host runs only SELECT statements');
       expect(existsSync(join(dir, 'edges.csv')) || existsSync(join(dir, 'stolen.csv'))).toBe(false);
@@ -134,7 +134,7 @@ describe('the warehouse host', () => {
     ['POST /runs', { ...run, sneaky: 1 }, 'POST /runs: body: Unrecognized key: "sneaky"'],
     ['POST /rows', [row('4'), { ...row('5'), user_id: 5 }], 'POST /rows: 1.user_id: Invalid input: expected string, received number'],
     ['POST /rows', [{ ...row('6'), status: 'deleted', pages: -1 }], 'POST /rows: 0.status: Invalid option: expected one of "ok"|"protected"|"not_found"|"suspended"|"failed" (and 1 more problems)'],
-    ['POST /completed', { range: null, maxAttempts: '3' }, 'POST /completed: maxAttempts: Invalid input: expected number, received string'],
+    ['POST /completed', { source: 'bluesky', range: null, maxAttempts: '3' }, 'POST /completed: maxAttempts: Invalid input: expected number, received string'],
     ['POST /query', { sql: 'SELECT $1', params: [{ x: 1 }] }, 'POST /query: params.0: Invalid input'],
     ['POST /heartbeats', 'not json', 'POST /heartbeats: the body is not JSON'],
     ['GET /plan', { please: true }, 'GET /plan takes no body'],

@@ -48,6 +48,8 @@ const FUNCTIONS: Record<string, string> = {
   DIV: 'bq_div',
   JSON_VALUE: 'json_extract_string',
   REGEXP_EXTRACT: 'bq_regexp_extract',
+  // Both are true when the pattern matches anywhere in the string.
+  REGEXP_CONTAINS: 'regexp_matches',
   ARRAY_LENGTH: 'len',
   LOGICAL_OR: 'bool_or',
   LOGICAL_AND: 'bool_and',

@@ -15,7 +15,10 @@ CREATE TABLE IF NOT EXISTS `{{project}}.{{dataset}}.heartbeats` (
   requests      INT64     NOT NULL,
   retries       INT64     NOT NULL,
   rate_limited  INT64     NOT NULL,
-  rss_mb        INT64     NOT NULL
+  rss_mb        INT64     NOT NULL,
+  -- Milliseconds requests waited for the rate-limit budget, summed over requests. A dataset made before
+  -- it existed: ALTER TABLE heartbeats ADD COLUMN rate_limit_wait_ms INT64.
+  rate_limit_wait_ms INT64
 )
 PARTITION BY DATE(beat_at)
 OPTIONS (description = 'friendfleet: live counters of each worker')

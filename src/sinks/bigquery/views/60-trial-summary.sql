@@ -1,12 +1,14 @@
 -- friendfleet monitoring view (BigQuery). Replace {{project}} and {{dataset}} to paste it into the console;
 -- `friendfleet setup` does it for you. The DuckDB twin is src/sinks/duckdb/ddl/60-monitoring-views.sql.
 --
--- Per run: the reference's trial columns and trial-table columns, plus throughput and status counts, from
+-- Per run: the reference's trial columns and trial-table columns, plus the source, throughput and status
+-- counts, from
 -- user_friends_distinct (a row BigQuery stored twice counts once).
 -- ROWS is a reserved word in GoogleSQL: the `rows` column is named between backticks.
 CREATE OR REPLACE VIEW `{{project}}.{{dataset}}.trial_summary` AS
 WITH per_run AS (
   SELECT run_id,
+         ANY_VALUE(source) AS source,
          MIN(start_at) AS first_start,
          MAX(end_at) AS last_end,
          COUNT(*) AS `rows`,
@@ -22,6 +24,7 @@ WITH per_run AS (
   GROUP BY run_id
 )
 SELECT p.run_id,
+       p.source,
        r.worker,
        r.partition_id,
        JSON_VALUE(r.settings, '$.tier') AS tier,

@@ -16,5 +16,10 @@ CREATE TABLE IF NOT EXISTS heartbeats (
   requests      BIGINT      NOT NULL,
   retries       BIGINT      NOT NULL,
   rate_limited  BIGINT      NOT NULL,
-  rss_mb        INTEGER     NOT NULL
+  rss_mb        INTEGER     NOT NULL,
+  rate_limit_wait_ms BIGINT
 );
+
+-- Added after the first release of this table: warehouses created before it get the column here
+-- (NULL in their older heartbeats). Milliseconds requests waited for the rate-limit budget, summed.
+ALTER TABLE heartbeats ADD COLUMN IF NOT EXISTS rate_limit_wait_ms BIGINT;

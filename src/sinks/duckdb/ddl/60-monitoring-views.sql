@@ -2,15 +2,16 @@
 -- each is idempotent.
 --
 -- Monitoring views. Their BigQuery twins are src/sinks/bigquery/views/6*.sql: same names, same columns,
--- same figures (test/monitor/views.test.ts).
+-- same figures (test/monitor/views.test.ts). Progress per bucket is in 62-fleet-views.sql.
 
 -- Per run: the reference's trial columns (first start, last end, rows, distinct users, runtime in minutes,
 -- average seconds per user, average friends) and its trial-table columns (tier, users limit, batch,
--- threads, outcome, users/hour), plus throughput and status counts. Runtime runs from the first start to
--- the last end of the run's rows, as the reference measured it.
+-- threads, outcome, users/hour), plus the source, throughput and status counts. Runtime runs from the
+-- first start to the last end of the run's rows, as the reference measured it.
 CREATE OR REPLACE VIEW trial_summary AS
 WITH per_run AS (
   SELECT run_id,
+         any_value(source) AS source,
          min(start_at) AS first_start,
          max(end_at) AS last_end,
          count(*) AS rows,
@@ -26,6 +27,7 @@ WITH per_run AS (
   GROUP BY run_id
 )
 SELECT p.run_id,
+       p.source,
        r.worker,
        r.partition_id,
        json_extract_string(r.settings, '$.tier') AS tier,
@@ -51,52 +53,16 @@ SELECT p.run_id,
 FROM per_run AS p
 LEFT JOIN runs_latest AS r USING (run_id);
 
--- Per bucket: users processed of assigned (the stored plan's count, else the newest run's bucket size),
--- percent, average friends, average run seconds per user, users per hour over the last hour, and the ETA
--- at that pace.
-CREATE OR REPLACE VIEW partition_progress AS
-WITH done AS (
-  SELECT partition_id,
-         count(*) AS processed,
-         avg(friend_count) FILTER (WHERE status = 'ok') AS avg_friends,
-         avg(date_diff('millisecond', start_at, end_at)) / 1000.0 AS avg_run_seconds,
-         count(*) FILTER (WHERE end_at >= now() - INTERVAL 1 HOUR) AS users_last_hour
-  FROM user_friends_latest
-  WHERE partition_id IS NOT NULL
-  GROUP BY partition_id
-),
-run_buckets AS (
-  SELECT partition_id, arg_max(bucket_users, started_at) AS bucket_users
-  FROM runs_latest
-  WHERE partition_id IS NOT NULL
-  GROUP BY partition_id
-),
-buckets AS (
-  SELECT coalesce(p.partition_id, b.partition_id) AS partition_id,
-         coalesce(p.user_count, b.bucket_users) AS assigned
-  FROM partitions_latest AS p
-  FULL OUTER JOIN run_buckets AS b USING (partition_id)
-)
-SELECT b.partition_id,
-       b.assigned,
-       coalesce(d.processed, 0) AS processed,
-       greatest(b.assigned - coalesce(d.processed, 0), 0) AS remaining,
-       100.0 * coalesce(d.processed, 0) / nullif(b.assigned, 0) AS percent,
-       d.avg_friends,
-       d.avg_run_seconds,
-       coalesce(d.users_last_hour, 0) AS users_per_hour_last_hour,
-       greatest(b.assigned - coalesce(d.processed, 0), 0) / nullif(d.users_last_hour, 0) AS eta_hours
-FROM buckets AS b
-LEFT JOIN done AS d USING (partition_id);
-
--- Latest status of every user, by status and error class (the error's stable code for failed users).
+-- Latest status of every user, per source, by status and error class (the error's stable code for failed
+-- users); percent of the source's users.
 CREATE OR REPLACE VIEW status_breakdown AS
-SELECT status,
+SELECT source,
+       status,
        CASE WHEN status = 'failed' THEN coalesce(nullif(regexp_extract(error, '^(FF_[A-Z_]+)', 1), ''), 'other') ELSE status END AS error_class,
        count(*) AS users,
-       100.0 * count(*) / sum(count(*)) OVER () AS percent
+       100.0 * count(*) / sum(count(*)) OVER (PARTITION BY source) AS percent
 FROM user_friends_latest
-GROUP BY status, error_class;
+GROUP BY source, status, error_class;
 
 -- Users finished (from rows) and requests made (from heartbeats: the growth of each run's counter) per
 -- 10-minute slot per worker. Requests between two heartbeats count in the slot of the later one.
