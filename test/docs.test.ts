@@ -165,7 +165,7 @@ describe('the docs match the code', () => {
   });
 
   it('the check finds a wrong command, flag, argument, env var and a missing source', () => {
-    const check = (line: string) => problems(program, { where: line, env: [], args: [], ...split(line) });
+    const check = (line: string) => problems(program, { where: line, ...split(line) });
     const split = (line: string) => {
       const w = words(line);
       const k = w.findIndex((x) => x === 'friendfleet');
