@@ -1,5 +1,5 @@
 /**
- * Regenerates docs/monitor.png, the README's picture of `friendfleet monitor --html`, from a real local
+ * Regenerates docs/monitor.png, the picture in docs/monitor-and-plan.md of `friendfleet monitor --html`, from a real local
  * run: a sim, a stored plan of 4 buckets, 4 workers (the last one stopped early), the page in Chromium.
  * Run: npm run docs:screenshot
  */
