@@ -1,10 +1,11 @@
 /**
- * Prints the README's benchmark tables from bench/results/*.json, so README figures are always those of
- * the last `npm run bench`. With --write, replaces each table in README.md between its markers
- * (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`).
+ * Prints the docs' benchmark tables from bench/results/*.json, so documented figures are always those of
+ * the last `npm run bench`. With --write, replaces each table between its markers
+ * (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`) in README.md and docs/*.md (docs/performance.md,
+ * docs/design.md).
  * Run: node bench/readme-tables.ts [--write]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { renderTable } from '../src/monitor/format.ts';
 
 interface Results {
@@ -14,7 +15,7 @@ interface Results {
   rows: Record<string, unknown>[];
 }
 
-/** Each README table: the results file it comes from and the columns it shows. */
+/** Each documented table: the results file it comes from and the columns it shows. */
 const TABLES: Record<string, { file: string; columns: string[] }> = {
   throughput: {
     file: 'throughput',
@@ -64,15 +65,19 @@ function block(name: string): string | undefined {
   return `\`\`\`\n${renderTable(r.rows, shown)}\n\`\`\`\n\n(\`bench/results/${file}.json\`, ${r.at.slice(0, 16).replace('T', ' ')} UTC; ${machine}${load}.)`;
 }
 
-const readmeUrl = new URL('../README.md', import.meta.url);
+const docs = [new URL('../README.md', import.meta.url), ...readdirSync(new URL('../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => new URL(`../docs/${f}`, import.meta.url))];
 if (process.argv.includes('--write')) {
-  let readme = readFileSync(readmeUrl, 'utf8');
-  for (const name of Object.keys(TABLES)) {
-    const content = block(name);
-    const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(\\n<!-- /bench:${name} -->)`);
-    if (content && re.test(readme)) readme = readme.replace(re, (_m, open: string, close: string) => `${open}${content}${close}`);
+  for (const url of docs) {
+    const before = readFileSync(url, 'utf8');
+    let doc = before;
+    for (const name of Object.keys(TABLES)) {
+      const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(\\n<!-- /bench:${name} -->)`);
+      if (!re.test(doc)) continue;
+      const content = block(name);
+      if (content) doc = doc.replace(re, (_m, open: string, close: string) => `${open}${content}${close}`);
+    }
+    if (doc !== before) writeFileSync(url, doc);
   }
-  writeFileSync(readmeUrl, readme);
 } else {
   for (const name of Object.keys(TABLES)) process.stdout.write(`<!-- bench:${name} -->\n${block(name) ?? '(no results yet)'}\n<!-- /bench:${name} -->\n\n`);
 }

@@ -13,7 +13,7 @@ const loadAtStart = loadavg()[0]!;
 /**
  * Writes rows to bench/results/NAME.json with the machine they ran on and how busy it was. A --quick
  * run (CI's smoke run) writes to bench/results/quick/ instead, which git ignores: the committed files
- * hold the full runs the README quotes, and a smoke run must not overwrite them.
+ * hold the full runs the docs quote, and a smoke run must not overwrite them.
  */
 export function writeResults(name: string, rows: readonly Record<string, unknown>[]): void {
   const quick = process.argv.includes('--quick');
@@ -28,6 +28,6 @@ export function writeResults(name: string, rows: readonly Record<string, unknown
     load_1m_at_start: Number(loadAtStart.toFixed(2)),
     load_1m_at_end: Number(loadavg()[0]!.toFixed(2)),
   };
-  // Marked as well, so that README tables are never refreshed from a quick run's file.
+  // Marked as well, so that documented tables are never refreshed from a quick run's file.
   writeFileSync(new URL(`${name}.json`, dir), JSON.stringify({ machine, at: new Date().toISOString(), quick, rows }, null, 2) + '\n');
 }

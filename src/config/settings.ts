@@ -5,7 +5,7 @@ import { REPO_READS, type RepoRead } from '../sources/bluesky-repo/read-mode.ts'
 
 /**
  * Every setting friendfleet reads, once. The CLI builds its flags from this table, `loadSettings`
- * validates env vars and flags against it, and a test checks the README documents every entry.
+ * validates env vars and flags against it, and docs/settings.md is generated from it (npm run docs:settings).
  */
 export interface Setting<T = unknown> {
   /** Env var name; the flag is its kebab-case form (`MAX_THREADS` → `--max-threads`). */
