@@ -30,7 +30,8 @@ const REASON: Record<Hostility, RegExp> = {
   'huge-announced': /^FF_SOURCE_REFUSED: response body larger than \d+ MiB, this source's bound; refused$/,
   'huge-streamed': /^FF_SOURCE_REFUSED: response body larger than \d+ MiB, this source's bound; refused$/,
   drip: /^FF_SOURCE_REFUSED: response still incomplete after 2 s, the bound on one response's time; refused$/,
-  'endless-cursors': /^FF_SOURCE_REFUSED: source still had more after \d+ pages and 0 accounts/,
+  // Empty pages each with a fresh cursor: the bound on empty pages in a row ends them before the pages bound.
+  'endless-cursors': /^FF_SOURCE_REFUSED: source sent 11 pages in a row with a cursor but no account \(bound 10\)/,
   'giant-cursor': /^FF_SOURCE_REFUSED: source gave a cursor of 100000 characters after 1 pages/,
 };
 
