@@ -25,8 +25,8 @@ function setting<T>(s: Setting<T>): Setting<T> {
 }
 
 export const SETTINGS = {
-  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(SOURCE_NAMES), default: 'twitter-html', description: `where follows come from: ${SOURCE_NAMES.join(', ')}` }),
-  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the real service of the source; for bluesky, the AppView)" }),
+  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(SOURCE_NAMES), description: `where follows come from, required: ${SOURCE_NAMES.join(', ')} (bluesky needs no account, twitter-api a paid token, twitter-html only the sim serves)` }),
+  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the source's real service: Bluesky's AppView, the PLC directory, the X API; twitter-html has none, give the sim's)" }),
   twitterBearerToken: setting({ env: 'TWITTER_BEARER_TOKEN', arg: '<token>', parser: p.token('an X API bearer token'), secret: true, description: 'X API v2 bearer token (SOURCE=twitter-api); never logged' }),
   twitterBearerTokens: setting({ env: 'TWITTER_BEARER_TOKENS', arg: '<a,b,c>', parser: p.tokenList('X API bearer tokens'), secret: true, description: 'several X API bearer tokens, each with its own budget, used round-robin; never logged' }),
   users: setting({ env: 'USERS', arg: '<file|duckdb:PATH#TABLE|bigquery:PROJECT.DATASET.TABLE>', parser: p.usersLocation(), description: 'users table: a CSV with a user_id header (screen_name, friends_count optional), an NDJSON file, a DuckDB table or a BigQuery table' }),

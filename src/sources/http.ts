@@ -3,7 +3,7 @@ import { SourceError } from '../core/errors.ts';
 import type { AddressGuard } from './address-guard.ts';
 
 export interface HttpClientOptions {
-  /** Origin every request goes to, e.g. https://mobile.twitter.com. */
+  /** Origin every request goes to, e.g. https://public.api.bsky.app. */
   origin: string;
   /** Sockets kept open to the origin; one per concurrent request avoids queueing. */
   connections: number;

@@ -63,11 +63,11 @@ describe('every statement the BigQuery code sends, analyzed by ZetaSQL', () => {
     const rows = Array.from({ length: USERS }, (_, i) => ({ json: { user_id: sim.graph.idOf(i).toString(), screen_name: sim.graph.screenName(i) } }));
     await w.fake.store.insert(PROJECT, DATASET, 'users', rows, { skipInvalidRows: false, dedupeWindowMs: 0 });
 
-    await cli(['partition', '--users', `bigquery:${users}`, '--partitions', '2', '--balance', 'count', '--format', 'json']);
+    await cli(['partition', '--source', 'twitter-html', '--users', `bigquery:${users}`, '--partitions', '2', '--balance', 'count', '--format', 'json']);
     await cli(['partition', '--users-query', usersQuery, '--partitions', '2', '--format', 'json', '--dry-run']);
     // A worker on a bucket of the stored plan, then one on the whole table.
-    await cli(['collect', '--users', `bigquery:${users}`, '--partition', '1', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
-    await cli(['collect', '--users', `bigquery:${users}`, '--users-limit', '20', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
+    await cli(['collect', '--users', `bigquery:${users}`, '--partition', '1', '--source', 'twitter-html', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
+    await cli(['collect', '--users', `bigquery:${users}`, '--users-limit', '20', '--source', 'twitter-html', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
     await cli(['monitor', '--format', 'json']);
     await cli(['plan', '--users', '1000000', '--workers', '5', '--format', 'json']);
 

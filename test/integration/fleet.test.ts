@@ -40,7 +40,7 @@ describe('friendfleet fleet', async () => {
   it('4 workers collect every user exactly once, one of them killed (SIGKILL) and restarted', async () => {
     const db = join(dir, 'fleet.duckdb');
     // Store a work-balanced plan first: the workers must take their buckets from it.
-    const planned = await runCli(['partition', '--users', usersFile, '--partitions', '4', '--sink', `duckdb:${db}`, '--format', 'json']);
+    const planned = await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '4', '--sink', `duckdb:${db}`, '--format', 'json']);
     expect(planned.code).toBe(0);
     const buckets = JSON.parse(planned.stdout) as { partition_id: number; user_count: number; min_id: string; max_id: string }[];
     expect(buckets.map((b) => typeof b.min_id)).toEqual(['string', 'string', 'string', 'string']);
@@ -78,7 +78,7 @@ describe('friendfleet fleet', async () => {
     };
     const outcome = await runFleet(
       // Lists capped at 200 (10 pages): the test is about buckets, kills and resumes, not long lists.
-      { users: usersFile, sourceUrl: sim.url, sink: `duckdb:${db}`, maxThreads: '25', maxFriends: '200', logLevel: 'info' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, maxThreads: '25', maxFriends: '200', logLevel: 'info' },
       { PATH: process.env.PATH },
       { partitions: 4, restarts: 3, onWorkerLine },
       log,
@@ -107,10 +107,10 @@ describe('friendfleet fleet', async () => {
 
   it('refuses bad worker settings before starting any process', async () => {
     await expect(
-      runFleet({ users: usersFile, sourceUrl: sim.url, sink: `duckdb:${join(dir, 'x.duckdb')}`, maxThreads: 'many' }, {}, { partitions: 2, restarts: 0 }),
+      runFleet({ users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${join(dir, 'x.duckdb')}`, maxThreads: 'many' }, {}, { partitions: 2, restarts: 0 }),
     ).rejects.toThrow(/--max-threads \(env MAX_THREADS\) must be an integer/);
     await expect(
-      runFleet({ users: usersFile, sourceUrl: sim.url, sink: `duckdb:${join(dir, 'x.duckdb')}`, partition: '1/2' }, {}, { partitions: 2, restarts: 0 }),
+      runFleet({ users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${join(dir, 'x.duckdb')}`, partition: '1/2' }, {}, { partitions: 2, restarts: 0 }),
     ).rejects.toThrow(/a fleet assigns each worker its bucket/);
   });
 });
@@ -122,12 +122,12 @@ describe('friendfleet partition', async () => {
 
   it('prints the table with both predicted makespan ratios, and env lines per worker', async () => {
     const db = join(dir, 'p.duckdb');
-    const table = await runCli(['partition', '--users', usersFile, '--partitions', '5', '--sink', `duckdb:${db}`, '--balance', 'count']);
+    const table = await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '5', '--sink', `duckdb:${db}`, '--balance', 'count']);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^partition_id\s+user_count\s+min_id\s+max_id\s+expected_pages$/);
     expect(table.stdout).toMatch(/predicted makespan ratio \(slowest bucket \/ mean\): count \d\.\d\d, work \d\.\d\d/);
     expect(table.stdout).toContain('balance count');
-    const env = await runCli(['partition', '--users', usersFile, '--partitions', '5', '--sink', `duckdb:${db}`, '--format', 'env', '--dry-run']);
+    const env = await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '5', '--sink', `duckdb:${db}`, '--format', 'env', '--dry-run']);
     const lines = env.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^PARTITION=1 PARTITIONS=5 MIN_USER_ID=\d+ MAX_USER_ID=\d+$/);
@@ -135,7 +135,7 @@ describe('friendfleet partition', async () => {
     // The stored plan is the count plan (the env run was a dry run), and a worker uses it.
     const plan = await withWarehouse(db, (w) => w.query(`SELECT DISTINCT balance FROM partitions_latest`));
     expect(plan).toEqual([{ balance: 'count' }]);
-    const worker = await runCli(['collect', '--users', usersFile, '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '5', '--users-limit', '3', '--progress', 'off']);
+    const worker = await runCli(['collect', '--users', usersFile, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '5', '--users-limit', '3', '--progress', 'off']);
     expect(worker.code).toBe(0);
     const assigned = worker.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'bucket assigned');
     expect(assigned).toMatchObject({ rule: 'partition', bounds: 'stored plan', partition: 5, partitions: 5, users: 600 });
@@ -150,7 +150,7 @@ describe('friendfleet partition', async () => {
     await conn.run(`CREATE TABLE people AS SELECT CAST(user_id AS BIGINT) AS user_id, screen_name FROM read_csv('${usersFile}')`);
     conn.closeSync();
     instance.closeSync();
-    const r = await runCli(['partition', '--users', `duckdb:${src}#people`, '--partitions', '3', '--sink', `duckdb:${join(dir, 'q.duckdb')}`, '--format', 'json', '--dry-run']);
+    const r = await runCli(['partition', '--source', 'twitter-html', '--users', `duckdb:${src}#people`, '--partitions', '3', '--sink', `duckdb:${join(dir, 'q.duckdb')}`, '--format', 'json', '--dry-run']);
     expect(r.code).toBe(0);
     const buckets = JSON.parse(r.stdout) as { user_count: number }[];
     expect(buckets.reduce((a, b) => a + b.user_count, 0)).toBe(3000);

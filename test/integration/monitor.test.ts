@@ -19,12 +19,12 @@ describe('monitor and plan after a local fleet run', async () => {
   const usersFile = join(dir, 'users.csv');
   await writeUsersFile(sim.graph, usersFile, { withCounts: true });
   const db = join(dir, 'fleet.duckdb');
-  const planned = await runCli(['partition', '--users', usersFile, '--partitions', '3', '--sink', `duckdb:${db}`]);
+  const planned = await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '3', '--sink', `duckdb:${db}`]);
   expect(planned.code).toBe(0);
   // Three workers, as a fleet would run them, into one warehouse; the third stops early.
   for (const [partition, limit] of [['1', undefined], ['2', undefined], ['3', '100']] as const) {
     await runCollect(
-      { users: usersFile, sourceUrl: sim.url, sink: `duckdb:${db}`, partition, partitions: '3', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, partition, partitions: '3', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
   }

@@ -23,10 +23,10 @@ try {
   const users = join(dir, 'users.csv');
   const db = join(dir, 'w.duckdb');
   await writeUsersFile(sim.graph, users, { withCounts: true });
-  spawnSync(process.execPath, [CLI, 'partition', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`], { stdio: 'ignore' });
+  spawnSync(process.execPath, [CLI, 'partition', '--source', 'twitter-html', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`], { stdio: 'ignore' });
   for (const [partition, limit] of [['1', undefined], ['2', undefined], ['3', undefined], ['4', '300']] as const) {
     await runCollect(
-      { users, sourceUrl: sim.url, sink: `duckdb:${db}`, partition, worker: `worker-${partition}`, tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
+      { users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, partition, worker: `worker-${partition}`, tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
       { env: {}, isTTY: false, handleSignals: false, log: pino({ level: 'silent' }) },
     );
   }
