@@ -1,4 +1,5 @@
 import { hash3, unit } from './hash.ts';
+import { InternalError } from '../core/errors.ts';
 
 /**
  * Faults the sim injects into protocol responses, each a way real sources fail, picked per request:
@@ -24,8 +25,8 @@ export class FaultPlan {
   private readonly random: () => number;
 
   constructor(rate: number, kinds: readonly FaultKind[] = DEFAULT_FAULT_KINDS, random: () => number = Math.random) {
-    if (!(rate >= 0 && rate <= 1)) throw new RangeError('fault rate must be within [0, 1]');
-    if (rate > 0 && kinds.length === 0) throw new RangeError('at least one fault kind is needed');
+    if (!(rate >= 0 && rate <= 1)) throw new InternalError('fault rate must be within [0, 1]');
+    if (rate > 0 && kinds.length === 0) throw new InternalError('at least one fault kind is needed');
     this.rate = rate;
     this.kinds = kinds;
     this.random = random;
@@ -64,8 +65,8 @@ export class BrokenUsers {
   private readonly seed: number;
 
   constructor(seed: number, share: number, kinds: readonly BrokenKind[] = BROKEN_KINDS) {
-    if (!(share >= 0 && share <= 1)) throw new RangeError('broken-user share must be within [0, 1]');
-    if (share > 0 && kinds.length === 0) throw new RangeError('at least one broken kind is needed');
+    if (!(share >= 0 && share <= 1)) throw new InternalError('broken-user share must be within [0, 1]');
+    if (share > 0 && kinds.length === 0) throw new InternalError('at least one broken kind is needed');
     this.seed = seed;
     this.share = share;
     this.kinds = kinds;

@@ -1,6 +1,7 @@
 import { hash3, normal, Permutation, unit } from './hash.ts';
 import { idAt } from './id-model.ts';
 import { followingCount } from './follow-model.ts';
+import { InternalError } from '../core/errors.ts';
 
 export type SimStatus = 'ok' | 'protected' | 'suspended' | 'not_found';
 
@@ -58,7 +59,7 @@ export class SimGraph {
   private readonly namePerm: Permutation;
 
   constructor(options: SimGraphOptions) {
-    if (!Number.isInteger(options.users) || options.users < 1) throw new RangeError('users must be a positive integer');
+    if (!Number.isInteger(options.users) || options.users < 1) throw new InternalError('users must be a positive integer');
     this.size = options.users;
     this.seed = options.seed | 0;
     this.namePerm = new Permutation(this.size, this.seed ^ 0x5bd1e995);

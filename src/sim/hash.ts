@@ -1,3 +1,5 @@
+import { InternalError } from '../core/errors.ts';
+
 /**
  * 32-bit integer hashing for the simulated graph. Every property of a simulated user is a pure function
  * of (seed, user index, salt), so the graph is never materialised and a 3.6M-user sim starts instantly.
@@ -45,7 +47,7 @@ export class Permutation {
   private readonly seed: number;
 
   constructor(n: number, seed: number) {
-    if (!Number.isInteger(n) || n < 1 || n > 2 ** 40) throw new RangeError(`permutation domain ${n} out of range`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 40) throw new InternalError(`permutation domain ${n} out of range`);
     this.n = n;
     this.seed = seed;
     let bits = Math.max(2, Math.ceil(Math.log2(n)));

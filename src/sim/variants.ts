@@ -2,6 +2,7 @@ import { didOfId, handleOf, webDidOfId } from './did.ts';
 import type { SimGraph } from './graph.ts';
 import { hash3, unit } from './hash.ts';
 import type { HtmlSpelling } from './protocols/html-writer.ts';
+import { InternalError } from '../core/errors.ts';
 
 /** How one list page of a variant user is cut: as usual, short, or empty with a cursor to the rest. */
 export type PageShape = 'full' | 'short' | 'empty';
@@ -32,7 +33,7 @@ export class VariantUsers {
   private readonly failedOnce = new Set<string>();
 
   constructor(seed: number, share: number) {
-    if (!(share >= 0 && share <= 1)) throw new RangeError('variant-user share must be within [0, 1]');
+    if (!(share >= 0 && share <= 1)) throw new InternalError('variant-user share must be within [0, 1]');
     this.seed = seed;
     this.share = share;
   }

@@ -5,6 +5,7 @@ import type { BigQueryTarget } from './bigquery/sink.ts';
 import { liveHost } from './host/host-file.ts';
 import { RemoteSink } from './host/remote-sink.ts';
 import type { Queryable, Sink, SinkOptions } from './sink.ts';
+import { InternalError } from '../core/errors.ts';
 
 /**
  * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's) with the
@@ -30,7 +31,7 @@ export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise
 
 /** The secret a host target carries: settings are checked at the edge (config/warehouse.ts), so none here is a bug. */
 function hostSecret(uri: { url: string; secret?: string | undefined }): string {
-  if (uri.secret === undefined) throw new RangeError(`host:${uri.url} given without the fleet's secret`);
+  if (uri.secret === undefined) throw new InternalError(`host:${uri.url} given without the fleet's secret`);
   return uri.secret;
 }
 

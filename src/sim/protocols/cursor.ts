@@ -1,4 +1,5 @@
 import { hash3 } from '../hash.ts';
+import { InternalError } from '../../core/errors.ts';
 
 /**
  * Page cursors of the JSON protocols: the raw list position in the high 32 bits and a check hash of
@@ -11,7 +12,7 @@ export interface CursorCodec {
 }
 
 export function cursorCodec(alphabet: string, salt: number): CursorCodec {
-  if (alphabet.length !== 32) throw new RangeError('a base32 alphabet has 32 characters');
+  if (alphabet.length !== 32) throw new InternalError('a base32 alphabet has 32 characters');
   const digits = new Map([...alphabet].map((c, i) => [c, i]));
   const check = (seed: number, index: number, position: number) => hash3(seed ^ salt, index, position);
   return {

@@ -1,3 +1,5 @@
+import { InternalError } from '../../core/errors.ts';
+
 /*
  * How BigQuery tables are named and reached, apart from the client (client.ts): settings parsing needs
  * these in every process, the client library (@google-cloud/bigquery, google-auth-library: 3 MB of
@@ -26,8 +28,8 @@ export const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
 
 /** `project.dataset.table` between backticks, for SQL. Names cannot be query parameters, so each is checked. */
 export function tableName(ref: DatasetRef, table: string): string {
-  if (!PROJECT_ID.test(ref.project)) throw new Error(`not a Google Cloud project ID: ${JSON.stringify(ref.project)}`);
-  for (const name of [ref.dataset, table]) if (!NAME.test(name)) throw new Error(`not a plain BigQuery name: ${JSON.stringify(name)}`);
+  if (!PROJECT_ID.test(ref.project)) throw new InternalError(`not a Google Cloud project ID: ${JSON.stringify(ref.project)}`);
+  for (const name of [ref.dataset, table]) if (!NAME.test(name)) throw new InternalError(`not a plain BigQuery name: ${JSON.stringify(name)}`);
   return `\`${ref.project}.${ref.dataset}.${table}\``;
 }
 

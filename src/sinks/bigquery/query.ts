@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BigQueryDate, BigQueryDatetime, BigQueryTime, BigQueryTimestamp, type BigQuery, type Query } from '@google-cloud/bigquery';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../core/backoff.ts';
 import type { DatasetRef } from './client.ts';
 import { classifyFailure, QueryFailed } from './errors.ts';
 import { answerWithin } from './within.ts';
@@ -6,14 +8,32 @@ import { answerWithin } from './within.ts';
 /** Time one API call of a query (a page, a dry run, a metadata read) may take. */
 export const CALL_TIMEOUT_MS = 120_000;
 
-/** The call's result, or a retryable QueryFailed when it takes over `timeoutMs` (see answerWithin). */
-export async function answered<R>(call: Promise<R>, what: string, timeoutMs = CALL_TIMEOUT_MS): Promise<R> {
-  const outcome = await answerWithin(call, timeoutMs);
-  if (outcome === 'timeout' || outcome === 'deadline') {
-    const summary = `${what}: no answer within ${timeoutMs / 1000} s`;
-    throw new QueryFailed(`BigQuery did not answer: ${summary}`, { kind: 'retryable', status: undefined, reason: 'timeout', summary });
+/** Attempts of one call while BigQuery answers that a rate or quota limit was reached. */
+const LIMIT_ATTEMPTS = 5;
+const LIMIT_REASONS = new Set(['rateLimitExceeded', 'quotaExceeded']);
+
+/**
+ * The result of `call`, made again after backoff (up to 5 attempts) while BigQuery answers 403
+ * rateLimitExceeded or quotaExceeded, limits to wait out (cloud.google.com/bigquery/docs/troubleshoot-quotas):
+ * the client retries 5xx and 429 itself, but decides from the HTTP status alone, so never these. A
+ * call without an answer within `timeoutMs` fails as a retryable QueryFailed (see answerWithin).
+ */
+export async function answered<R>(call: () => Promise<R>, what: string, timeoutMs = CALL_TIMEOUT_MS): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    let outcome: { answer: R } | 'timeout' | 'deadline';
+    try {
+      outcome = await answerWithin(call(), timeoutMs);
+    } catch (error) {
+      if (attempt >= LIMIT_ATTEMPTS || !LIMIT_REASONS.has(classifyFailure(error).reason ?? '')) throw error;
+      await sleep(backoffDelay(attempt, DEFAULT_BACKOFF));
+      continue;
+    }
+    if (outcome === 'timeout' || outcome === 'deadline') {
+      const summary = `${what}: no answer within ${timeoutMs / 1000} s`;
+      throw new QueryFailed(`BigQuery did not answer: ${summary}`, { kind: 'retryable', status: undefined, reason: 'timeout', summary });
+    }
+    return outcome.answer;
   }
-  return outcome.answer;
 }
 
 export type QueryParam = string | number | boolean | null;
@@ -74,7 +94,7 @@ export async function* queryPages(client: BigQuery, sql: string, options: QueryO
     wrapIntegers: { integerTypeCastFunction: (v: string) => BigInt(v) },
     ...(options.defaultDataset ? { defaultDataset: { projectId: options.defaultDataset.project, datasetId: options.defaultDataset.dataset } } : {}),
   };
-  const call = async (answer: Promise<unknown>, what: string): Promise<Page> => {
+  const call = async (answer: () => Promise<unknown>, what: string): Promise<Page> => {
     try {
       return (await answered(answer, what)) as Page;
     } catch (error) {
@@ -85,7 +105,7 @@ export async function* queryPages(client: BigQuery, sql: string, options: QueryO
     }
   };
   // maxResults in the call options as well: the client polls an incomplete job with them.
-  let page = await call(client.query(request, { autoPaginate: false, maxResults }), 'jobs.query');
+  let page = await call(() => client.query(request, { autoPaginate: false, maxResults }), 'jobs.query');
   for (;;) {
     const [rows, next, response] = page;
     if (rows.length > 0) yield rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
@@ -95,7 +115,8 @@ export async function* queryPages(client: BigQuery, sql: string, options: QueryO
       const summary = `the job ${running ? 'is still running' : 'has more rows'} but the client gave no way to read on`;
       throw new QueryFailed(`BigQuery query failed${options.what ? ` (${options.what})` : ''}: ${summary}`, { kind: 'retryable', status: undefined, reason: undefined, summary });
     }
-    page = await call(next.job.getQueryResults({ ...next, maxResults }), 'jobs.getQueryResults');
+    const job = next.job;
+    page = await call(() => job.getQueryResults({ ...next, maxResults }), 'jobs.getQueryResults');
   }
 }
 

@@ -35,11 +35,11 @@ export async function setupBigQuery(target: BigQueryTarget): Promise<SetupStep[]
   const dataset = client.dataset(target.dataset, { location: target.connection.location });
   const name = `${target.project}.${target.dataset}`;
   try {
-    const [exists] = await answered(dataset.exists(), 'datasets.get');
+    const [exists] = await answered(() => dataset.exists(), 'datasets.get');
     if (exists) steps.push({ object: `dataset ${name}`, action: 'exists' });
     else {
       try {
-        await answered(dataset.create({ location: target.connection.location }), 'datasets.insert');
+        await answered(() => dataset.create({ location: target.connection.location }), 'datasets.insert');
         steps.push({ object: `dataset ${name} (${target.connection.location})`, action: 'created' });
       } catch (error) {
         // Another process created it between the two calls.

@@ -92,7 +92,7 @@ export class BigQuerySink implements Sink {
     for (const [table, columns] of Object.entries(TABLES)) {
       let fields: { name?: string }[];
       try {
-        const [metadata] = await answered(dataset.table(table).getMetadata(), 'tables.get');
+        const [metadata] = await answered(() => dataset.table(table).getMetadata(), 'tables.get');
         fields = (metadata as { schema?: { fields?: { name?: string }[] } }).schema?.fields ?? [];
       } catch (error) {
         const failure = classifyFailure(error);

@@ -16,11 +16,8 @@ const ATTEMPTS = 5;
 
 /**
  * Characters of encoded rows held before `write` waits (as well as SINK_BUFFER_ROWS); an insert starts
- * at half of it. Rows vary a hundredfold (a 2,000-name row is ~35 KB of JSON) so a row count alone
- * bounds nothing: at 2,500 users in flight the first wave of long lists ends within a few seconds, and
- * with a 16 MB bound the rows it piled up (and the batch being sent) took the worker's heap, and with
- * it its resident set, 20 MB higher for good (V8 keeps the pages a heap once needed; bench/memory.ts).
- * 4 MB is over a second of rows at that rate, and the host takes a 2 MB batch in well under that.
+ * at half of it. Rows vary a hundredfold, so a row count alone bounds nothing; 4 MB is over a second of
+ * rows at the highest rate, and a larger bound raised the worker's memory for good (docs/decisions.md).
  */
 const MAX_BUFFERED_CHARS = 4 * 1024 * 1024;
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';
 import { isIP, type AddressInfo } from 'node:net';
-import { HostRefusal } from '../../core/errors.ts';
+import { ConfigError, HostRefusal } from '../../core/errors.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { decode, encode } from './codec.ts';
 import { newHostSecret, removeHostFile, writeHostFile } from './host-file.ts';
@@ -51,7 +51,7 @@ export function isLoopback(host: string): boolean {
 export async function startHost(dbPath: string, options: HostOptions = {}): Promise<RunningHost> {
   const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
   if (!isLoopback(listen.host) && options.secret === undefined) {
-    throw new RangeError(`a warehouse host listening on ${listen.host} (beyond this machine) needs a secret given to it (HOST_SECRET), for the workers elsewhere`);
+    throw new ConfigError('HOST_SECRET', `a warehouse host listening on ${listen.host} (beyond this machine) needs a secret given to it (HOST_SECRET), for the workers elsewhere`);
   }
   const secret = options.secret ?? newHostSecret();
   const expected = digest(`Bearer ${secret}`);

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { SourceError } from '../../core/errors.ts';
+import { InternalError, SourceError } from '../../core/errors.ts';
 import type { RateInfo } from '../../core/rate.ts';
 import { AddressGuard } from '../address-guard.ts';
 import { HttpClient, type HttpBytesResponse, type HttpResponse } from '../http.ts';
@@ -100,7 +100,7 @@ export class BlueskyRepoSource implements Source {
   }
 
   async fetchPage(user: UserRef, cursor: string | undefined, options: FetchOptions = {}): Promise<FollowPage> {
-    if (options.host === undefined) throw new Error('bluesky-repo reads a page from the user\'s host: routing finds it first');
+    if (options.host === undefined) throw new InternalError('bluesky-repo reads a page from the user\'s host: routing finds it first');
     const pds = this.hosts.get(options.host);
     const more = (send: () => Promise<HttpBytesResponse>) => (options.followUp ? options.followUp(send) : send());
     const read = this.options.read;

@@ -1,4 +1,4 @@
-import { SourceError } from '../../core/errors.ts';
+import { InternalError, SourceError } from '../../core/errors.ts';
 import { HttpClient } from '../http.ts';
 import { resetFromHeaders, twitterRateInfo } from '../rate-headers.ts';
 import type { FetchOptions, FollowPage, Source, UserRef } from '../source.ts';
@@ -35,7 +35,7 @@ export class TwitterApiSource implements Source {
   private readonly clients: HttpClient[];
 
   constructor(options: TwitterApiOptions) {
-    if (options.tokens.length === 0) throw new RangeError('twitter-api needs at least one bearer token');
+    if (options.tokens.length === 0) throw new InternalError('twitter-api needs at least one bearer token');
     this.credentials = options.tokens.length;
     this.clients = options.tokens.map(
       (token) =>
@@ -53,7 +53,7 @@ export class TwitterApiSource implements Source {
   async fetchPage(user: UserRef, cursor: string | undefined, options: FetchOptions = {}): Promise<FollowPage> {
     const credential = options.credential ?? 0;
     const client = this.clients[credential];
-    if (!client) throw new RangeError(`no bearer token ${credential + 1} (${this.clients.length} configured)`);
+    if (!client) throw new InternalError(`no bearer token ${credential + 1} (${this.clients.length} configured)`);
     const path =
       `/2/users/${encodeURIComponent(user.id)}/following?max_results=${API_PAGE_SIZE}&user.fields=username` +
       (cursor === undefined ? '' : `&pagination_token=${encodeURIComponent(cursor)}`);

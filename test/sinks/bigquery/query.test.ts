@@ -3,7 +3,7 @@ import { createClient } from '../../../src/sinks/bigquery/client.ts';
 import { QueryFailed } from '../../../src/sinks/bigquery/errors.ts';
 import { queryAll, queryPages } from '../../../src/sinks/bigquery/query.ts';
 import { PROJECT, useBigQueryFake } from '../../support/bigquery.ts';
-import { STRICT } from '../../support/bigquery-fake/server.ts';
+import { NO_FAULTS, STRICT } from '../../support/bigquery-fake/server.ts';
 
 const w = await useBigQueryFake();
 const target = w.target('query_ds');
@@ -36,6 +36,19 @@ describe('queries on BigQuery (the fake)', () => {
       expect(pages, `slow ${slowQueryRate}`).toEqual(Array.from({ length: 10 }, () => 100));
     }
     w.fake.setBehaviour(STRICT);
+  });
+
+  it('makes a call again when BigQuery answers 403 rateLimitExceeded, which the client does not retry', async () => {
+    // Regression: the client decides from the HTTP status alone and retries no 403, so a rate limit
+    // on the resume query failed a worker at its start.
+    w.fake.setFaults({ rateLimitRate: 0.5 });
+    const before = w.fake.stats.injected.rateLimited;
+    try {
+      for (let i = 0; i < 3; i++) expect(await queryAll(client, `SELECT COUNT(*) AS n FROM \`${PROJECT}.query_ds.numbers\``)).toEqual([{ n: 1000n }]);
+      expect(w.fake.stats.injected.rateLimited - before).toBeGreaterThanOrEqual(3);
+    } finally {
+      w.fake.setFaults(NO_FAULTS);
+    }
   });
 
   it('refuses a query the analyzer refuses, with its message, as QueryFailed (FF_BIGQUERY_QUERY)', async () => {

@@ -7,6 +7,7 @@ import { BigQuerySink } from '../../../src/sinks/bigquery/sink.ts';
 import { edgesSql } from '../../../src/sinks/duckdb/export.ts';
 import { DuckDbSink } from '../../../src/sinks/duckdb/sink.ts';
 import { useBigQueryFake } from '../../support/bigquery.ts';
+import { STRICT } from '../../support/bigquery-fake/server.ts';
 import { writeKnownRows } from '../../support/known-rows.ts';
 import { row } from '../../support/rows.ts';
 import { tempDir } from '../../support/tmp.ts';
@@ -110,7 +111,7 @@ describe('every row delivered twice: the BigQuery views still count each once', 
   const copiesBefore = w.fake.stats.copiesStored;
   await writeKnownRows(bq, now);
   await writeKnownRows(bq, now);
-  w.fake.setBehaviour({ dedupeMissRate: 0.05 });
+  w.fake.setBehaviour(STRICT);
 
   it('holds two copies of every user row', async () => {
     const [counts] = await bq.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_friends`);

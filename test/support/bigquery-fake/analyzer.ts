@@ -1,8 +1,8 @@
 /**
  * Google's SQL analyzer (ZetaSQL, the front end of BigQuery's GoogleSQL) as the tests' judge of the SQL
  * friendfleet sends to BigQuery. `@fivetrandevelopers/zetasql` ships ZetaSQL's local gRPC server as a
- * native executable (`lib/zetasql/remote_server.so`, linux x86-64) and a gRPC client for it; one server
- * runs per process, started on first use.
+ * native executable (`lib/zetasql/remote_server.so` on linux x86-64) and a gRPC client for it; one
+ * server runs per process, started on first use.
  *
  * The package's own `runServer` pipes the server's output into the caller's stdout and leaves the child
  * alive when the caller is killed, so the server is started here instead, under a `sh` that ends it
@@ -121,24 +121,20 @@ function plainType(t: { typeKind: string | number; arrayType?: { elementType: un
   return t.arrayType ? { typeKind: t.typeKind, arrayType: { elementType: plainType(t.arrayType.elementType as ZetaType) } } : { typeKind: t.typeKind };
 }
 
-interface ResolvedColumnDefinition {
-  name: string;
-  type: ZetaType;
-}
-interface ResolvedOutputColumn {
-  name: string;
-  column: { type: ZetaType };
+/** The value at `path` in the analyzer's answer (a resolved AST as nested objects), if there is one. */
+function at(node: unknown, ...path: string[]): unknown {
+  return path.reduce<unknown>((n, key) => (n as Record<string, unknown> | null | undefined)?.[key], node);
 }
 
 /** Reads what the analyzer resolved: the statement kind and, for CREATE TABLE or VIEW, the new columns. */
-function describe(statement: Record<string, unknown>): Analysis {
-  if ('resolvedQueryStmtNode' in statement) return { ok: true, kind: 'query', columns: [] };
-  const create = (statement.resolvedCreateStatementNode ?? {}) as Record<string, Record<string, Record<string, { columnDefinitionList?: ResolvedColumnDefinition[]; parent?: { outputColumnList?: ResolvedOutputColumn[] } }>>>;
-  const table = create.resolvedCreateTableStmtBaseNode?.resolvedCreateTableStmtNode as { parent?: { columnDefinitionList?: ResolvedColumnDefinition[] } } | undefined;
-  if (table) return { ok: true, kind: 'create_table', columns: (table.parent?.columnDefinitionList ?? []).map((c) => ({ name: c.name, type: plainType(c.type) })) };
-  const view = create.resolvedCreateViewBaseNode?.resolvedCreateViewStmtNode as { parent?: { outputColumnList?: ResolvedOutputColumn[] } } | undefined;
-  if (view) return { ok: true, kind: 'create_view', columns: (view.parent?.outputColumnList ?? []).map((c) => ({ name: c.name, type: plainType(c.column.type) })) };
-  return { ok: false, message: `the analyzer resolved a statement the BigQuery fake does not run (${Object.keys(statement).join(', ')})` };
+function describe(statement: unknown): Analysis {
+  if (at(statement, 'resolvedQueryStmtNode')) return { ok: true, kind: 'query', columns: [] };
+  const create = at(statement, 'resolvedCreateStatementNode');
+  const table = at(create, 'resolvedCreateTableStmtBaseNode', 'resolvedCreateTableStmtNode', 'parent', 'columnDefinitionList') as { name: string; type: ZetaType }[] | undefined;
+  if (table) return { ok: true, kind: 'create_table', columns: table.map((c) => ({ name: c.name, type: plainType(c.type) })) };
+  const view = at(create, 'resolvedCreateViewBaseNode', 'resolvedCreateViewStmtNode', 'parent', 'outputColumnList') as { name: string; column: { type: ZetaType } }[] | undefined;
+  if (view) return { ok: true, kind: 'create_view', columns: view.map((c) => ({ name: c.name, type: plainType(c.column.type) })) };
+  return { ok: false, message: `the analyzer resolved a statement the BigQuery fake does not run (${Object.keys(statement ?? {}).join(', ')})` };
 }
 
 export interface SqlAnalyzer {
@@ -162,7 +158,9 @@ async function freePort(): Promise<number> {
  * its stdin, then kills it: the pipe's other end is this process's, so the server ends with it.
  */
 async function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const executable = join(dirname(createRequire(import.meta.url).resolve('@fivetrandevelopers/zetasql')), 'zetasql', 'remote_server.so');
+  // The package's names for its four builds, as its own runServer picks them.
+  const build = `remote_server${process.arch.startsWith('arm') ? '_arm' : ''}${process.platform === 'darwin' ? '' : '.so'}`;
+  const executable = join(dirname(createRequire(import.meta.url).resolve('@fivetrandevelopers/zetasql')), 'zetasql', build);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn('/bin/sh', ['-c', 'exec 3<&0; "$0" 127.0.0.1 "$1" > /dev/null 2>&1 & server=$!; (cat <&3 > /dev/null; kill $server 2> /dev/null) & wait $server', executable, String(port)], {
@@ -200,7 +198,7 @@ export function zetaSqlAnalyzer(): Promise<SqlAnalyzer> {
             simpleCatalog: { ...catalog, builtinFunctionOptions: { languageOptions: BIGQUERY_LANGUAGE } },
             sqlStatement: sql,
           } as Parameters<ZetaSQLClient['analyze']>[0]);
-          return describe((response?.resolvedStatement ?? {}) as Record<string, unknown>);
+          return describe(response?.resolvedStatement);
         } catch (error) {
           const e = error as { code?: number; details?: string; message?: string };
           // 3 is gRPC's INVALID_ARGUMENT: the statement is wrong. Anything else is the server's trouble.

@@ -48,7 +48,7 @@ export interface FakeStats {
   resultPages: number;
   /** Answers with `jobComplete: false` (jobs.query and getQueryResults). */
   incompleteAnswers: number;
-  /** Statements the analyzer refused (answered 400 invalidQuery). */
+  /** Statements the analyzer refused (answered 400 invalidQuery; a missing table 404 notFound). */
   statementsRefused: number;
   /** SQL text of every query, in order (the tests check that IDs travel as parameters, never in SQL). */
   queryTexts: string[];
