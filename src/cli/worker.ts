@@ -101,6 +101,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       maxRetries: settings.maxRetries!,
       maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
       backoff: DEFAULT_BACKOFF,
+      circuit: { firstUsers: settings.circuitFirstUsers!, usersInARow: settings.circuitUsers! },
     },
     progress: { mode, intervalMs: settings.progressInterval! },
     heartbeatIntervalMs: settings.heartbeatInterval!,

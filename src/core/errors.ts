@@ -54,16 +54,38 @@ export class SourceError extends FriendfleetError {
   /** Epoch milliseconds at which a rate-limited request may be retried, when the source said. */
   readonly resetAt: number | undefined;
   readonly httpStatus: number | undefined;
+  /**
+   * The code of a connection-level failure (ENOTFOUND, ECONNREFUSED, a TLS certificate error, ...):
+   * the request never reached the source. The circuit breaker stops a run on a streak of these.
+   */
+  readonly connection: string | undefined;
   constructor(
     kind: SourceErrorKind,
     message: string,
-    options?: { resetAt?: number | undefined; httpStatus?: number | undefined; rate?: RateInfo | undefined; cause?: unknown },
+    options?: { resetAt?: number | undefined; httpStatus?: number | undefined; rate?: RateInfo | undefined; connection?: string | undefined; cause?: unknown },
   ) {
     super(`FF_SOURCE_${kind.toUpperCase()}`, message, { cause: options?.cause });
     this.kind = kind;
     this.rate = options?.rate;
     this.resetAt = options?.resetAt;
     this.httpStatus = options?.httpStatus;
+    this.connection = options?.connection;
+  }
+}
+
+/**
+ * The run stopped because users kept failing on the same connection-level error (the source's host
+ * does not resolve, refuses connections, fails TLS): every further user would fail the same way.
+ */
+export class CircuitOpenError extends FriendfleetError {
+  /** The connection error's code, e.g. ENOTFOUND. */
+  readonly connection: string;
+  /** Users in the streak that tripped the breaker (none of them got a row). */
+  readonly users: number;
+  constructor(connection: string, users: number, message: string) {
+    super('FF_CIRCUIT_OPEN', message);
+    this.connection = connection;
+    this.users = users;
   }
 }
 

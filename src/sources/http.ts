@@ -203,7 +203,7 @@ export class HttpClient {
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof SourceError) throw error;
-      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { cause: error });
+      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { connection: connectionFailure(error), cause: error });
     } finally {
       if (exchange) {
         this.inFlight.delete(exchange);
@@ -279,6 +279,18 @@ export class HttpClient {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Errors raised before a request reaches the server: resolving, connecting, or the TLS handshake. */
+const CONNECTION_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Node's certificate verification codes (tls.md, "X509 certificate error codes") and its own TLS errors. */
+const TLS_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'EPROTO']);
+
+/** The code of a connection-level failure (see SourceError.connection), or undefined for any other. */
+export function connectionFailure(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  if (code === undefined) return undefined;
+  return CONNECTION_CODES.has(code) || TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? code : undefined;
+}
 
 function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;
