@@ -71,7 +71,7 @@ export const SETTINGS = {
   heartbeatInterval: setting({ env: 'HEARTBEAT_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'time between heartbeat rows (live counters) in the warehouse' }),
   tier: setting({ env: 'TIER', arg: '<name>', parser: p.nonEmpty('a server tier name such as standard-1x'), description: 'the server tier this worker runs on, recorded with the run for trial tables and plan' }),
   progress: setting({ env: 'PROGRESS', arg: '<mode>', parser: p.oneOf(['auto', 'bar', 'log', 'off']), default: 'auto', description: 'progress display: a bar on a terminal, log lines otherwise (auto)' }),
-  progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'seconds between progress log lines' }),
+  progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'time between progress log lines, a duration (30s, 5m)' }),
   logLevel: setting({ env: 'LOG_LEVEL', arg: '<level>', parser: p.logLevel(), default: 'info', description: 'pino log level' }),
 } as const;
 

@@ -142,6 +142,18 @@ export class UsageError extends FriendfleetError {
   }
 }
 
+/**
+ * A server (the sim, a fleet's warehouse host) could not listen where it was told: the port is in use,
+ * or not ours to take. The CLI prints one line and exits 2, as for a bad setting.
+ */
+export class ListenError extends FriendfleetError {
+  constructor(host: string, port: number, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use by another process' : code === 'EACCES' ? 'the port needs privileges' : code === 'EADDRNOTAVAIL' ? 'no interface has that address' : String((cause as Error | undefined)?.message ?? cause);
+    super('FF_LISTEN', `cannot listen on ${host}:${port}: ${why}${code ? ` (${code})` : ''}; choose another port`, { cause });
+  }
+}
+
 /** Something failed that no other class describes (a non-Error thrown, a helper process that died). */
 export class InternalError extends FriendfleetError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -49,7 +49,7 @@ describe('friendfleet fleet', async () => {
     const { log, lines, onLine } = watchedLogger();
     let firstPid: number | undefined;
     onLine((line) => {
-      if (line.msg === 'fleet worker started' && line.partition === 2 && line.start === 1) firstPid = line.pid as number;
+      if (line.msg === 'fleet worker started' && line.partition === 2 && line.start === 1) firstPid = line.workerPid as number;
     });
     let killed: number | undefined;
     let readWhileRunning: unknown;
@@ -91,6 +91,11 @@ describe('friendfleet fleet', async () => {
     expect(lines.some((l) => l.msg === 'fleet worker crashed; starting it again (it resumes its bucket)' && l.partition === 2)).toBe(true);
 
     const rows = await latestRows(db);
+    // The summary line's totals: every user once, the killed worker's stored rows included.
+    const byStatus = Object.values(outcome.totals.byStatus).reduce((a, b) => a + b, 0);
+    expect(byStatus).toBe(ids.length);
+    expect(outcome.totals.byStatus.ok).toBe(rows.filter((r) => r.status === 'ok').length);
+    expect(outcome.totals.friends).toBe(rows.reduce((n, r) => n + Number(r.friend_count ?? 0), 0));
     expect(await checkAgainstTruth(sim.url, ids, rows, 200)).toEqual({ lost: [], wrong: [], duplicated: [] });
     await withWarehouse(db, async (w) => {
       // No user has two rows: the killed worker's committed rows were skipped by its successor.
@@ -137,8 +142,16 @@ describe('friendfleet partition', async () => {
     expect(plan).toEqual([{ balance: 'count' }]);
     const worker = await runCli(['collect', '--users', usersFile, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '5', '--users-limit', '3', '--progress', 'off']);
     expect(worker.code).toBe(0);
-    const assigned = worker.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'bucket assigned');
+    const assigned = worker.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'bucket assigned');
     expect(assigned).toMatchObject({ rule: 'partition', bounds: 'stored plan', partition: 5, partitions: 5, users: 600 });
+    // Issue 15 §7: the run started line names each key once, and says nothing of tokens never set.
+    const started = worker.stderr.split('\n').find((l) => l.includes('"msg":"run started"'))!;
+    expect(started.match(/"worker":/g)).toHaveLength(1);
+    expect(started).not.toContain('[redacted]');
+    // Issue 15 §7: a run ends with a human summary on stderr, whatever the log level.
+    const quiet = await runCli(['collect', '--users', usersFile, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '5', '--users-limit', '3', '--progress', 'off', '--log-level', 'silent']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr.trim()).toMatch(/^friendfleet: run finished: 3 users \(\d+ ok, \d+ protected, \d+ not_found, \d+ suspended, 0 failed\), [\d,]+ friends, [\d,]+ pages in [\d.]+ s, [\d,]+ users\/hour$/);
   });
 
   it('reads a users table from a DuckDB database', async () => {

@@ -167,10 +167,10 @@ describe('secrets', () => {
       new Writable({
         write(chunk: Buffer, _e, done) {
           for (const line of chunk.toString().split('\n').filter(Boolean)) {
-            const entry = JSON.parse(line) as { msg: string; pid?: number };
-            if (entry.msg !== 'fleet worker started' || entry.pid === undefined) continue;
+            const entry = JSON.parse(line) as { msg: string; workerPid?: number };
+            if (entry.msg !== 'fleet worker started' || entry.workerPid === undefined) continue;
             try {
-              const proc = `/proc/${entry.pid}`;
+              const proc = `/proc/${entry.workerPid}`;
               seen.push({ cmdline: readFileSync(`${proc}/cmdline`, 'latin1'), environ: readFileSync(`${proc}/environ`, 'latin1'), mode: statSync(`${proc}/environ`).mode & 0o777 });
             } catch {
               // The worker already ended: nothing to read.

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseValue } from '../../config/load.ts';
 import { integer } from '../../config/parsers.ts';
 import { renderTable } from '../../monitor/format.ts';
+import { describeRun } from '../../monitor/run-summary.ts';
 import { runFleet } from '../fleet.ts';
 import { addSettingFlags } from '../options.ts';
 import { FLEET_SETTINGS, HOST_SETTINGS } from '../../config/collect-settings.ts';
@@ -17,6 +18,7 @@ export function registerFleet(program: Command): void {
     const { restarts: _r, ...flags } = opts;
     const outcome = await runFleet(flags, process.env, { partitions, restarts });
     process.stdout.write(`${renderTable(outcome.partitions.map((p) => ({ ...p })))}\n`);
+    process.stderr.write(`${describeRun(`friendfleet: fleet ${outcome.ok ? 'finished' : 'ended with failed workers'}`, outcome.totals)}\n`);
     if (!outcome.ok) process.exitCode = 1;
   });
 }

@@ -64,7 +64,7 @@ export function registerPlan(program: Command): void {
     .option('--budget <dollars>', 'most you will spend')
     .option('--tiers <file>', 'JSON array of {tier, memory_mb, max_threads, price_per_month[, max_workers]} (default: the reference\'s Heroku tiers)')
     .option('--format <format>', 'text (default) or json');
-  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
+  addSettingFlags(cmd, SINK_SETTINGS, { read: true }).action(async (opts: Record<string, unknown>) => {
     const users = parseValue('--users', '--users', integer(1, 10_000_000_000), String(opts.users));
     const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
     const workers =
