@@ -168,7 +168,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(plan.code).toBe(0);
     const inputs = (JSON.parse(plan.stdout) as { inputs: { rate: number; rate_source: string } }).inputs;
     expect(inputs.rate).toBe(view!.users_per_hour);
-    expect(inputs.rate_source).toBe(`measured in run ${runId}`);
+    expect(inputs.rate_source).toBe(`measured in run ${runId}, twitter-html on the sim at ${sim.url}`);
   });
 
   it('partition reads the users table from BigQuery and stores the plan there; a worker then finds its bucket collected', async () => {
