@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { AbandonedError, InternalError, SourceError } from '../core/errors.ts';
+import { AbandonedError, CircuitOpenError, InternalError, SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
 import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
@@ -199,7 +199,8 @@ export class Collector {
   private fail(error: unknown, msg: string): void {
     if (this.failure === undefined) {
       this.failure = error instanceof Error ? error : new InternalError(String(error));
-      this.deps.log.error({ err: error }, msg);
+      // An open circuit is an expected stop, said in full by the CLI's one line: its stack would only add noise.
+      this.deps.log.error(error instanceof CircuitOpenError ? { code: error.code, connection: error.connection, users: error.users } : { err: error }, msg);
     }
     this.abort(msg);
   }
