@@ -17,8 +17,8 @@ export interface CircuitBreakerOptions {
 }
 
 /**
- * Watches finished users for a streak of failures on one connection-level error (SourceError's
- * `connection`: DNS, refused, TLS). Users of the current streak are held back, not stored: if the
+ * Watches finished users for a streak of failures on one connection-level error at one host
+ * (SourceError's `connection`: DNS, refused, TLS; users on other hosts that work break a streak). Users of the current streak are held back, not stored: if the
  * streak trips the breaker they get no row (the next run redoes them, their attempts uncounted); if a
  * user then reaches the source, they are released and stored as `failed`, as they would have been.
  * So at most `max(firstUsers, usersInARow)` results are held, each without accounts.

@@ -55,8 +55,8 @@ export class SourceError extends FriendfleetError {
   readonly resetAt: number | undefined;
   readonly httpStatus: number | undefined;
   /**
-   * The code of a connection-level failure (ENOTFOUND, ECONNREFUSED, a TLS certificate error, ...):
-   * the request never reached the source. The circuit breaker stops a run on a streak of these.
+   * A connection-level failure as `CODE at ORIGIN` (ENOTFOUND, ECONNREFUSED, a TLS certificate error,
+   * ...): the request never reached the host. The circuit breaker stops a run on a streak of one.
    */
   readonly connection: string | undefined;
   constructor(
@@ -78,7 +78,7 @@ export class SourceError extends FriendfleetError {
  * does not resolve, refuses connections, fails TLS): every further user would fail the same way.
  */
 export class CircuitOpenError extends FriendfleetError {
-  /** The connection error's code, e.g. ENOTFOUND. */
+  /** The connection failure, `CODE at ORIGIN`, e.g. `ENOTFOUND at https://api.example.org`. */
   readonly connection: string;
   /** Users in the streak that tripped the breaker (none of them got a row). */
   readonly users: number;

@@ -158,7 +158,7 @@ export class HttpClient {
     signal?.throwIfAborted();
     const client = this.idle.pop() ?? (this.clients.size < this.options.connections ? this.connect() : await this.nextFree());
     try {
-      return await this.exchange(client, path, this.headers, signal, maxBytes);
+      return await this.exchange(client, this.origin, path, this.headers, signal, maxBytes);
     } finally {
       this.release(client);
     }
@@ -184,13 +184,13 @@ export class HttpClient {
   private async sendElsewhere(url: URL, signal: AbortSignal | undefined, addresses: AddressGuard, maxBytes: number): Promise<HttpBytesResponse> {
     const client = new Client(url.origin, { ...this.clientOptions(), connect: addresses.connect });
     try {
-      return await this.exchange(client, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal, maxBytes);
+      return await this.exchange(client, url.origin, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal, maxBytes);
     } finally {
       void client.destroy();
     }
   }
 
-  private async exchange(client: Dispatcher, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
+  private async exchange(client: Dispatcher, origin: string, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
     signal?.throwIfAborted();
     let exchange: Exchange | undefined;
     try {
@@ -203,7 +203,7 @@ export class HttpClient {
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof SourceError) throw error;
-      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { connection: connectionFailure(error), cause: error });
+      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { connection: connectionFailure(error, origin), cause: error });
     } finally {
       if (exchange) {
         this.inFlight.delete(exchange);
@@ -285,11 +285,14 @@ const CONNECTION_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHO
 /** Node's certificate verification codes (tls.md, "X509 certificate error codes") and its own TLS errors. */
 const TLS_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'EPROTO']);
 
-/** The code of a connection-level failure (see SourceError.connection), or undefined for any other. */
-export function connectionFailure(error: unknown): string | undefined {
+/**
+ * A connection-level failure as `CODE at ORIGIN` (see SourceError.connection), or undefined for any other.
+ * The origin is part of it: one host of many that is down (a PDS) is not the source being unreachable.
+ */
+export function connectionFailure(error: unknown, origin: string): string | undefined {
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
   if (code === undefined) return undefined;
-  return CONNECTION_CODES.has(code) || TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? code : undefined;
+  return CONNECTION_CODES.has(code) || TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? `${code} at ${origin}` : undefined;
 }
 
 function describeTransportError(error: unknown): string {

@@ -52,6 +52,13 @@ describe('CircuitBreaker', () => {
     expect(breaker.open!.message).toMatch(/^4 users in a row failed on CERT_HAS_EXPIRED/);
   });
 
+  it('the same error at another host is another streak: one PDS down of many does not stop the run', () => {
+    const breaker = new CircuitBreaker({ firstUsers: 2, usersInARow: 3 });
+    breaker.pass(ok('1'));
+    for (const id of ['2', '3', '4', '5']) breaker.pass(down(id, `ECONNREFUSED at https://pds-${Number(id) % 2 ? 'a' : 'b'}.example`));
+    expect(breaker.open).toBeUndefined();
+  });
+
   it('0 turns each check off', () => {
     const breaker = new CircuitBreaker({ firstUsers: 0, usersInARow: 0 });
     for (let i = 0; i < 500; i++) breaker.pass(down(String(i)));

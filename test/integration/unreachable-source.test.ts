@@ -27,10 +27,11 @@ describe('a source that cannot be reached', () => {
     writeFileSync(users, `user_id,screen_name\n${Array.from({ length: 500 }, (_, i) => `${i + 1},user${i + 1}`).join('\n')}\n`);
     const db = join(dir, 'w.duckdb');
     const started = Date.now();
-    const r = await runCli(['collect', '--source', 'twitter-html', '--source-url', `http://127.0.0.1:${await closedPort()}`, '--users', users, '--sink', `duckdb:${db}`, '--progress', 'off', '--log-level', 'silent'], {});
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const r = await runCli(['collect', '--source', 'twitter-html', '--source-url', url, '--users', users, '--sink', `duckdb:${db}`, '--progress', 'off', '--log-level', 'silent'], {});
     const seconds = (Date.now() - started) / 1000;
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^friendfleet: FF_CIRCUIT_OPEN: the first \d+ users failed on ECONNREFUSED .*check SOURCE_URL/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^friendfleet: FF_CIRCUIT_OPEN: the first \\d+ users failed on ECONNREFUSED at ${url} .*check SOURCE_URL`))]);
     // Each user retries MAX_RETRIES (5) times with backoff capped at 8 s, about 16 s at worst; Heroku's 30 s bounds it.
     expect(seconds).toBeLessThan(30);
     const rows = await withWarehouse(db, (w) => w.query(`SELECT status FROM user_friends`));

@@ -64,7 +64,7 @@ describe('the run and record phases', () => {
   it('a source that goes away mid-run: the circuit opens, the rows already written stay as they were, no user is written failed', async () => {
     const sink = new MemorySink();
     const run = await bucketRun(sink);
-    const gone = new SourceError('transient', 'request failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9', { connection: 'ECONNREFUSED' });
+    const gone = new SourceError('transient', 'request failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9', { connection: 'ECONNREFUSED at http://127.0.0.1:9' });
     const script: Record<string, (ReturnType<typeof page> | SourceError)[]> = { '1@': [page(['a'])], '2@': [page(['b', 'c'])] };
     for (let id = 3; id <= 40; id++) script[`${id}@`] = [gone];
     run.source = new FakeSource(script);
@@ -74,7 +74,7 @@ describe('the run and record phases', () => {
     run.collector = { ...run.collector, circuit: { firstUsers: 5, usersInARow: 6 } };
     const failure = await runBucket(run).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(CircuitOpenError);
-    expect(failure).toMatchObject({ code: 'FF_CIRCUIT_OPEN', connection: 'ECONNREFUSED', users: 6 });
+    expect(failure).toMatchObject({ code: 'FF_CIRCUIT_OPEN', connection: 'ECONNREFUSED at http://127.0.0.1:9', users: 6 });
     expect(sink.rows.map((r) => [r.user_id, r.status, r.friend_count])).toEqual([['1', 'ok', 1], ['2', 'ok', 2]]);
     expect(sink.runs.at(-1)).toMatchObject({ state: 'failed', users_done: 2 });
     // It stopped taking users: far fewer than the 38 unreachable ones were tried.
