@@ -29,7 +29,7 @@ export const SETTINGS = {
   sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the source's real service: Bluesky's AppView, the PLC directory, the X API; twitter-html has none, give the sim's)" }),
   twitterBearerToken: setting({ env: 'TWITTER_BEARER_TOKEN', arg: '<token>', parser: p.token('an X API bearer token'), secret: true, description: 'X API v2 bearer token (SOURCE=twitter-api); never logged' }),
   twitterBearerTokens: setting({ env: 'TWITTER_BEARER_TOKENS', arg: '<a,b,c>', parser: p.tokenList('X API bearer tokens'), secret: true, description: 'several X API bearer tokens, each with its own budget, used round-robin; never logged' }),
-  users: setting({ env: 'USERS', arg: '<file|duckdb:PATH#TABLE|bigquery:PROJECT.DATASET.TABLE>', parser: p.usersLocation(), description: 'users table: a CSV with a user_id header (screen_name, friends_count optional), an NDJSON file, a DuckDB table or a BigQuery table' }),
+  users: setting({ env: 'USERS', arg: '<table>', parser: p.usersLocation(), description: 'users table: a .csv with a user_id header (screen_name, friends_count optional), an .ndjson file, duckdb:PATH#TABLE or bigquery:PROJECT.DATASET.TABLE' }),
   usersQuery: setting({ env: 'USERS_QUERY', arg: '<sql>', parser: p.usersQuery(), description: 'instead of USERS: a GoogleSQL query giving the users, run in the BigQuery project of SINK' }),
   minUserId: setting({ env: 'MIN_USER_ID', arg: '<id>', parser: p.nonEmpty('a user ID'), description: 'collect the users with IDs from MIN_USER_ID to MAX_USER_ID (first bucket rule)' }),
   maxUserId: setting({ env: 'MAX_USER_ID', arg: '<id>', parser: p.nonEmpty('a user ID'), description: 'upper end of the MIN_USER_ID range, inclusive' }),

@@ -36,5 +36,8 @@ describe('CLI messages', () => {
     }
     expect(help('collect')).toMatch(/--sink <uri>\s+warehouse to write to/);
     expect(help('collect')).toMatch(/--progress-interval <duration>\s+time between progress log lines, a duration/);
+    // collect's some 50 flags come in headed parts, and no placeholder is wider than a word.
+    expect(help('collect').match(/^\S.*:$/gm)).toEqual(['Source:', 'Users and buckets:', 'Rate, limits and retries:', 'Warehouse:', 'Worker and output:', 'Options:']);
+    expect(help('collect')).toContain('--users <table>');
   });
 });
