@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { USER_STATUSES, type UserStatus } from '../collector/result.ts';
-import type { RunTotals } from '../monitor/run-summary.ts';
+import type { BucketProgress, RunTotals } from '../monitor/run-summary.ts';
 import { loadSettings } from '../config/load.ts';
 import { optionKeyOf, SETTINGS, type Setting } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
@@ -26,6 +26,8 @@ export interface FleetOptions {
   restarts: number;
   /** Receives each line a worker writes to stderr (its pino log); by default workers write to ours. */
   onWorkerLine?: (partition: number, line: string) => void;
+  /** Receives each bucket's progress every PROGRESS_INTERVAL, as the `fleet progress` log line gives it. */
+  onProgress?: (buckets: readonly BucketProgress[]) => void;
 }
 
 export interface PartitionOutcome {
@@ -129,7 +131,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   try {
     for (let k = 1; k <= options.partitions; k++) start(k);
     reader = await openSink({ kind: 'host', url: host.url, secret: host.secret });
-    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval);
+    const progress = setInterval(() => void logProgress(reader!, startedAt, logger, options.onProgress), settings.progressInterval);
     progress.unref();
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -172,14 +174,16 @@ function workerEnv(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, host:
   return out;
 }
 
-async function logProgress(reader: Warehouse, since: Date, log: Logger): Promise<void> {
+async function logProgress(reader: Warehouse, since: Date, log: Logger, onProgress: FleetOptions['onProgress']): Promise<void> {
   try {
     const rows = await reader.query(
       `SELECT partition_id, max(users_done) AS done, max(users_planned) AS planned
        FROM heartbeats WHERE beat_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY partition_id ORDER BY partition_id`,
       [since.toISOString()],
     );
-    log.info({ partitions: rows.map((r) => ({ partition: Number(r.partition_id), done: Number(r.done), planned: Number(r.planned) })) }, 'fleet progress');
+    const buckets = rows.map((r) => ({ partition: Number(r.partition_id), done: Number(r.done), planned: Number(r.planned) }));
+    log.info({ partitions: buckets }, 'fleet progress');
+    onProgress?.(buckets);
   } catch (error) {
     log.warn({ err: error }, 'fleet progress unavailable');
   }

@@ -23,3 +23,19 @@ export function describeRun(what: string, totals: RunTotals): string {
   const perHour = seconds > 0 ? `${count((users * 3600) / seconds)} users/hour` : 'users/hour unknown';
   return `${what}: ${count(users)} users (${statuses}), ${count(totals.friends)} friends, ${count(totals.pages)} pages in ${elapsed}, ${perHour}`;
 }
+
+/** One bucket's progress in a running fleet, from its workers' heartbeats. */
+export interface BucketProgress {
+  partition: number;
+  done: number;
+  /** Users the bucket's current run set out to collect (NaN before its first heartbeat says). */
+  planned: number;
+}
+
+/** A line per bucket for a fleet on a terminal: `bucket 2/4: 120/300 users (40%)`. */
+export function describeBuckets(buckets: readonly BucketProgress[], partitions: number): string[] {
+  return buckets.map((b) => {
+    const known = Number.isFinite(b.planned) && b.planned > 0;
+    return `bucket ${b.partition}/${partitions}: ${count(b.done)}${known ? `/${count(b.planned)} users (${Math.floor((100 * b.done) / b.planned)}%)` : ' users'}`;
+  });
+}

@@ -11,6 +11,7 @@ import { useSim } from '../support/sim.ts';
 import { tempDir } from '../support/tmp.ts';
 import { checkAgainstTruth } from '../support/truth.ts';
 import { latestRows, withWarehouse } from '../support/warehouse.ts';
+import type { BucketProgress } from '../../src/monitor/run-summary.ts';
 
 const dir = tempDir();
 
@@ -72,15 +73,16 @@ describe('friendfleet fleet', async () => {
       process.kill(killed!, 'SIGKILL');
     };
     let killing: Promise<void> | undefined;
+    const progress: BucketProgress[] = [];
     const onWorkerLine = (partition: number, text: string) => {
       if (partition !== 2 || killing || !text.includes('"msg":"run started"')) return;
       killing = killMidRun();
     };
     const outcome = await runFleet(
       // Lists capped at 200 (10 pages): the test is about buckets, kills and resumes, not long lists.
-      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, maxThreads: '25', maxFriends: '200', logLevel: 'info' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, maxThreads: '25', maxFriends: '200', logLevel: 'info', progressInterval: '1s' },
       { PATH: process.env.PATH },
-      { partitions: 4, restarts: 3, onWorkerLine },
+      { partitions: 4, restarts: 3, onWorkerLine, onProgress: (buckets) => progress.push(...buckets) },
       log,
     );
     await killing;
@@ -88,6 +90,9 @@ describe('friendfleet fleet', async () => {
     expect(typeof readWhileRunning).toBe('bigint');
     expect(outcome.ok).toBe(true);
     expect(outcome.partitions.map((p) => p.starts)).toEqual([1, 2, 1, 1]);
+    // The per-bucket lines a terminal shows came from the heartbeats: buckets of the plan, never past their users.
+    expect(progress.length).toBeGreaterThan(0);
+    for (const b of progress) expect(b.partition >= 1 && b.partition <= 4 && !(b.done > b.planned)).toBe(true);
     expect(lines.some((l) => l.msg === 'fleet worker crashed; starting it again (it resumes its bucket)' && l.partition === 2)).toBe(true);
 
     const rows = await latestRows(db);
