@@ -46,6 +46,8 @@ export async function runBucket(run: BucketRun): Promise<RunState> {
   const progress = new ProgressReporter(stats, { mode: run.progress.mode, intervalMs: run.progress.intervalMs, log });
   const heartbeat = new HeartbeatWriter({ sink, stats, info, intervalMs: run.heartbeatIntervalMs, log });
   run.shutdown?.attach(collector);
+  // Aborted before the stop warning is logged: the bar's line ends first.
+  run.shutdown?.signal.addEventListener('abort', () => progress.endLine(), { once: true });
   progress.start();
   heartbeat.start();
   let state: RunState = 'finished';
