@@ -52,7 +52,8 @@ const KINDS: StatementKind[] = [
     name: `monitor: ${view}`,
     matches: (s: CapturedStatement) => sql(s).startsWith(`SELECT * FROM ${view} `) && s.defaultDataset === `${PROJECT}.${DATASET}`,
   })),
-  { name: "plan: the newest finished run's rate", matches: (s) => sql(s).startsWith('SELECT run_id, users_per_hour, threads, tier FROM trial_summary') },
+  { name: "plan: the newest finished runs' rates", matches: (s) => sql(s).startsWith('SELECT run_id, source, users_per_hour, threads, tier FROM trial_summary') },
+  { name: 'plan: where those runs ran (their settings)', matches: (s) => sql(s).startsWith('SELECT run_id, settings, users_done, pages FROM runs_latest WHERE run_id IN') },
 ];
 
 describe('every statement the BigQuery code sends, analyzed by ZetaSQL', () => {
@@ -64,7 +65,7 @@ describe('every statement the BigQuery code sends, analyzed by ZetaSQL', () => {
     await w.fake.store.insert(PROJECT, DATASET, 'users', rows, { skipInvalidRows: false, dedupeWindowMs: 0 });
 
     await cli(['partition', '--source', 'twitter-html', '--users', `bigquery:${users}`, '--partitions', '2', '--balance', 'count', '--format', 'json']);
-    await cli(['partition', '--users-query', usersQuery, '--partitions', '2', '--format', 'json', '--dry-run']);
+    await cli(['partition', '--source', 'twitter-html', '--users-query', usersQuery, '--partitions', '2', '--format', 'json', '--dry-run']);
     // A worker on a bucket of the stored plan, then one on the whole table.
     await cli(['collect', '--users', `bigquery:${users}`, '--partition', '1', '--source', 'twitter-html', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
     await cli(['collect', '--users', `bigquery:${users}`, '--users-limit', '20', '--source', 'twitter-html', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
