@@ -100,6 +100,7 @@ export async function runCollectProcess(options: CollectProcessOptions): Promise
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH,
+      SOURCE: 'twitter-html',
       SOURCE_URL: sim.url,
       USERS: options.usersFile,
       SINK: host ? `host:${host.url}` : `duckdb:${options.warehouse}`,

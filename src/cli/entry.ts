@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ConfigError, FriendfleetError, UsersInputError } from '../core/errors.ts';
+import { ConfigError, FriendfleetError, ListenError, UsersInputError } from '../core/errors.ts';
 import { redact } from '../core/secrets.ts';
 import { buildProgram } from './program.ts';
 
@@ -21,7 +21,7 @@ export async function main(argv: string[], onCommandStart?: () => void): Promise
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
       return;
     }
-    if (error instanceof ConfigError || error instanceof UsersInputError) {
+    if (error instanceof ConfigError || error instanceof UsersInputError || error instanceof ListenError) {
       process.stderr.write(`friendfleet: ${redact(error.message)}\n`);
       process.exitCode = EXIT_BAD_INPUT;
       return;

@@ -4,6 +4,8 @@ import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { USER_STATUSES, type UserStatus } from '../collector/result.ts';
+import type { BucketProgress, RunTotals } from '../monitor/run-summary.ts';
 import { loadSettings } from '../config/load.ts';
 import { optionKeyOf, SETTINGS, type Setting } from '../config/settings.ts';
 import { sourceSetup } from '../config/source-settings.ts';
@@ -24,6 +26,8 @@ export interface FleetOptions {
   restarts: number;
   /** Receives each line a worker writes to stderr (its pino log); by default workers write to ours. */
   onWorkerLine?: (partition: number, line: string) => void;
+  /** Receives each bucket's progress every PROGRESS_INTERVAL, as the `fleet progress` log line gives it. */
+  onProgress?: (buckets: readonly BucketProgress[]) => void;
 }
 
 export interface PartitionOutcome {
@@ -41,6 +45,8 @@ export interface PartitionOutcome {
 export interface FleetOutcome {
   ok: boolean;
   partitions: PartitionOutcome[];
+  /** Every run of the fleet together, for the summary line. */
+  totals: RunTotals;
 }
 
 /** Exit code of a worker refused for its configuration: starting it again cannot help. */
@@ -95,10 +101,10 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
       createInterface({ input: child.stderr! }).on('line', (line) => onLine(k, line));
     }
     children.set(k, child);
-    logger.info({ partition: k, pid: child.pid, start: starts.get(k) }, 'fleet worker started');
+    logger.info({ partition: k, workerPid: child.pid, start: starts.get(k) }, 'fleet worker started');
     child.on('exit', (code, signal) => {
       children.delete(k);
-      logger.info({ partition: k, pid: child.pid, code, signal }, 'fleet worker exited');
+      logger.info({ partition: k, workerPid: child.pid, code, signal }, 'fleet worker exited');
       if (code === EXIT_BAD_INPUT) refused = true;
       if (!stopping && code !== 0 && code !== EXIT_BAD_INPUT && !refused && starts.get(k)! <= options.restarts) {
         logger.warn({ partition: k, code, signal }, 'fleet worker crashed; starting it again (it resumes its bucket)');
@@ -125,7 +131,7 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
   try {
     for (let k = 1; k <= options.partitions; k++) start(k);
     reader = await openSink({ kind: 'host', url: host.url, secret: host.secret });
-    const progress = setInterval(() => void logProgress(reader!, startedAt, logger), settings.progressInterval);
+    const progress = setInterval(() => void logProgress(reader!, startedAt, logger, options.onProgress), settings.progressInterval);
     progress.unref();
     await new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -138,8 +144,8 @@ export async function runFleet(flags: Record<string, unknown>, env: NodeJS.Proce
       }, 200);
     });
     clearInterval(progress);
-    const partitions = await summarise(reader, startedAt, options.partitions, starts, exits);
-    return { ok: partitions.every((p) => p.exit_code === 0), partitions };
+    const { partitions, totals } = await summarise(reader, startedAt, options.partitions, starts, exits);
+    return { ok: partitions.every((p) => p.exit_code === 0), partitions, totals: { ...totals, elapsedMs: Date.now() - startedAt.getTime() } };
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
@@ -168,14 +174,16 @@ function workerEnv(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, host:
   return out;
 }
 
-async function logProgress(reader: Warehouse, since: Date, log: Logger): Promise<void> {
+async function logProgress(reader: Warehouse, since: Date, log: Logger, onProgress: FleetOptions['onProgress']): Promise<void> {
   try {
     const rows = await reader.query(
       `SELECT partition_id, max(users_done) AS done, max(users_planned) AS planned
        FROM heartbeats WHERE beat_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY partition_id ORDER BY partition_id`,
       [since.toISOString()],
     );
-    log.info({ partitions: rows.map((r) => ({ partition: Number(r.partition_id), done: Number(r.done), planned: Number(r.planned) })) }, 'fleet progress');
+    const buckets = rows.map((r) => ({ partition: Number(r.partition_id), done: Number(r.done), planned: Number(r.planned) }));
+    log.info({ partitions: buckets }, 'fleet progress');
+    onProgress?.(buckets);
   } catch (error) {
     log.warn({ err: error }, 'fleet progress unavailable');
   }
@@ -187,7 +195,7 @@ async function summarise(
   partitions: number,
   starts: ReadonlyMap<number, number>,
   exits: ReadonlyMap<number, number | null>,
-): Promise<PartitionOutcome[]> {
+): Promise<{ partitions: PartitionOutcome[]; totals: Omit<RunTotals, 'elapsedMs'> }> {
   const rows = await reader.query(
     `SELECT partition_id, count(*) AS runs, sum(users_done) AS users, sum(pages) AS pages,
             date_diff('millisecond', min(started_at), max(coalesce(ended_at, recorded_at))) / 1000.0 AS wall_seconds
@@ -195,7 +203,18 @@ async function summarise(
     [since.toISOString()],
   );
   const byPartition = new Map(rows.map((r) => [Number(r.partition_id), r]));
-  return Array.from({ length: partitions }, (_, i) => {
+  // Users by status from the rows themselves: a SIGKILLed worker's run record never got its counts.
+  const statuses = await reader.query(
+    `SELECT status, count(*) AS users, sum(coalesce(friend_count, 0)) AS friends FROM user_friends WHERE start_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY status`,
+    [since.toISOString()],
+  );
+  const byStatus = Object.fromEntries(USER_STATUSES.map((s) => [s, Number(statuses.find((r) => r.status === s)?.users ?? 0)])) as Record<UserStatus, number>;
+  const totals = {
+    byStatus,
+    friends: statuses.reduce((n, r) => n + Number(r.friends ?? 0), 0),
+    pages: rows.reduce((n, r) => n + Number(r.pages ?? 0), 0),
+  };
+  const outcomes = Array.from({ length: partitions }, (_, i) => {
     const k = i + 1;
     const r = byPartition.get(k);
     return {
@@ -208,5 +227,6 @@ async function summarise(
       wall_seconds: Number(r?.wall_seconds ?? 0),
     };
   });
+  return { partitions: outcomes, totals };
 }
 

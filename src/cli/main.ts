@@ -8,6 +8,13 @@
 // Every file friendfleet makes (the warehouse and its WAL, exports, temporary files) is its owner's
 // only: DuckDB creates its own files, so the process's mask is the one place that covers them all.
 process.umask(0o077);
+// Before anything else is imported: on an old Node the first import dies with a stack trace.
+const { unsupportedNode } = await import('./node-version.ts');
+const refusal = unsupportedNode(process.versions.node);
+if (refusal) {
+  process.stderr.write(`${refusal}\n`);
+  process.exit(2);
+}
 const endNow = () => process.exit(0);
 process.on('SIGTERM', endNow);
 process.on('SIGINT', endNow);

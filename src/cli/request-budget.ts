@@ -3,7 +3,6 @@ import type { BudgetSpec } from '../collector/create-budget.ts';
 import type { Settings } from '../config/load.ts';
 import type { SourceSetup } from '../config/source-settings.ts';
 import { ConfigError } from '../core/errors.ts';
-import { DEFAULT_SOURCE_URLS } from '../sources/registry.ts';
 
 export type BudgetSettings = Settings<'rateLimit' | 'rateLimitRedisUrl' | 'rateLimitId' | 'rateLimitWorkers'>;
 
@@ -32,7 +31,7 @@ export function sharingWorkers(settings: BudgetSettings, buckets: number | undef
  */
 export function budgetSpec(settings: BudgetSettings, setup: SourceSetup, credentials: number, workers: number | undefined, log: Logger, byHost = false): BudgetSpec {
   if (!settings.rateLimitRedisUrl || workers === undefined) return { credentials, local: setup.budget };
-  const host = new URL(setup.source.baseUrl ?? DEFAULT_SOURCE_URLS[setup.source.name]).host;
+  const host = new URL(setup.source.baseUrl).host;
   const id = settings.rateLimitId ?? (byHost ? `friendfleet:${setup.source.name}` : `friendfleet:${setup.source.name}:${host}`);
   return { credentials, local: setup.budget, fleet: { redisUrl: settings.rateLimitRedisUrl, id, limit: settings.rateLimit!, workers, log } };
 }

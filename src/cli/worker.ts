@@ -70,7 +70,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
   const warehouse = () => (opened ??= openWarehouse(setup.sink, { deadLetterFile: settings.deadLetterFile, maxBufferedRows: settings.sinkBufferRows }, stats, log, resources));
   const outcome = (state: CollectOutcome['state'], bucket?: Bucket, runId?: string): CollectOutcome => ({ runId, state, bucket, stats: stats.snapshot(), sink: describeSink(setup.sink) });
 
-  const completed = async (range: IdRange | undefined, maxAttempts: number) => (await warehouse()).completedUserIds(settings.source!, range, maxAttempts);
+  const completed = async (range: IdRange | undefined, maxAttempts: number) => (await warehouse()).completedUserIds(setup.source.source.name, range, maxAttempts);
   const taken = await takeBucket(setup.job, completed, log, resources, shutdown?.signal).catch((error: unknown) => {
     if (shutdown?.signal.aborted) return undefined;
     throw error;
@@ -101,6 +101,7 @@ export async function runCollect(flags: Record<string, unknown>, io: CollectIO):
       maxRetries: settings.maxRetries!,
       maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
       backoff: DEFAULT_BACKOFF,
+      circuit: { firstUsers: settings.circuitFirstUsers!, usersInARow: settings.circuitUsers! },
     },
     progress: { mode, intervalMs: settings.progressInterval! },
     heartbeatIntervalMs: settings.heartbeatInterval!,
@@ -118,7 +119,7 @@ async function checkSettings(flags: Record<string, unknown>, io: CollectIO): Pro
     throw new ConfigError('USERS', 'USERS (flag --users) is required: a .csv or .ndjson file with a user_id column, duckdb:PATH#TABLE or bigquery:PROJECT.DATASET.TABLE (or USERS_QUERY)');
   }
   const sink = sinkFrom(settings);
-  const idKind = SOURCE_ID_KINDS[settings.source!];
+  const idKind = SOURCE_ID_KINDS[source.source.name];
   const request = bucketRequest(settings, idKind);
   // A numbered bucket needs its count, from PARTITIONS or the stored plan: checked before any work.
   const plan = needsPlan(request) ? await readPlan(sink) : [];

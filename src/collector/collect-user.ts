@@ -85,13 +85,14 @@ export async function collectUser(
   let pages = 0;
   let emptyInARow = 0;
   let truncated = false;
-  const finish = (status: UserStatus, error?: string): UserResult => ({
+  const finish = (status: UserStatus, error?: string, connection?: string): UserResult => ({
     user,
     status,
     accounts: status === 'ok' ? accounts.toArray() : [],
     truncated: status === 'ok' && truncated,
     pages,
     error,
+    ...(connection === undefined ? {} : { connection }),
     startAt,
     endAt: new Date(),
   });
@@ -140,7 +141,7 @@ export async function collectUser(
     if (error instanceof SourceError) {
       const status = STATUS_OF_KIND[error.kind];
       if (status) return finish(status, error.message);
-      return finish('failed', `${error.code}: ${error.message}`);
+      return finish('failed', `${error.code}: ${error.message}`, error.connection);
     }
     return finish('failed', `FF_INTERNAL: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -209,7 +210,7 @@ async function budgeted<T extends { rate?: RateInfo | undefined }>(
       if (error.kind !== 'transient' && error.kind !== 'invalid_response') throw error;
       attempt++;
       if (attempt > options.maxRetries) {
-        throw new SourceError(error.kind, `${error.message} (gave up after ${options.maxRetries} retries)`, { cause: error });
+        throw new SourceError(error.kind, `${error.message} (gave up after ${options.maxRetries} retries)`, { connection: error.connection, cause: error });
       }
       deps.stats.retries++;
       await sleep(backoffDelay(attempt, options.backoff), undefined, { signal });

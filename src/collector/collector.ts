@@ -1,9 +1,10 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { AbandonedError, InternalError, SourceError } from '../core/errors.ts';
+import { AbandonedError, CircuitOpenError, InternalError, SourceError } from '../core/errors.ts';
 import type { Source, UserRef } from '../sources/source.ts';
 import type { BackoffOptions } from '../core/backoff.ts';
 import type { RequestBudget } from './budget.ts';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import { collectUser } from './collect-user.ts';
 import { HostGate } from './host-gate.ts';
 import type { UserResult } from './result.ts';
@@ -17,6 +18,8 @@ export interface CollectorOptions {
   maxRetries: number;
   maxRateLimitWaits: number;
   backoff: BackoffOptions;
+  /** When a streak of users failing on one connection-level error stops the run. */
+  circuit: CircuitBreakerOptions;
 }
 
 export interface CollectorDeps {
@@ -51,10 +54,12 @@ export class Collector {
   private failure: Error | undefined;
   /** Per-host queues, for a source whose users live on different hosts. */
   private readonly gate: HostGate | undefined;
+  private readonly breaker: CircuitBreaker;
 
   constructor(deps: CollectorDeps, options: CollectorOptions) {
     this.deps = deps;
     this.options = options;
+    this.breaker = new CircuitBreaker(options.circuit);
     if (deps.source.routing) this.gate = new HostGate({ maxInFlight: options.maxThreads, busy: (host) => deps.budget.waiting(host) > 0 });
   }
 
@@ -97,8 +102,7 @@ export class Collector {
       if (batch.length === 0) lastStarted.resolve();
       await lastStarted.promise;
     }
-    await Promise.all(inFlight);
-    if (this.failure !== undefined) throw this.failure;
+    await this.finish(inFlight);
   }
 
   /**
@@ -125,7 +129,14 @@ export class Collector {
         inFlight.add(task);
       }
     }
+    await this.finish(inFlight);
+  }
+
+  /** Waits for the users in flight, then stores what the circuit breaker still holds, or throws the run's failure. */
+  private async finish(inFlight: Set<Promise<void>>): Promise<void> {
     await Promise.all(inFlight);
+    // Users of an unfinished streak were collected like any other: stored unless the run is abandoning its users.
+    if (this.failure === undefined && !this.abandoning) for (const result of this.breaker.drain()) await this.store(result);
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -160,6 +171,15 @@ export class Collector {
       if (error instanceof SourceError && error.kind === 'unauthorized') return this.fail(error, 'source refused the credentials; stopping');
       throw error;
     }
+    const released = this.breaker.pass(result);
+    // The source cannot be reached: every further user would fail the same way, so stop rather than fail them all.
+    if (this.breaker.open) this.fail(this.breaker.open, 'source cannot be reached; stopping');
+    for (const r of released) await this.store(r);
+  }
+
+  /** Stores one user's result and counts it; a sink failure stops the run. */
+  private async store(result: UserResult): Promise<void> {
+    const { stats } = this.deps;
     try {
       await this.deps.onResult(result);
     } catch (error) {
@@ -179,7 +199,8 @@ export class Collector {
   private fail(error: unknown, msg: string): void {
     if (this.failure === undefined) {
       this.failure = error instanceof Error ? error : new InternalError(String(error));
-      this.deps.log.error({ err: error }, msg);
+      // An open circuit is an expected stop, said in full by the CLI's one line: its stack would only add noise.
+      this.deps.log.error(error instanceof CircuitOpenError ? { code: error.code, connection: error.connection, users: error.users } : { err: error }, msg);
     }
     this.abort(msg);
   }

@@ -20,6 +20,8 @@ export interface UserResult {
   readonly pages: number;
   /** Why the user failed (`failed`), or what the source said (other non-ok statuses). */
   readonly error: string | undefined;
+  /** For a `failed` user that never reached the source: its connection failure, `CODE at ORIGIN` (the circuit breaker's input). */
+  readonly connection?: string | undefined;
   readonly startAt: Date;
   readonly endAt: Date;
 }

@@ -28,6 +28,8 @@ export const COLLECT_SETTINGS = [
   'maxFriends',
   'maxRetries',
   'maxAttempts',
+  'circuitFirstUsers',
+  'circuitUsers',
   'requestTimeout',
   'maxResponseTime',
   'allowPrivateAddresses',

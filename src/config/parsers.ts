@@ -82,7 +82,7 @@ export function nonEmpty(what: string): ValueParser<string> {
 /** A URL that is no secret: credentials in it would be logged and stored with the run's settings. */
 export function httpUrl(): ValueParser<string> {
   return parser(
-    'an http(s) URL without credentials, such as https://mobile.twitter.com',
+    'an http(s) URL without credentials, such as https://public.api.bsky.app',
     z
       .string()
       .transform((s) => s.trim().replace(/\/+$/, ''))

@@ -25,11 +25,11 @@ function setting<T>(s: Setting<T>): Setting<T> {
 }
 
 export const SETTINGS = {
-  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(SOURCE_NAMES), default: 'twitter-html', description: `where follows come from: ${SOURCE_NAMES.join(', ')}` }),
-  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the real service of the source; for bluesky, the AppView)" }),
+  source: setting({ env: 'SOURCE', arg: '<name>', parser: p.oneOf<SourceName>(SOURCE_NAMES), description: `where follows come from, required: ${SOURCE_NAMES.join(', ')} (bluesky needs no account, twitter-api a paid token, twitter-html only the sim serves)` }),
+  sourceUrl: setting({ env: 'SOURCE_URL', arg: '<url>', parser: p.httpUrl(), description: "the source's base URL (default: the source's real service: Bluesky's AppView, the PLC directory, the X API; twitter-html has none, give the sim's)" }),
   twitterBearerToken: setting({ env: 'TWITTER_BEARER_TOKEN', arg: '<token>', parser: p.token('an X API bearer token'), secret: true, description: 'X API v2 bearer token (SOURCE=twitter-api); never logged' }),
   twitterBearerTokens: setting({ env: 'TWITTER_BEARER_TOKENS', arg: '<a,b,c>', parser: p.tokenList('X API bearer tokens'), secret: true, description: 'several X API bearer tokens, each with its own budget, used round-robin; never logged' }),
-  users: setting({ env: 'USERS', arg: '<file|duckdb:PATH#TABLE|bigquery:PROJECT.DATASET.TABLE>', parser: p.usersLocation(), description: 'users table: a CSV with a user_id header (screen_name, friends_count optional), an NDJSON file, a DuckDB table or a BigQuery table' }),
+  users: setting({ env: 'USERS', arg: '<table>', parser: p.usersLocation(), description: 'users table: a .csv with a user_id header (screen_name, friends_count optional), an .ndjson file, duckdb:PATH#TABLE or bigquery:PROJECT.DATASET.TABLE' }),
   usersQuery: setting({ env: 'USERS_QUERY', arg: '<sql>', parser: p.usersQuery(), description: 'instead of USERS: a GoogleSQL query giving the users, run in the BigQuery project of SINK' }),
   minUserId: setting({ env: 'MIN_USER_ID', arg: '<id>', parser: p.nonEmpty('a user ID'), description: 'collect the users with IDs from MIN_USER_ID to MAX_USER_ID (first bucket rule)' }),
   maxUserId: setting({ env: 'MAX_USER_ID', arg: '<id>', parser: p.nonEmpty('a user ID'), description: 'upper end of the MIN_USER_ID range, inclusive' }),
@@ -51,6 +51,8 @@ export const SETTINGS = {
   maxFriends: setting({ env: 'MAX_FRIENDS', arg: '<n>', parser: p.integer(0, 10_000_000), default: '2000', description: 'stop collecting a user after this many followed accounts; 0: no cap' }),
   maxRetries: setting({ env: 'MAX_RETRIES', arg: '<n>', parser: p.integer(0, 100), default: '5', description: 'retries of a page after 5xx, resets, timeouts or unreadable pages' }),
   maxAttempts: setting({ env: 'MAX_ATTEMPTS', arg: '<n>', parser: p.integer(1, 100), default: '3', description: 'runs that may try a failing user before it counts as done' }),
+  circuitFirstUsers: setting({ env: 'CIRCUIT_FIRST_USERS', arg: '<n>', parser: p.integer(0, 100_000), default: '5', description: "stop the run when its first n users all fail on the same connection error (DNS, refused, TLS): the source cannot be reached; 0: off" }),
+  circuitUsers: setting({ env: 'CIRCUIT_USERS', arg: '<n>', parser: p.integer(0, 100_000), default: '100', description: 'stop the run when n users in a row fail on the same connection error; 0: off' }),
   requestTimeout: setting({ env: 'REQUEST_TIMEOUT', arg: '<duration>', parser: p.duration(100, 600_000), default: '30s', description: 'time allowed for response headers, and again for the body' }),
   allowPrivateAddresses: setting({ env: 'ALLOW_PRIVATE_ADDRESSES', arg: '<bool>', parser: p.boolean(), default: 'false', description: 'let sources follow addresses found in answers (DID documents, redirects) to loopback and private ranges, for a lab network or the sim; metadata and link-local addresses stay refused' }),
   maxResponseTime: setting({ env: 'MAX_RESPONSE_TIME', arg: '<duration>', parser: p.duration(100, 3_600_000), default: '60s', description: "most time one response may take, headers and body together (a body trickled a byte at a time); past it the user fails" }),
@@ -69,7 +71,7 @@ export const SETTINGS = {
   heartbeatInterval: setting({ env: 'HEARTBEAT_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'time between heartbeat rows (live counters) in the warehouse' }),
   tier: setting({ env: 'TIER', arg: '<name>', parser: p.nonEmpty('a server tier name such as standard-1x'), description: 'the server tier this worker runs on, recorded with the run for trial tables and plan' }),
   progress: setting({ env: 'PROGRESS', arg: '<mode>', parser: p.oneOf(['auto', 'bar', 'log', 'off']), default: 'auto', description: 'progress display: a bar on a terminal, log lines otherwise (auto)' }),
-  progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'seconds between progress log lines' }),
+  progressInterval: setting({ env: 'PROGRESS_INTERVAL', arg: '<duration>', parser: p.duration(1000, 3_600_000), default: '30s', description: 'time between progress log lines, a duration (30s, 5m)' }),
   logLevel: setting({ env: 'LOG_LEVEL', arg: '<level>', parser: p.logLevel(), default: 'info', description: 'pino log level' }),
 } as const;
 

@@ -1,6 +1,7 @@
 import type { BudgetOptions } from '../collector/budget.ts';
 import { ConfigError } from '../core/errors.ts';
-import { SOURCE_BUDGETS, type SourceOptions } from '../sources/registry.ts';
+import { defaultSourceUrl, SOURCE_BUDGETS, type SourceOptions } from '../sources/registry.ts';
+import type { SourceName } from '../sources/source.ts';
 import type { Settings } from './load.ts';
 import type { SettingKey } from './settings.ts';
 
@@ -31,7 +32,11 @@ export interface SourceSetup {
  * first request. Token values never appear in a message.
  */
 export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>): SourceSetup {
-  const name = settings.source!;
+  const name = requiredSource(settings.source);
+  const baseUrl = settings.sourceUrl ?? defaultSourceUrl(name);
+  if (baseUrl === undefined) {
+    throw new ConfigError('SOURCE_URL', `SOURCE=${name} needs SOURCE_URL: the legacy HTML site is gone and only the sim serves its pages (friendfleet sim; npm start runs a trial against one)`);
+  }
   let tokens: string[] = [];
   if (name === 'twitter-api') {
     if (settings.twitterBearerToken !== undefined && settings.twitterBearerTokens !== undefined) {
@@ -47,7 +52,19 @@ export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>
   }
   const documented = SOURCE_BUDGETS[name];
   return {
-    source: { name, baseUrl: settings.sourceUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses!, repoRead: settings.blueskyRepoRead! },
+    source: { name, baseUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses!, repoRead: settings.blueskyRepoRead! },
     budget: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs },
   };
+}
+
+/**
+ * SOURCE, which has no default: a users table is of one network, and which to collect is the user's
+ * choice. Missing, it stops the command before any work with the sources to choose from.
+ */
+export function requiredSource(source: SourceName | undefined): SourceName {
+  if (source !== undefined) return source;
+  throw new ConfigError(
+    'SOURCE',
+    'SOURCE (flag --source) is required: bluesky (no account needed), bluesky-repo (no account needed), twitter-api (a paid X API bearer token), or twitter-html (the legacy HTML pages, which only the sim serves)',
+  );
 }

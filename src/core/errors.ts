@@ -54,16 +54,38 @@ export class SourceError extends FriendfleetError {
   /** Epoch milliseconds at which a rate-limited request may be retried, when the source said. */
   readonly resetAt: number | undefined;
   readonly httpStatus: number | undefined;
+  /**
+   * A connection-level failure as `CODE at ORIGIN` (ENOTFOUND, ECONNREFUSED, a TLS certificate error,
+   * ...): the request never reached the host. The circuit breaker stops a run on a streak of one.
+   */
+  readonly connection: string | undefined;
   constructor(
     kind: SourceErrorKind,
     message: string,
-    options?: { resetAt?: number | undefined; httpStatus?: number | undefined; rate?: RateInfo | undefined; cause?: unknown },
+    options?: { resetAt?: number | undefined; httpStatus?: number | undefined; rate?: RateInfo | undefined; connection?: string | undefined; cause?: unknown },
   ) {
     super(`FF_SOURCE_${kind.toUpperCase()}`, message, { cause: options?.cause });
     this.kind = kind;
     this.rate = options?.rate;
     this.resetAt = options?.resetAt;
     this.httpStatus = options?.httpStatus;
+    this.connection = options?.connection;
+  }
+}
+
+/**
+ * The run stopped because users kept failing on the same connection-level error (the source's host
+ * does not resolve, refuses connections, fails TLS): every further user would fail the same way.
+ */
+export class CircuitOpenError extends FriendfleetError {
+  /** The connection failure, `CODE at ORIGIN`, e.g. `ENOTFOUND at https://api.example.org`. */
+  readonly connection: string;
+  /** Users in the streak that tripped the breaker (none of them got a row). */
+  readonly users: number;
+  constructor(connection: string, users: number, message: string) {
+    super('FF_CIRCUIT_OPEN', message);
+    this.connection = connection;
+    this.users = users;
   }
 }
 
@@ -117,6 +139,18 @@ export class FleetLimiterError extends FriendfleetError {
 export class UsageError extends FriendfleetError {
   constructor(message: string) {
     super('FF_USAGE', message);
+  }
+}
+
+/**
+ * A server (the sim, a fleet's warehouse host) could not listen where it was told: the port is in use,
+ * or not ours to take. The CLI prints one line and exits 2, as for a bad setting.
+ */
+export class ListenError extends FriendfleetError {
+  constructor(host: string, port: number, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use by another process' : code === 'EACCES' ? 'the port needs privileges' : code === 'EADDRNOTAVAIL' ? 'no interface has that address' : String((cause as Error | undefined)?.message ?? cause);
+    super('FF_LISTEN', `cannot listen on ${host}:${port}: ${why}${code ? ` (${code})` : ''}; choose another port`, { cause });
   }
 }
 

@@ -56,6 +56,8 @@ export class ProgressReporter {
   private readonly log: Logger;
   private readonly stream: NodeJS.WriteStream;
   private timer: NodeJS.Timeout | undefined;
+  /** Whether the bar is drawn on the current line (no newline after it yet). */
+  private midLine = false;
 
   constructor(stats: RunStats, options: { mode: ProgressMode; intervalMs: number; log: Logger; stream?: NodeJS.WriteStream }) {
     this.stats = stats;
@@ -76,15 +78,27 @@ export class ProgressReporter {
     this.timer = undefined;
     if (this.mode === 'bar') {
       this.tick();
-      this.stream.write('\n');
+      this.endLine();
     } else if (this.mode === 'log') {
       this.tick();
     }
   }
 
+  /**
+   * Ends the bar's line, so that what is written next (the stop warning on SIGTERM) starts a line of
+   * its own instead of being glued to the bar; the next redraw starts on a new line.
+   */
+  endLine(): void {
+    if (!this.midLine) return;
+    this.stream.write('\n');
+    this.midLine = false;
+  }
+
   private tick(): void {
     const f = progressFigures(this.stats.snapshot());
-    if (this.mode === 'bar') this.stream.write(`\r${renderBar(f)}\x1b[K`);
-    else this.log.info({ progress: f }, 'progress');
+    if (this.mode === 'bar') {
+      this.stream.write(`\r${renderBar(f)}\x1b[K`);
+      this.midLine = true;
+    } else this.log.info({ progress: f }, 'progress');
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ListenError } from '../core/errors.ts';
 import { BrokenUsers, FaultPlan, type BrokenKind, type FaultKind } from './faults.ts';
 import { SimGraph } from './graph.ts';
 import type { SimProtocol, SimRequest, SimResponse } from './protocol.ts';
@@ -243,7 +244,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   server.requestTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(new ListenError(options.host ?? '127.0.0.1', options.port ?? 0, error)));
     server.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: 8192 }, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ConfigError } from '../core/errors.ts';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
 import { liveHost } from './host/host-file.ts';
@@ -34,16 +35,22 @@ function hostSecret(uri: { url: string; secret?: string | undefined }): string {
   return uri.secret;
 }
 
+/** A warehouse opened to read it: SQL, and its stored plan. */
+export type WarehouseReader = Queryable & Pick<Sink, 'description' | 'latestPlan' | 'close'>;
+
 /**
- * Opens a warehouse to read it (monitor, export, trial summary). A DuckDB file owned by a running
- * fleet's host is locked against other processes, so it is read through that host instead.
+ * Opens a warehouse to read it (monitor, export, plan, a trial's summary), never creating or changing
+ * one: a DuckDB file is opened read-only, and one that does not exist is a bad SINK. A file owned by a
+ * running fleet's host is locked against other processes, so it is read through that host instead.
  */
-export async function openForReading(uri: SinkUri): Promise<Warehouse> {
-  if (uri.kind === 'duckdb') {
-    const host = liveHost(uri.path);
-    if (host) return openSink({ kind: 'host', ...host });
+export async function openForReading(uri: SinkUri): Promise<WarehouseReader> {
+  if (uri.kind !== 'duckdb') return openSink(uri);
+  const host = liveHost(uri.path);
+  if (host) return openSink({ kind: 'host', ...host });
+  if (!existsSync(uri.path)) {
+    throw new ConfigError('SINK', `SINK names duckdb:${uri.path}, which does not exist (this command reads a warehouse and never creates one; collect, trial or fleet creates it)`);
   }
-  return openSink(uri);
+  return (await duckDbReader()).open(uri.path);
 }
 
 /**
@@ -52,16 +59,13 @@ export async function openForReading(uri: SinkUri): Promise<Warehouse> {
  */
 export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
   if (uri.kind === 'bigquery') return new (await bigQuerySink())(uri).latestPlan();
-  if (uri.kind === 'host' || liveHost(uri.path)) {
-    const sink = await openForReading(uri);
-    try {
-      return await sink.latestPlan();
-    } finally {
-      await sink.close();
-    }
+  if (uri.kind === 'duckdb' && !liveHost(uri.path) && !existsSync(uri.path)) return [];
+  const reader = await openForReading(uri);
+  try {
+    return await reader.latestPlan();
+  } finally {
+    await reader.close();
   }
-  if (!existsSync(uri.path)) return [];
-  return (await duckDbSink()).readDuckDbPlan(uri.path);
 }
 
 /**
@@ -70,6 +74,11 @@ export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
  */
 async function duckDbSink() {
   return import('./duckdb/sink.ts');
+}
+
+/** The DuckDB reader's module, loaded as the sink's is (only by a process that opens a file itself). */
+async function duckDbReader() {
+  return (await import('./duckdb/reader.ts')).DuckDbReader;
 }
 
 /**

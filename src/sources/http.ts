@@ -3,7 +3,7 @@ import { SourceError } from '../core/errors.ts';
 import type { AddressGuard } from './address-guard.ts';
 
 export interface HttpClientOptions {
-  /** Origin every request goes to, e.g. https://mobile.twitter.com. */
+  /** Origin every request goes to, e.g. https://public.api.bsky.app. */
   origin: string;
   /** Sockets kept open to the origin; one per concurrent request avoids queueing. */
   connections: number;
@@ -158,7 +158,7 @@ export class HttpClient {
     signal?.throwIfAborted();
     const client = this.idle.pop() ?? (this.clients.size < this.options.connections ? this.connect() : await this.nextFree());
     try {
-      return await this.exchange(client, path, this.headers, signal, maxBytes);
+      return await this.exchange(client, this.origin, path, this.headers, signal, maxBytes);
     } finally {
       this.release(client);
     }
@@ -184,13 +184,13 @@ export class HttpClient {
   private async sendElsewhere(url: URL, signal: AbortSignal | undefined, addresses: AddressGuard, maxBytes: number): Promise<HttpBytesResponse> {
     const client = new Client(url.origin, { ...this.clientOptions(), connect: addresses.connect });
     try {
-      return await this.exchange(client, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal, maxBytes);
+      return await this.exchange(client, url.origin, url.pathname + url.search, { 'user-agent': this.headers['user-agent']! }, signal, maxBytes);
     } finally {
       void client.destroy();
     }
   }
 
-  private async exchange(client: Dispatcher, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
+  private async exchange(client: Dispatcher, origin: string, path: string, headers: Record<string, string>, signal: AbortSignal | undefined, maxBytes: number): Promise<HttpBytesResponse> {
     signal?.throwIfAborted();
     let exchange: Exchange | undefined;
     try {
@@ -203,7 +203,7 @@ export class HttpClient {
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       if (error instanceof SourceError) throw error;
-      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { cause: error });
+      throw new SourceError('transient', `request failed: ${describeTransportError(error)}`, { connection: connectionFailure(error, origin), cause: error });
     } finally {
       if (exchange) {
         this.inFlight.delete(exchange);
@@ -279,6 +279,21 @@ export class HttpClient {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Errors raised before a request reaches the server: resolving, connecting, or the TLS handshake. */
+const CONNECTION_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Node's certificate verification codes (tls.md, "X509 certificate error codes") and its own TLS errors. */
+const TLS_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'EPROTO']);
+
+/**
+ * A connection-level failure as `CODE at ORIGIN` (see SourceError.connection), or undefined for any other.
+ * The origin is part of it: one host of many that is down (a PDS) is not the source being unreachable.
+ */
+export function connectionFailure(error: unknown, origin: string): string | undefined {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  if (code === undefined) return undefined;
+  return CONNECTION_CODES.has(code) || TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') ? `${code} at ${origin}` : undefined;
+}
 
 function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;

@@ -9,8 +9,8 @@ import { HTML_PAGE_SIZE, TwitterHtmlSource } from './twitter-html/source.ts';
 /** Everything a source may need, validated at the edge (config/source-settings.ts) and passed in. */
 export interface SourceOptions {
   name: SourceName;
-  /** Base URL; undefined means the real service's (see DEFAULT_SOURCE_URLS). */
-  baseUrl: string | undefined;
+  /** Base URL: SOURCE_URL, else the real service's (DEFAULT_SOURCE_URLS), resolved at the edge. */
+  baseUrl: string;
   /** Credentials (X API bearer tokens), one request budget each; empty for sources that need none. */
   tokens: readonly string[];
   /** Sockets to keep open: the collector's concurrency. */
@@ -27,13 +27,20 @@ export interface SourceOptions {
   repoRead: RepoRead;
 }
 
-/** Where each source is when SOURCE_URL is not set. */
-export const DEFAULT_SOURCE_URLS: Record<SourceName, string> = {
-  'twitter-html': 'https://mobile.twitter.com',
+/**
+ * Where each source is when SOURCE_URL is not set. twitter-html has no such place: the legacy mobile
+ * site is gone, and only the sim serves its pages, so it needs SOURCE_URL.
+ */
+export const DEFAULT_SOURCE_URLS = {
   'twitter-api': 'https://api.x.com',
   bluesky: 'https://public.api.bsky.app',
   'bluesky-repo': 'https://plc.directory',
-};
+} as const satisfies Partial<Record<SourceName, string>>;
+
+/** The real service a source reaches without SOURCE_URL, if it has one. */
+export function defaultSourceUrl(name: SourceName): string | undefined {
+  return (DEFAULT_SOURCE_URLS as Partial<Record<SourceName, string>>)[name];
+}
 
 /** How a source's user IDs order: decimal integers, or opaque strings (DIDs). */
 export const SOURCE_ID_KINDS: Record<SourceName, IdKind> = {
@@ -71,8 +78,7 @@ export const SOURCE_BUDGETS: Record<SourceName, { limit: number | undefined; win
 };
 
 export function createSource(options: SourceOptions): Source {
-  const baseUrl = options.baseUrl ?? DEFAULT_SOURCE_URLS[options.name];
-  const { connections, timeoutMs, maxResponseMs } = options;
+  const { baseUrl, connections, timeoutMs, maxResponseMs } = options;
   switch (options.name) {
     case 'twitter-html':
       return new TwitterHtmlSource({ baseUrl, connections, timeoutMs, maxResponseMs });

@@ -53,7 +53,8 @@ const KINDS: StatementKind[] = [
     matches: (s: CapturedStatement) => sql(s).startsWith(`SELECT * FROM ${view} `) && s.defaultDataset === `${PROJECT}.${DATASET}`,
   })),
   { name: "monitor: the heartbeats' activity", matches: (s) => sql(s).startsWith('SELECT DISTINCT h.run_id, h.worker, h.beat_at') && s.defaultDataset === `${PROJECT}.${DATASET}` },
-  { name: "plan: the newest finished run's rate", matches: (s) => sql(s).startsWith('SELECT run_id, users_per_hour, threads, tier FROM trial_summary') },
+  { name: "plan: the newest finished runs' rates", matches: (s) => sql(s).startsWith('SELECT run_id, source, users_per_hour, threads, tier FROM trial_summary') },
+  { name: 'plan: where those runs ran (their settings)', matches: (s) => sql(s).startsWith('SELECT run_id, settings, users_done, pages FROM runs_latest WHERE run_id IN') },
 ];
 
 describe('every statement the BigQuery code sends, analyzed by ZetaSQL', () => {
@@ -64,11 +65,11 @@ describe('every statement the BigQuery code sends, analyzed by ZetaSQL', () => {
     const rows = Array.from({ length: USERS }, (_, i) => ({ json: { user_id: sim.graph.idOf(i).toString(), screen_name: sim.graph.screenName(i) } }));
     await w.fake.store.insert(PROJECT, DATASET, 'users', rows, { skipInvalidRows: false, dedupeWindowMs: 0 });
 
-    await cli(['partition', '--users', `bigquery:${users}`, '--partitions', '2', '--balance', 'count', '--format', 'json']);
-    await cli(['partition', '--users-query', usersQuery, '--partitions', '2', '--format', 'json', '--dry-run']);
+    await cli(['partition', '--source', 'twitter-html', '--users', `bigquery:${users}`, '--partitions', '2', '--balance', 'count', '--format', 'json']);
+    await cli(['partition', '--source', 'twitter-html', '--users-query', usersQuery, '--partitions', '2', '--format', 'json', '--dry-run']);
     // A worker on a bucket of the stored plan, then one on the whole table.
-    await cli(['collect', '--users', `bigquery:${users}`, '--partition', '1', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
-    await cli(['collect', '--users', `bigquery:${users}`, '--users-limit', '20', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
+    await cli(['collect', '--users', `bigquery:${users}`, '--partition', '1', '--source', 'twitter-html', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
+    await cli(['collect', '--users', `bigquery:${users}`, '--users-limit', '20', '--source', 'twitter-html', '--source-url', sim.url, '--max-friends', '50', '--progress', 'off']);
     await cli(['monitor', '--format', 'json']);
     await cli(['plan', '--users', '1000000', '--workers', '5', '--format', 'json']);
 

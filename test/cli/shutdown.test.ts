@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import type { Collector } from '../../src/collector/collector.ts';
 import { Shutdown } from '../../src/cli/shutdown.ts';
+import { RunStats } from '../../src/collector/stats.ts';
+import { ProgressReporter } from '../../src/monitor/progress.ts';
 
 const quiet = pino({ level: 'silent' });
 
@@ -61,5 +63,26 @@ describe('Shutdown', () => {
     const before = process.listenerCount('SIGTERM');
     shutdown(1000)[Symbol.dispose]();
     expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
+  it('the stop warning starts a line of its own after a progress bar (issue 15 §7: it was glued to the bar)', () => {
+    const out: string[] = [];
+    const stream = { write: (text: string) => out.push(text) > 0 } as unknown as NodeJS.WriteStream;
+    const log = pino({ level: 'warn' }, { write: (text: string) => void out.push(text) });
+    const s = new Shutdown(20_000, log);
+    made.push(s);
+    const progress = new ProgressReporter(new RunStats(), { mode: 'bar', intervalMs: 60_000, log, stream });
+    // As run-bucket.ts wires them: the bar's line ends when the stop begins.
+    s.signal.addEventListener('abort', () => progress.endLine(), { once: true });
+    s.attach(fakeCollector() as unknown as Collector);
+    progress.stop();
+    out.splice(0);
+    (progress as unknown as { tick(): void }).tick();
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(out[0]).toMatch(/^\r\[/);
+    expect(out[1]).toBe('\n');
+    expect(out[2]).toMatch(/^\{.*"msg":"stopping: no new users/);
+    progress.endLine();
+    expect(out).toHaveLength(3);
   });
 });

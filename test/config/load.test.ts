@@ -62,35 +62,41 @@ describe('loadSettings', () => {
 
 describe('friendfleet collect with bad configuration', () => {
   const dir = tempDir();
+  // A source that needs nothing more, so that each case is refused for its own variable.
+  const sim = { SOURCE: 'twitter-html', SOURCE_URL: 'http://127.0.0.1:9' };
 
   it.each([
-    [{ USERS: 'users.csv', MAX_THREADS: 'lots' }, 'MAX_THREADS'],
-    [{ USERS: 'users.csv', RATE_WINDOW: '' }, 'RATE_WINDOW'],
-    [{ USERS: 'users.csv', PARTITION: '4' }, 'PARTITIONS'],
-    [{ MAX_THREADS: '10' }, 'USERS'],
+    // Issue 15: SOURCE had a default whose service is gone (the legacy site): it is required now, and
+    // twitter-html, which only the sim serves, needs SOURCE_URL.
+    [{ USERS: 'users.csv' }, 'SOURCE'],
+    [{ USERS: 'users.csv', SOURCE: 'twitter-html' }, 'SOURCE_URL'],
+    [{ ...sim, USERS: 'users.csv', MAX_THREADS: 'lots' }, 'MAX_THREADS'],
+    [{ ...sim, USERS: 'users.csv', RATE_WINDOW: '' }, 'RATE_WINDOW'],
+    [{ ...sim, USERS: 'users.csv', PARTITION: '4' }, 'PARTITIONS'],
+    [{ ...sim, MAX_THREADS: '10' }, 'USERS'],
     [{ USERS: 'users.csv', SOURCE: 'bsky' }, 'SOURCE'],
     [{ USERS: 'users.csv', SOURCE: 'twitter-api' }, 'TWITTER_BEARER_TOKEN'],
     [{ USERS: 'users.csv', SOURCE: 'twitter-api', TWITTER_BEARER_TOKEN: 'tok-1', TWITTER_BEARER_TOKENS: 'tok-2,tok-3' }, 'TWITTER_BEARER_TOKENS'],
     [{ USERS: 'users.csv', SOURCE: 'twitter-api', TWITTER_BEARER_TOKENS: 'sekrit-token-1,sekrit-token-1' }, 'TWITTER_BEARER_TOKENS'],
-    [{ USERS: 'users.csv', MIN_USER_ID: 'abc', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
-    [{ USERS: 'users.csv', MIN_USER_ID: '9', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
-    [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, 'RATE_LIMIT'],
-    [{ USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT: '60' }, 'RATE_LIMIT_WORKERS'],
-    [{ USERS: 'users.csv', REQUEST_TIMEOUT: '90s' }, 'MAX_RESPONSE_TIME'],
-    [{ USERS: 'users.csv', SINK: 'host:http://127.0.0.1:9' }, 'HOST_SECRET'],
+    [{ ...sim, USERS: 'users.csv', MIN_USER_ID: 'abc', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
+    [{ ...sim, USERS: 'users.csv', MIN_USER_ID: '9', MAX_USER_ID: '5' }, 'MIN_USER_ID'],
+    [{ ...sim, USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, 'RATE_LIMIT'],
+    [{ ...sim, USERS: 'users.csv', RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT: '60' }, 'RATE_LIMIT_WORKERS'],
+    [{ ...sim, USERS: 'users.csv', REQUEST_TIMEOUT: '90s' }, 'MAX_RESPONSE_TIME'],
+    [{ ...sim, USERS: 'users.csv', SINK: 'host:http://127.0.0.1:9' }, 'HOST_SECRET'],
   ])('stops before any work with exit code 2: %o', async (env, variable) => {
     const r = await runCli(['collect'], env, { cwd: dir });
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^friendfleet: .*${variable}`));
+    expect(lines[0]).toMatch(new RegExp(`^friendfleet: .*${variable}\\b`));
     expect(r.stderr).not.toMatch(/sekrit|tok-\d/);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(`${dir}/friendfleet.duckdb`)).toBe(false);
   });
 
   it('refuses a missing users file before opening the warehouse', async () => {
-    const r = await runCli(['collect', '--users', 'missing.csv'], {}, { cwd: dir });
+    const r = await runCli(['collect', '--users', 'missing.csv'], sim, { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('friendfleet: users file missing.csv does not exist');
     expect(readdirSync(dir)).toEqual([]);

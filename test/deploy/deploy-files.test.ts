@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SETTINGS } from '../../src/config/settings.ts';
+import { SOURCE_NAMES } from '../../src/sources/source.ts';
 import { HEROKU_WORKER_PROCESS } from '../../src/partition/assign.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import { DYNO_ENV, DYNO_NODE_ARGS } from '../../bench/workload.ts';
@@ -26,6 +27,15 @@ function expectWorkerCommand(argv: string[]): void {
   expect(buildProgram().commands.map((c) => c.name())).toContain(argv[2]);
 }
 
+/**
+ * A deployed worker collects from a real service: SOURCE is set (it has no default), and not to
+ * twitter-html, which only the sim serves (issue 15: the deploy files defaulted to it).
+ */
+function expectRealSource(source: string | undefined): void {
+  expect(SOURCE_NAMES).toContain(source);
+  expect(source).not.toBe('twitter-html');
+}
+
 describe('deploy files match the code', () => {
   it('Procfile runs the collect command as the process type whose DYNO index picks the bucket', () => {
     const lines = read('Procfile').trim().split('\n');
@@ -43,6 +53,8 @@ describe('deploy files match the code', () => {
     expect(Object.keys(app.formation)).toEqual([HEROKU_WORKER_PROCESS]);
     expect(Number(app.env.PARTITIONS && (app.env.PARTITIONS as { value?: string }).value)).toBe(app.formation.worker!.quantity);
     expectDynoSettings((name) => (app.env[name] as { value?: string } | undefined)?.value);
+    expectRealSource((app.env.SOURCE as { value?: string }).value);
+    expect((app.env.SOURCE as { required?: boolean }).required).toBe(true);
   });
 
   it('the Kubernetes Job is indexed, one completion per bucket, and runs the worker with known env vars', () => {
@@ -56,6 +68,7 @@ describe('deploy files match the code', () => {
     expectWorkerCommand(container.command);
     for (const e of container.env) expect(KNOWN_ENV.has(e.name), e.name).toBe(true);
     expectDynoSettings((name) => container.env.find((e) => e.name === name)?.value);
+    expectRealSource(container.env.find((e) => e.name === 'SOURCE')?.value);
     const partitions = container.env.find((e) => e.name === 'PARTITIONS');
     expect(Number(partitions!.value)).toBe(job.spec.completions);
     // The index variable Kubernetes sets is the one the code reads.
@@ -77,6 +90,7 @@ describe('deploy files match the code', () => {
     expectWorkerCommand(container.command);
     for (const e of container.env) expect(KNOWN_ENV.has(e.name), e.name).toBe(true);
     expectDynoSettings((name) => container.env.find((e) => e.name === name)?.value);
+    expectRealSource(container.env.find((e) => e.name === 'SOURCE')?.value);
     // Cloud Run gives the bucket count itself; PARTITIONS would only be a second source of truth.
     expect(container.env.map((e) => e.name)).not.toContain('PARTITIONS');
     expect(KNOWN_ENV.has('CLOUD_RUN_TASK_INDEX') && KNOWN_ENV.has('CLOUD_RUN_TASK_COUNT')).toBe(true);

@@ -39,6 +39,7 @@ describe(`BigQuery stalled for ${STALL_S} s`, () => {
       PATH: process.env.PATH ?? '',
       ...w.env('stall'),
       USERS: usersFile,
+      SOURCE: 'twitter-html',
       SOURCE_URL: sim.url,
       USERS_LIMIT: String(USERS),
       MAX_THREADS: '50',

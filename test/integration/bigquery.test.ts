@@ -73,7 +73,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     const before = structuredClone(w.fake.stats);
     const outcome = await runCollect(
       // A small buffer makes many insert calls (about one per 10 rows), so both faults happen often.
-      { users: usersFile, sourceUrl: sim.url, maxThreads: '50', maxFriends: '100', progress: 'off', heartbeatInterval: '1s', sinkBufferRows: '10', worker: 'bq-1' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, maxThreads: '50', maxFriends: '100', progress: 'off', heartbeatInterval: '1s', sinkBufferRows: '10', worker: 'bq-1' },
       { env: w.env(DATASET), isTTY: false, handleSignals: false, log: quiet },
     );
     w.fake.setFaults(NO_FAULTS);
@@ -133,7 +133,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     const ids = Array.from({ length: USERS }, (_, i) => sim.graph.idOf(i).toString());
     const refused = [ids[10]!, ids[20]!];
     const deadLetters = join(dir, 'dead-letters.ndjson');
-    const flags = { users: usersFile, sourceUrl: sim.url, maxFriends: '100', progress: 'off', usersLimit: '100', deadLetterFile: deadLetters };
+    const flags = { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, maxFriends: '100', progress: 'off', usersLimit: '100', deadLetterFile: deadLetters };
     const io = { env: w.env('resume'), isTTY: false, handleSignals: false, log: quiet };
     w.fake.setFaults({ ...NO_FAULTS, invalidUserIds: refused });
     const first = await runCollect(flags, io);
@@ -168,7 +168,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(plan.code).toBe(0);
     const inputs = (JSON.parse(plan.stdout) as { inputs: { rate: number; rate_source: string } }).inputs;
     expect(inputs.rate).toBe(view!.users_per_hour);
-    expect(inputs.rate_source).toBe(`measured in run ${runId}`);
+    expect(inputs.rate_source).toBe(`measured in run ${runId}, twitter-html on the sim at ${sim.url}`);
   });
 
   it('partition reads the users table from BigQuery and stores the plan there; a worker then finds its bucket collected', async () => {
@@ -177,9 +177,9 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     const table = Array.from({ length: USERS }, (_, i) => ({ json: { user_id: sim.graph.idOf(i).toString(), screen_name: sim.graph.screenName(i) } }));
     await w.fake.store.insert(PROJECT, DATASET, 'users', table, { skipInvalidRows: false, dedupeWindowMs: 0 });
 
-    const fromBigQuery = await cli(['partition', '--users', `bigquery:${PROJECT}.${DATASET}.users`, '--partitions', '4', '--balance', 'count', '--format', 'json']);
+    const fromBigQuery = await cli(['partition', '--source', 'twitter-html', '--users', `bigquery:${PROJECT}.${DATASET}.users`, '--partitions', '4', '--balance', 'count', '--format', 'json']);
     expect(fromBigQuery.code).toBe(0);
-    const fromFile = await cli(['partition', '--users', usersFile, '--partitions', '4', '--balance', 'count', '--format', 'json', '--dry-run']);
+    const fromFile = await cli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '4', '--balance', 'count', '--format', 'json', '--dry-run']);
     expect(fromBigQuery.stdout).toBe(fromFile.stdout);
     const buckets = JSON.parse(fromBigQuery.stdout) as { partition_id: number; min_id: string; max_id: string; user_count: number }[];
     expect(buckets.map((b) => b.user_count)).toEqual([500, 500, 500, 500]);
@@ -187,7 +187,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(stored.map((b) => [b.partition_id, b.min_id, b.max_id])).toEqual(buckets.map((b) => [b.partition_id, b.min_id, b.max_id]));
 
     const queries = w.fake.stats.queryTexts.length;
-    const worker = await cli(['collect', '--users', `bigquery:${PROJECT}.${DATASET}.users`, '--partition', '3', '--source-url', sim.url, '--progress', 'off']);
+    const worker = await cli(['collect', '--users', `bigquery:${PROJECT}.${DATASET}.users`, '--partition', '3', '--source', 'twitter-html', '--source-url', sim.url, '--progress', 'off']);
     expect(worker.code).toBe(0);
     expect(worker.stderr).toContain('bucket already collected; nothing to do');
     expect(worker.stderr).toContain('"bounds":"stored plan"');
@@ -200,7 +200,7 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
   it('SIGTERM: what BigQuery took is saved and recorded; with BigQuery stalled the worker still exits by the deadline', async () => {
     await setupBigQuery(w.target('sigterm'));
     const sigtermReader = new BigQuerySink(w.target('sigterm'));
-    const env = { ...w.env('sigterm'), USERS: usersFile, SOURCE_URL: slowSim.url, MAX_THREADS: '20', PROGRESS: 'off', SHUTDOWN_TIMEOUT: '0s' };
+    const env = { ...w.env('sigterm'), USERS: usersFile, SOURCE: 'twitter-html', SOURCE_URL: slowSim.url, MAX_THREADS: '20', PROGRESS: 'off', SHUTDOWN_TIMEOUT: '0s' };
     const run = async (stall: boolean) => {
       const child = spawn(process.execPath, [CLI, 'collect'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';

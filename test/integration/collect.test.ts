@@ -33,7 +33,7 @@ describe('collect from the sim over loopback', async () => {
   it('stores every user of the oldest bucket exactly as /_sim/truth says: lists, cap at 2,000, truncation, statuses', async () => {
     const sink = join(dir, 'oldest.duckdb');
     const outcome = await runCollect(
-      { users: usersFile, sourceUrl: sim.url, partition: '1/30', sink: `duckdb:${sink}`, maxThreads: '50', progress: 'off' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, partition: '1/30', sink: `duckdb:${sink}`, maxThreads: '50', progress: 'off' },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
     expect(outcome.state).toBe('finished');
@@ -63,7 +63,7 @@ describe('collect from the sim over loopback', async () => {
     const faulty = await useSim({ users: 10_000, seed: 11, latencyMs: 1, faultRate: 0.1 });
     const sink = join(dir, 'faults.duckdb');
     const outcome = await runCollect(
-      { users: usersFile, sourceUrl: faulty.url, partition: '30/30', sink: `duckdb:${sink}`, maxThreads: '50', progress: 'off', maxRetries: '10' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: faulty.url, partition: '30/30', sink: `duckdb:${sink}`, maxThreads: '50', progress: 'off', maxRetries: '10' },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
     const ids = await bucketIds(usersFile, 30, 30);
@@ -77,7 +77,7 @@ describe('collect from the sim over loopback', async () => {
   it('stops at MAX_FRIENDS and marks the row truncated only when more existed', async () => {
     const sink = join(dir, 'cap.duckdb');
     await runCollect(
-      { users: usersFile, sourceUrl: sim.url, partition: '15/30', sink: `duckdb:${sink}`, maxFriends: '40', progress: 'off' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, partition: '15/30', sink: `duckdb:${sink}`, maxFriends: '40', progress: 'off' },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
     const ids = await bucketIds(usersFile, 15, 30);
@@ -90,7 +90,7 @@ describe('collect from the sim over loopback', async () => {
 
   it('resumes: a rerun collects only the users that were missing', async () => {
     const sink = join(dir, 'resume.duckdb');
-    const common = { users: usersFile, sourceUrl: sim.url, partition: '20/30', sink: `duckdb:${sink}`, progress: 'off' };
+    const common = { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, partition: '20/30', sink: `duckdb:${sink}`, progress: 'off' };
     const first = await runCollect({ ...common, usersLimit: '120' }, { env: {}, isTTY: false, handleSignals: false, log: quiet });
     expect(first.stats.usersSaved).toBe(120);
     // A limit on a rerun counts users not yet collected: the worker reads past the 120 done ones.
@@ -122,7 +122,7 @@ describe('collect under a source rate limit', async () => {
   it('with RATE_LIMIT set, never gets a 429 and loses nobody', async () => {
     const sink = join(dir, 'rl.duckdb');
     const outcome = await runCollect(
-      { users: usersFile, sourceUrl: sim.url, partition: '30/30', usersLimit: '25', sink: `duckdb:${sink}`, rateLimit: '40', rateWindow: '1s', progress: 'off' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, partition: '30/30', usersLimit: '25', sink: `duckdb:${sink}`, rateLimit: '40', rateWindow: '1s', progress: 'off' },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
     expect(outcome.stats.byStatus.failed).toBe(0);
@@ -135,7 +135,7 @@ describe('collect under a source rate limit', async () => {
     const before = sim.stats().rateLimited;
     const sink = join(dir, 'rl-learn.duckdb');
     const outcome = await runCollect(
-      { users: usersFile, sourceUrl: sim.url, partition: '29/30', usersLimit: '25', sink: `duckdb:${sink}`, progress: 'off' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, partition: '29/30', usersLimit: '25', sink: `duckdb:${sink}`, progress: 'off' },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
     expect(outcome.stats.byStatus.failed).toBe(0);
@@ -152,7 +152,7 @@ describe('friendfleet export', async () => {
   await writeUsersFile(sim.graph, usersFile);
   const sink = join(dir, 'export.duckdb');
   await runCollect(
-    { users: usersFile, sourceUrl: sim.url, partition: '1/20', sink: `duckdb:${sink}`, progress: 'off' },
+    { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, partition: '1/20', sink: `duckdb:${sink}`, progress: 'off' },
     { env: {}, isTTY: false, handleSignals: false, log: quiet },
   );
 

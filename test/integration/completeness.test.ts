@@ -37,7 +37,7 @@ describe('the completeness signal: expected_count, the views, monitor and the en
 
   const collect = async (users: string, sink: string) => {
     const { log, lines: logged } = capturingLog();
-    const outcome = await runCollect({ users, sourceUrl: sim.url, sink: `duckdb:${sink}`, partition: '1/10', progress: 'off' }, { env: {}, isTTY: false, handleSignals: false, log });
+    const outcome = await runCollect({ users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${sink}`, partition: '1/10', progress: 'off' }, { env: {}, isTTY: false, handleSignals: false, log });
     expect(outcome.state).toBe('finished');
     return { outcome, warning: logged.find((l) => l.msg === 'lists shorter than the users table says') };
   };

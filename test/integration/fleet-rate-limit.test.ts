@@ -42,6 +42,7 @@ describe('one rate limit for the whole fleet (RATE_LIMIT_REDIS_URL)', async () =
     const outcome = await runFleet(
       {
         users: usersFile,
+        source: 'twitter-html',
         sourceUrl: sim.url,
         sink: `duckdb:${db}`,
         usersLimit: '2',

@@ -52,7 +52,7 @@ describe('an interrupted run resumes where it stopped', async () => {
 
   it.each([['SIGTERM'], ['SIGKILL']] as const)('after %s, the rerun collects only the missing users', async (signal) => {
     const sink = join(dir, `${signal}.duckdb`);
-    const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '10/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', SHUTDOWN_TIMEOUT: '5s', HEARTBEAT_INTERVAL: '1s' };
+    const env = { USERS: usersFile, SOURCE: 'twitter-html', SOURCE_URL: sim.url, PARTITION: '10/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', SHUTDOWN_TIMEOUT: '5s', HEARTBEAT_INTERVAL: '1s' };
     const first = await collectAndInterrupt(env, signal, someDone, 1500);
     if (signal === 'SIGTERM') {
       expect(first.code).toBe(0);
@@ -102,7 +102,7 @@ describe('SIGTERM while requests wait for a spent rate-limit window', async () =
   it('abandons the waiting users after SHUTDOWN_TIMEOUT instead of waiting for the window to refill', async () => {
     const sink = join(dir, 'budget.duckdb');
     // 30 requests an hour: after the first 30 every request waits for a refill an hour away.
-    const env = { USERS: usersFile, SOURCE_URL: sim.url, PARTITION: '1/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', RATE_LIMIT: '30', RATE_WINDOW: '1h', SHUTDOWN_TIMEOUT: '1s' };
+    const env = { USERS: usersFile, SOURCE: 'twitter-html', SOURCE_URL: sim.url, PARTITION: '1/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', RATE_LIMIT: '30', RATE_WINDOW: '1h', SHUTDOWN_TIMEOUT: '1s' };
     const first = await collectAndInterrupt(env, 'SIGTERM', (l) => l.msg === 'run started', 1000);
     expect(first.code).toBe(0);
     // Well within Heroku's 30 s, and nowhere near the hour the window would take to refill.

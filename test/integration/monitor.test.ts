@@ -21,12 +21,12 @@ describe('monitor and plan after a local fleet run', async () => {
   const usersFile = join(dir, 'users.csv');
   await writeUsersFile(sim.graph, usersFile, { withCounts: true });
   const db = join(dir, 'fleet.duckdb');
-  const planned = await runCli(['partition', '--users', usersFile, '--partitions', '3', '--sink', `duckdb:${db}`]);
+  const planned = await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '3', '--sink', `duckdb:${db}`]);
   expect(planned.code).toBe(0);
   // Three workers, as a fleet would run them, into one warehouse; the third stops early.
   for (const [partition, limit] of [['1', undefined], ['2', undefined], ['3', '100']] as const) {
     await runCollect(
-      { users: usersFile, sourceUrl: sim.url, sink: `duckdb:${db}`, partition, partitions: '3', worker: `worker-${partition}`, tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, partition, partitions: '3', worker: `worker-${partition}`, tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
   }
@@ -127,9 +127,16 @@ describe('monitor and plan after a local fleet run', async () => {
     const newest = [...monitor.trial_summary].sort((a, b) => String(b.last_end).localeCompare(String(a.last_end)))[0]!;
     const r = await runCli(['plan', '--sink', `duckdb:${db}`, '--users', '3600000', '--workers', '10', '--format', 'json']);
     expect(r.code).toBe(0);
-    const plan = JSON.parse(r.stdout) as { inputs: { rate: number; rate_source: string; rate_threads: number }; clock: { days: number }[] };
+    const plan = JSON.parse(r.stdout) as { inputs: { rate: number; rate_source: string; rate_warning: string; rate_threads: number }; clock: { days: number }[] };
     expect(plan.inputs.rate).toBeCloseTo(Number(newest.users_per_hour), 6);
-    expect(plan.inputs.rate_source).toBe(`measured in run ${newest.run_id} on standard-1x`);
+    // Issue 15 §6: it says the rate is the sim's, and does not project it onto a real source.
+    expect(plan.inputs.rate_source).toBe(`measured in run ${newest.run_id} on standard-1x, twitter-html on the sim at ${sim.url}`);
+    expect(plan.inputs.rate_warning).toMatch(/^this rate is the sim's \(no real delay or rate limit\)/);
+    const real = await runCli(['plan', '--sink', `duckdb:${db}`, '--users', '3600000', '--workers', '10', '--source', 'bluesky', '--format', 'json']);
+    const bluesky = (JSON.parse(real.stdout) as { inputs: { rate: number; rate_source: string; rate_warning: string } }).inputs;
+    expect(bluesky.rate).toBe(1800);
+    expect(bluesky.rate_source).toBe("bound by bluesky's budget: 3000 requests per 5 min ÷ 20 pages per user (every user at the 2,000 cap; pass --pages-per-user for your users)");
+    expect(bluesky.rate_warning).toBe(`run ${newest.run_id} ran on the sim (${Math.round(Number(newest.users_per_hour))} users/hour, no real delay or limit): not used for bluesky`);
     expect(plan.inputs.rate_threads).toBe(50);
     expect(plan.clock[0]!.days).toBeCloseTo(3_600_000 / (plan.inputs.rate * 24 * 10), 9);
   });

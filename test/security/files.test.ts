@@ -27,7 +27,7 @@ describe('files', () => {
     const users = join(dir, 'users.csv');
     await writeUsersFile(sim.graph, users);
     const db = join(dir, 'w.duckdb');
-    const child = spawn(process.execPath, [CLI, 'collect', '--users', users, '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '4/4', '--users-limit', '60', '--max-threads', '20', '--progress', 'off'], {
+    const child = spawn(process.execPath, [CLI, 'collect', '--users', users, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '4/4', '--users-limit', '60', '--max-threads', '20', '--progress', 'off'], {
       env: { PATH: process.env.PATH ?? '' },
       stdio: 'ignore',
     });

@@ -113,7 +113,7 @@ describe('secrets', () => {
     const port = new URL(redis.url).port;
     // The test's Redis asks no password: one given anyway must still stay hidden, whatever Redis says to it.
     const db = join(dir, 'redis.duckdb');
-    const run = await runCli(['collect', '--users', users, '--source-url', sim.url, '--sink', `duckdb:${db}`, '--progress', 'off', '--partition', '4/8'], {
+    const run = await runCli(['collect', '--users', users, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--progress', 'off', '--partition', '4/8'], {
       RATE_LIMIT_REDIS_URL: `redis://default:redis-sekrit-pw@127.0.0.1:${port}`, RATE_LIMIT: '100000', RATE_WINDOW: '1s', RATE_LIMIT_WORKERS: '1', LOG_LEVEL: 'trace',
     });
     expect(run.code, run.stderr).toBe(0);
@@ -130,7 +130,7 @@ describe('secrets', () => {
     const refused = String(sim.graph.idOf(0));
     w.fake.setFaults({ insertErrorRate: 0.5, invalidUserIds: [refused] });
     const deadLetters = join(dir, 'dead.ndjson');
-    const run = await runCli(['collect', '--users', users, '--source-url', sim.url, '--progress', 'off', '--partition', '1/4'], {
+    const run = await runCli(['collect', '--users', users, '--source', 'twitter-html', '--source-url', sim.url, '--progress', 'off', '--partition', '1/4'], {
       ...w.env('secrets'), DEAD_LETTER_FILE: deadLetters, LOG_LEVEL: 'trace',
     });
     expect(run.code, run.stderr).toBe(0);
@@ -167,10 +167,10 @@ describe('secrets', () => {
       new Writable({
         write(chunk: Buffer, _e, done) {
           for (const line of chunk.toString().split('\n').filter(Boolean)) {
-            const entry = JSON.parse(line) as { msg: string; pid?: number };
-            if (entry.msg !== 'fleet worker started' || entry.pid === undefined) continue;
+            const entry = JSON.parse(line) as { msg: string; workerPid?: number };
+            if (entry.msg !== 'fleet worker started' || entry.workerPid === undefined) continue;
             try {
-              const proc = `/proc/${entry.pid}`;
+              const proc = `/proc/${entry.workerPid}`;
               seen.push({ cmdline: readFileSync(`${proc}/cmdline`, 'latin1'), environ: readFileSync(`${proc}/environ`, 'latin1'), mode: statSync(`${proc}/environ`).mode & 0o777 });
             } catch {
               // The worker already ended: nothing to read.
@@ -181,7 +181,7 @@ describe('secrets', () => {
       }),
     );
     const db = join(dir, 'fleet.duckdb');
-    const outcome = await runFleet({ users, sourceUrl: sim.url, sink: `duckdb:${db}`, logLevel: 'warn', usersLimit: '20' }, { PATH: process.env.PATH }, { partitions: 1, restarts: 0 }, log);
+    const outcome = await runFleet({ users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, logLevel: 'warn', usersLimit: '20' }, { PATH: process.env.PATH }, { partitions: 1, restarts: 0 }, log);
     expect(outcome.ok).toBe(true);
     expect(seen.length).toBeGreaterThan(0);
     for (const s of seen) {

@@ -22,6 +22,8 @@ export const BAD: Partial<Record<SettingKey, string[]>> = {
   maxFriends: ['-1', 'all', '10000001'],
   maxRetries: ['-1', '101'],
   maxAttempts: ['0'],
+  circuitFirstUsers: ['-1', 'five'],
+  circuitUsers: ['100001'],
   requestTimeout: ['10ms', 'soon'],
   maxResponseTime: ['50ms', '2h', 'slowly'],
   allowPrivateAddresses: ['maybe', 'on', '2'],

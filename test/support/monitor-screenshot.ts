@@ -25,8 +25,8 @@ try {
   const users = join(dir, 'users.csv');
   const db = join(dir, 'w.duckdb');
   await writeUsersFile(sim.graph, users, { withCounts: true });
-  spawnSync(process.execPath, [CLI, 'partition', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`], { stdio: 'ignore' });
-  const fleet = spawn(process.execPath, [CLI, 'fleet', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`, '--source-url', sim.url, '--max-threads', '25', '--tier', 'standard-1x'], {
+  spawnSync(process.execPath, [CLI, 'partition', '--source', 'twitter-html', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`], { stdio: 'ignore' });
+  const fleet = spawn(process.execPath, [CLI, 'fleet', '--source', 'twitter-html', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`, '--source-url', sim.url, '--max-threads', '25', '--tier', 'standard-1x'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), HEARTBEAT_INTERVAL: '1s', LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });

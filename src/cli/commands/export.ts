@@ -14,8 +14,10 @@ export function registerExport(program: Command): void {
     .description('write the edge list (user_id, friend_screen_name, friend_id, source) of the latest successful row per user and source')
     .option('--format <format>', 'csv, ndjson or parquet (default csv)')
     .option('--source <name>', `only the users collected from this source: ${SOURCE_NAMES.join(', ')} (default: every source, told apart by the source column)`)
-    .requiredOption('--out <file>', 'file to write');
-  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
+    .option('--out <file>', 'file to write (required)');
+  addSettingFlags(cmd, SINK_SETTINGS, { read: true }).action(async (opts: Record<string, unknown>) => {
+    // Checked here, not by commander: a missing required option made it print the whole help.
+    if (opts.out === undefined) throw new ConfigError('--out', 'export needs --out FILE: the file to write the edges to (--format csv, ndjson or parquet)');
     const uri = sinkFrom(loadSettings(SINK_SETTINGS, opts, process.env));
     if (uri.kind === 'bigquery') {
       throw new ConfigError('SINK', `export writes files from the embedded warehouse; in BigQuery, query or export the view ${uri.project}.${uri.dataset}.user_friend_edges`);

@@ -20,7 +20,7 @@ export function registerMonitor(program: Command): void {
     .option('--interval <duration>', 'refresh interval with --watch (default 10s)')
     .option('--runs <n>', 'newest runs to list (default 20)')
     .option('--slots <n>', '10-minute throughput slots to list (default 12)');
-  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
+  addSettingFlags(cmd, SINK_SETTINGS, { read: true }).action(async (opts: Record<string, unknown>) => {
     const uri = sinkFrom(loadSettings(SINK_SETTINGS, opts, process.env));
     const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
     const interval = parseValue('--interval', '--interval', duration(1000, 3_600_000), String(opts.interval ?? '10s'));

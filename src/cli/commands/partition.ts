@@ -3,6 +3,7 @@ import { loadSettings, parseValue } from '../../config/load.ts';
 import { sinkFrom, USERS_SETTINGS, usersFrom } from '../../config/warehouse.ts';
 import { oneOf } from '../../config/parsers.ts';
 import { friendsCap } from '../../config/settings.ts';
+import { requiredSource } from '../../config/source-settings.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { renderTable } from '../../monitor/format.ts';
@@ -45,12 +46,13 @@ export function registerPartition(program: Command): void {
     const usersLocation = usersFrom(settings);
     if (!usersLocation) throw new ConfigError('USERS', 'USERS (flag --users) is required: the users table to cut (or USERS_QUERY)');
     if (!settings.partitions) throw new ConfigError('PARTITIONS', 'PARTITIONS (flag --partitions) is required: how many buckets to cut');
+    const source = requiredSource(settings.source);
     const balance = parseValue('--balance', '--balance', oneOf<Balance>(['work', 'count']), String(opts.balance ?? 'work'));
     const format = parseValue('--format', '--format', oneOf<PartitionFormat>(['table', 'json', 'env']), String(opts.format ?? 'table'));
     const log = createLogger(settings.logLevel!);
     // Loaded here, not with the CLI: a `collect` worker must not map DuckDB's library (users/staging-process.ts).
     const { StagedUserTable } = await import('../../users/staged-table.ts');
-    const users = await StagedUserTable.open(usersLocation, SOURCE_ID_KINDS[settings.source!]);
+    const users = await StagedUserTable.open(usersLocation, SOURCE_ID_KINDS[source]);
     const sink = await openSink(sinkFrom(settings)).catch(async (error: unknown) => {
       await users.close();
       throw error;
@@ -58,8 +60,8 @@ export function registerPartition(program: Command): void {
     try {
       const problems = describeReport(users.report);
       if (problems) log.warn({ report: users.report }, `users table: ${problems}`);
-      const pageSize = SOURCE_PAGE_SIZES[settings.source!];
-      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(settings.source!), { maxFriends: friendsCap(settings.maxFriends!), pageSize });
+      const pageSize = SOURCE_PAGE_SIZES[source];
+      const { model, note } = await chooseWorkModel(users, () => sink.collectedWork(source), { maxFriends: friendsCap(settings.maxFriends!), pageSize });
       const plan = await planPartitions(users, model, note, { partitions: settings.partitions, balance, maxFriends: friendsCap(settings.maxFriends!), pageSize });
       if (!opts.dryRun) await sink.writePlan(planRows(plan));
       const summary =

@@ -6,6 +6,8 @@ import { sinkFrom, SINK_SETTINGS } from '../../config/warehouse.ts';
 import { duration, integer, oneOf } from '../../config/parsers.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { planCapacity } from '../../monitor/capacity.ts';
+import { chooseRate, ranOnSim, type MeasuredRun } from '../../monitor/rate-basis.ts';
+import { SOURCE_NAMES, type SourceName } from '../../sources/source.ts';
 import { renderTable } from '../../monitor/format.ts';
 import { REFERENCE_TIERS, type Tier } from '../../monitor/tiers.ts';
 import { openForReading } from '../../sinks/registry.ts';
@@ -37,16 +39,42 @@ function readTiers(path: string): Tier[] {
   return parsed.data;
 }
 
-/** The rate of the newest finished run in the warehouse, with the threads it ran. */
-async function measuredRate(flags: Record<string, unknown>): Promise<{ rate: number; threads: number | undefined; run: string; tier: string | null }> {
+/** Run IDs as friendfleet makes them (run-YYYYMMDDTHHMMSSZ-hex): safe to put in a query as they are. */
+const RUN_ID = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * The newest finished runs in the warehouse with what says where they ran (source, SOURCE_URL): the one
+ * `plan` uses is the newest on the target source when one ran on its real service, else the newest.
+ */
+async function measuredRun(flags: Record<string, unknown>, target: SourceName | undefined): Promise<MeasuredRun | undefined> {
   const db = await openForReading(sinkFrom(loadSettings(SINK_SETTINGS, flags, process.env)));
   try {
-    const [trial] = await db.query(
-      `SELECT run_id, users_per_hour, threads, tier FROM trial_summary
-       WHERE outcome = 'finished' AND users_per_hour IS NOT NULL ORDER BY last_end DESC, run_id LIMIT 1`,
+    const trials = await db.query(
+      `SELECT run_id, source, users_per_hour, threads, tier FROM trial_summary
+       WHERE outcome = 'finished' AND users_per_hour IS NOT NULL ORDER BY last_end DESC, run_id LIMIT 20`,
     );
-    if (!trial) throw new ConfigError('--rate', 'no finished trial in the warehouse to measure the rate from: run one (npm start) or pass --rate');
-    return { rate: Number(trial.users_per_hour), threads: trial.threads === null ? undefined : Number(trial.threads), run: String(trial.run_id), tier: trial.tier as string | null };
+    const ids = trials.map((t) => String(t.run_id)).filter((id) => RUN_ID.test(id));
+    const records = ids.length === 0 ? [] : await db.query(`SELECT run_id, settings, users_done, pages FROM runs_latest WHERE run_id IN (${ids.map((id) => `'${id}'`).join(', ')})`);
+    const runs = trials.map((t): MeasuredRun => {
+      const record = records.find((r) => r.run_id === t.run_id);
+      let sourceUrl: string | undefined;
+      try {
+        sourceUrl = (JSON.parse(String(record?.settings ?? '{}')) as { sourceUrl?: string }).sourceUrl;
+      } catch {
+        sourceUrl = undefined;
+      }
+      const done = Number(record?.users_done ?? 0);
+      return {
+        runId: String(t.run_id),
+        source: t.source as SourceName,
+        sourceUrl,
+        usersPerHour: Number(t.users_per_hour),
+        threads: t.threads === null ? undefined : Number(t.threads),
+        tier: (t.tier as string | null) ?? null,
+        pagesPerUser: done > 0 ? Number(record?.pages ?? 0) / done : undefined,
+      };
+    });
+    return runs.find((r) => r.source === target && !ranOnSim(r)) ?? runs[0];
   } finally {
     await db.close();
   }
@@ -59,12 +87,14 @@ export function registerPlan(program: Command): void {
     .requiredOption('--users <n>', 'users to collect, e.g. 3600000')
     .option('--rate <users/hour>', 'users per hour per worker (default: the newest finished trial in the warehouse)')
     .option('--threads <n>', 'threads the rate was measured with (default: the trial\'s); tiers allowing fewer scale it down')
+    .option('--source <name>', `the source the collection will read: ${SOURCE_NAMES.join(', ')} (default: the measured run's); a real source's rate is bound by its budget`)
+    .option('--pages-per-user <n>', "requests a user takes on --source, for its budget bound (default: a run on that source measured it, else every user at the 2,000 cap)")
     .option('--workers <n,...>', `worker counts to tabulate (default ${DEFAULT_WORKERS.join(',')})`)
     .option('--deadline <duration>', 'longest acceptable run, e.g. 10d')
     .option('--budget <dollars>', 'most you will spend')
     .option('--tiers <file>', 'JSON array of {tier, memory_mb, max_threads, price_per_month[, max_workers]} (default: the reference\'s Heroku tiers)')
     .option('--format <format>', 'text (default) or json');
-  addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
+  addSettingFlags(cmd, SINK_SETTINGS, { read: true }).action(async (opts: Record<string, unknown>) => {
     const users = parseValue('--users', '--users', integer(1, 10_000_000_000), String(opts.users));
     const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
     const workers =
@@ -75,24 +105,36 @@ export function registerPlan(program: Command): void {
     let rate: number;
     let rateThreads: number | undefined;
     let source: string;
+    let warning: string | undefined;
     if (opts.rate !== undefined) {
       rate = parseValue('--rate', '--rate', integer(1, 100_000_000), String(opts.rate));
       rateThreads = opts.threads === undefined ? undefined : parseValue('--threads', '--threads', integer(1, 1_000_000), String(opts.threads));
       source = 'stated';
     } else {
-      const measured = await measuredRate(opts);
-      rate = measured.rate;
-      rateThreads = opts.threads === undefined ? measured.threads : parseValue('--threads', '--threads', integer(1, 1_000_000), String(opts.threads));
-      source = `measured in run ${measured.run}${measured.tier ? ` on ${measured.tier}` : ''}`;
+      const target = opts.source === undefined ? undefined : parseValue('--source', '--source', oneOf(SOURCE_NAMES), String(opts.source));
+      const pages = opts.pagesPerUser === undefined ? undefined : parseValue('--pages-per-user', '--pages-per-user', integer(1, 1_000_000), String(opts.pagesPerUser));
+      const measured = await measuredRun(opts, target);
+      if (!measured && !target) throw new ConfigError('--rate', 'no finished trial in the warehouse to measure the rate from: run one (npm start), or pass --source (a real source\'s budget) or --rate');
+      let basis;
+      try {
+        basis = chooseRate(measured, target, pages);
+      } catch (error) {
+        throw new ConfigError('--rate', (error as Error).message);
+      }
+      rate = basis.rate;
+      rateThreads = opts.threads === undefined ? basis.threads : parseValue('--threads', '--threads', integer(1, 1_000_000), String(opts.threads));
+      source = basis.description;
+      warning = basis.warning;
     }
     const plan = planCapacity({ users, rate, rateThreads, workers, tiers, deadlineDays, budget });
-    const inputs = { users, rate, rate_source: source, rate_threads: rateThreads ?? null, deadline_days: deadlineDays ?? null, budget: budget ?? null };
+    const inputs = { users, rate, rate_source: source, rate_warning: warning ?? null, rate_threads: rateThreads ?? null, deadline_days: deadlineDays ?? null, budget: budget ?? null };
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify({ inputs, ...plan }, null, 2)}\n`);
       return;
     }
     const lines = [
       `${users} users at ${rate.toFixed(0)} users/hour per worker (${source}${rateThreads ? `, ${rateThreads} threads` : ''})`,
+      ...(warning ? [`Note: ${warning}`] : []),
       '',
       'Clock time',
       renderTable(plan.clock),

@@ -40,11 +40,14 @@ export async function runBucket(run: BucketRun): Promise<RunState> {
     run.collector,
   );
   await recordRun(sink, info, stats, 'running');
-  log.info({ runId: info.run_id, worker: info.worker, settings: JSON.parse(info.settings) as unknown, planned: stats.usersPlanned }, 'run started');
+  // The logger names the worker already (a child with `worker`): a key given twice is ambiguous to log tools.
+  log.info({ runId: info.run_id, settings: JSON.parse(info.settings) as unknown, planned: stats.usersPlanned }, 'run started');
 
   const progress = new ProgressReporter(stats, { mode: run.progress.mode, intervalMs: run.progress.intervalMs, log });
   const heartbeat = new HeartbeatWriter({ sink, stats, info, intervalMs: run.heartbeatIntervalMs, log });
   run.shutdown?.attach(collector);
+  // Aborted before the stop warning is logged: the bar's line ends first.
+  run.shutdown?.signal.addEventListener('abort', () => progress.endLine(), { once: true });
   progress.start();
   heartbeat.start();
   let state: RunState = 'finished';

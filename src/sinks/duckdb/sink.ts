@@ -1,4 +1,4 @@
-import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue, type DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { SinkError } from '../../core/errors.ts';
 import type { IdRange } from '../../partition/bucket.ts';
 import { PARTITION_COLUMNS, planFromRows, type PartitionRow } from '../../partition/plan.ts';
@@ -7,6 +7,7 @@ import { HEARTBEAT_COLUMNS, RUN_COLUMNS, type HeartbeatRow, type RunRecord, type
 import { RowBuffer } from '../row-buffer.ts';
 import type { Sink, SinkOptions } from '../sink.ts';
 import { readSqlDir } from '../sql-files.ts';
+import { openDuckDbFile } from './open.ts';
 import { rangeCondition } from './sql.ts';
 
 /**
@@ -71,11 +72,7 @@ export class DuckDbSink implements Sink {
   }
 
   async open(): Promise<void> {
-    try {
-      this.instance = await DuckDBInstance.create(this.path);
-    } catch (error) {
-      throw openError(this.path, error);
-    }
+    this.instance = await openDuckDbFile(this.path, 'write');
     this.writer = await this.instance.connect();
     for (const file of readSqlDir('sinks/duckdb/ddl')) {
       try {
@@ -243,35 +240,4 @@ export class DuckDbSink implements Sink {
       throw error;
     }
   }
-}
-
-/** The newest stored plan of a DuckDB file, opened read-only (registry.ts's readPlan). */
-export async function readDuckDbPlan(path: string): Promise<PartitionRow[]> {
-  let instance: DuckDBInstance;
-  try {
-    instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  } catch (error) {
-    throw openError(path, error);
-  }
-  const conn = await instance.connect();
-  try {
-    const views = await conn.runAndReadAll(`SELECT count(*) FROM duckdb_views() WHERE view_name = 'partitions_latest'`);
-    if (Number(views.getRowsJS()[0]![0]) === 0) return [];
-    return planFromRows((await conn.runAndReadAll(`SELECT * FROM partitions_latest ORDER BY partition_id`)).getRowObjectsJS());
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-
-/**
- * Why a DuckDB file could not be opened. DuckDB lets one process open a file and locks out every
- * other, so the commonest cause gets its remedy spelled out.
- */
-function openError(path: string, error: unknown): SinkError {
-  const message = (error as Error).message;
-  const remedy = /Could not set lock/.test(message)
-    ? ' (another process has the file open: a second worker on it, or a reader; the workers of one machine share a file through a fleet\'s warehouse host)'
-    : '';
-  return new SinkError(`cannot open DuckDB file ${path}: ${message}${remedy}`, { cause: error });
 }

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';
 import { isIP, type AddressInfo } from 'node:net';
-import { ConfigError, HostRefusal } from '../../core/errors.ts';
+import { ConfigError, HostRefusal, ListenError } from '../../core/errors.ts';
 import { sqlString } from '../duckdb/sql.ts';
 import { decode, encode } from './codec.ts';
 import { newHostSecret, removeHostFile, writeHostFile } from './host-file.ts';
@@ -88,7 +88,7 @@ export async function startHost(dbPath: string, options: HostOptions = {}): Prom
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(new ListenError(listen.host, listen.port, error)));
     server.listen({ host: listen.host, port: listen.port }, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -5,7 +5,7 @@ import type { FetchOptions, FollowPage, Source, UserRef } from '../source.ts';
 import { parseFollowingPage } from './parse.ts';
 
 export interface TwitterHtmlOptions {
-  /** Site origin. Default https://mobile.twitter.com (the legacy mobile site the reference scraped). */
+  /** Site origin: the sim's (the legacy mobile site the reference scraped, mobile.twitter.com, is gone). */
   baseUrl: string;
   /** Open sockets; set to the collector's concurrency. */
   connections: number;

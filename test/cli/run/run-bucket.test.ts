@@ -5,7 +5,7 @@ import { recordRun, runInfo } from '../../../src/cli/run/record-run.ts';
 import { runBucket, type BucketRun } from '../../../src/cli/run/run-bucket.ts';
 import { createBudget } from '../../../src/collector/create-budget.ts';
 import { RunStats } from '../../../src/collector/stats.ts';
-import { BudgetClosedError, SinkError } from '../../../src/core/errors.ts';
+import { BudgetClosedError, CircuitOpenError, SinkError, SourceError } from '../../../src/core/errors.ts';
 import type { Bucket } from '../../../src/partition/bucket.ts';
 import { FakeSource, page } from '../../support/fake-source.ts';
 import { MemorySink } from '../../support/memory-sink.ts';
@@ -27,7 +27,7 @@ async function bucketRun(sink: MemorySink): Promise<BucketRun> {
       yield [{ id: '1' }, { id: '2' }];
       yield [{ id: '3' }];
     })(),
-    collector: { maxThreads: 2, maxFriends: 10, maxRetries: 0, maxRateLimitWaits: 1, backoff: { baseMs: 1, maxMs: 1 } },
+    collector: { maxThreads: 2, maxFriends: 10, maxRetries: 0, maxRateLimitWaits: 1, backoff: { baseMs: 1, maxMs: 1 }, circuit: { firstUsers: 5, usersInARow: 100 } },
     progress: { mode: 'off', intervalMs: 60_000 },
     heartbeatIntervalMs: 60_000,
   };
@@ -58,6 +58,27 @@ describe('the run and record phases', () => {
     sink.write = async (row) => (row.user_id === '2' ? Promise.reject(new SinkError('disk full')) : writes(row));
     await expect(runBucket(run)).rejects.toThrow('disk full');
     expect(sink.runs.map((r) => [r.state, r.error])).toEqual([['running', null], ['running', null], ['failed', 'disk full']]);
+    await run.budget.close();
+  });
+
+  it('a source that goes away mid-run: the circuit opens, the rows already written stay as they were, no user is written failed', async () => {
+    const sink = new MemorySink();
+    const run = await bucketRun(sink);
+    const gone = new SourceError('transient', 'request failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9', { connection: 'ECONNREFUSED at http://127.0.0.1:9' });
+    const script: Record<string, (ReturnType<typeof page> | SourceError)[]> = { '1@': [page(['a'])], '2@': [page(['b', 'c'])] };
+    for (let id = 3; id <= 40; id++) script[`${id}@`] = [gone];
+    run.source = new FakeSource(script);
+    run.users = (async function* () {
+      for (let id = 1; id <= 40; id += 2) yield [{ id: String(id) }, { id: String(id + 1) }];
+    })();
+    run.collector = { ...run.collector, circuit: { firstUsers: 5, usersInARow: 6 } };
+    const failure = await runBucket(run).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(CircuitOpenError);
+    expect(failure).toMatchObject({ code: 'FF_CIRCUIT_OPEN', connection: 'ECONNREFUSED at http://127.0.0.1:9', users: 6 });
+    expect(sink.rows.map((r) => [r.user_id, r.status, r.friend_count])).toEqual([['1', 'ok', 1], ['2', 'ok', 2]]);
+    expect(sink.runs.at(-1)).toMatchObject({ state: 'failed', users_done: 2 });
+    // It stopped taking users: far fewer than the 38 unreachable ones were tried.
+    expect(run.stats.usersStarted).toBeLessThan(12);
     await run.budget.close();
   });
 
