@@ -73,7 +73,20 @@ const rows: Record<string, unknown>[] = [];
 let offset = 0;
 try {
   for (const hosts of HOST_COUNTS) {
-    const sim = await startSimProcess(['--users', String(SIM_USERS), '--seed', String(SIM_SEED), '--latency-ms', String(LATENCY_MS), '--rate-limit', String(LIMIT), '--rate-window', `${WINDOW_S}s`, '--atproto-hosts', String(hosts)]);
+    const sim = await startSimProcess([
+      '--users',
+      String(SIM_USERS),
+      '--seed',
+      String(SIM_SEED),
+      '--latency-ms',
+      String(LATENCY_MS),
+      '--rate-limit',
+      String(LIMIT),
+      '--rate-window',
+      `${WINDOW_S}s`,
+      '--atproto-hosts',
+      String(hosts),
+    ]);
     const network = async () => (await (await fetch(`${sim.plcUrl}/_sim/network`)).json()) as NetworkDescription;
     try {
       for (const run of RUNS.filter((r) => r.hosts === hosts)) {
@@ -144,7 +157,10 @@ async function measure(run: Run, readings: { at: number; net: NetworkDescription
   const last = readings.at(-1)!;
   const spanS = (last.at - first.at) / 1000;
   // Requests each host let through in each measured window (the sim counts them by window), over its limit.
-  const lanes = run.source === 'bluesky' ? [{ before: first.appview, after: last.appview, limit: LIMIT }] : last.net.hosts.map((h, k) => ({ before: first.net.hosts[k]!.stats!, after: h.stats!, limit: h.rateLimit }));
+  const lanes =
+    run.source === 'bluesky'
+      ? [{ before: first.appview, after: last.appview, limit: LIMIT }]
+      : last.net.hosts.map((h, k) => ({ before: first.net.hosts[k]!.stats!, after: h.stats!, limit: h.rateLimit }));
   const uses: number[] = [];
   let requests = 0;
   let bytes = 0;
@@ -159,7 +175,9 @@ async function measure(run: Run, readings: { at: number; net: NetworkDescription
   }
   const instance = await DuckDBInstance.create(warehouse, { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
-  const done = (await conn.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM user_friends WHERE epoch_ms(end_at) > ${first.at} AND epoch_ms(end_at) <= ${last.at}`)).getRowObjectsJS()[0] as { n: number };
+  const done = (await conn.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM user_friends WHERE epoch_ms(end_at) > ${first.at} AND epoch_ms(end_at) <= ${last.at}`)).getRowObjectsJS()[0] as {
+    n: number;
+  };
   conn.closeSync();
   instance.closeSync();
   // At Bluesky's 3,000 requests / 5 min per host: the runs are bound by their budgets, so their rates scale with it.

@@ -67,7 +67,12 @@ try {
 
   // The same run under the profiler, for the split only (the profiler costs CPU of its own).
   const profiled = await run('profiled', ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-  const profile = stageShares(join(profileDir, readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!));
+  const profile = stageShares(
+    join(
+      profileDir,
+      readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!,
+    ),
+  );
   const threads = profiled.threadsCpuS;
   const main = threads.MainThread ?? 0;
   const total = Object.values(threads).reduce((a, b) => a + b, 0);

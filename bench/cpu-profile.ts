@@ -67,6 +67,9 @@ export function stageShares(path: string): { busyMs: number; byStage: Record<Sta
     const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(src|dist)\//, '$1/')}:${f.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + dt / 1000);
   });
-  const hottest = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, ms]) => ({ fn, ms }));
+  const hottest = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([fn, ms]) => ({ fn, ms }));
   return { busyMs: busyUs / 1000, byStage, hottest };
 }

@@ -42,7 +42,12 @@ const joinedMs = performance.now() - t0;
 
 const rows = [
   { method: 'appendList', rows: rowsToWrite, ms_per_row: Number((listMs / rowsToWrite).toFixed(3)), us_per_name: Number(((listMs * 1000) / (rowsToWrite * 2000)).toFixed(3)) },
-  { method: 'joined string + string_split (used)', rows: rowsToWrite, ms_per_row: Number((joinedMs / rowsToWrite).toFixed(3)), us_per_name: Number(((joinedMs * 1000) / (rowsToWrite * 2000)).toFixed(3)) },
+  {
+    method: 'joined string + string_split (used)',
+    rows: rowsToWrite,
+    ms_per_row: Number((joinedMs / rowsToWrite).toFixed(3)),
+    us_per_name: Number(((joinedMs * 1000) / (rowsToWrite * 2000)).toFixed(3)),
+  },
 ];
 printTable('DuckDB: writing rows of 2,000 names', rows);
 writeResults('duckdb-append', rows);

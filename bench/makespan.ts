@@ -31,9 +31,13 @@ const rows = [];
 try {
   for (const balance of ['count', 'work'] as const) {
     const db = join(dir, `${balance}.duckdb`);
-    const planned = spawnSync(process.execPath, [CLI, 'partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', String(partitions), '--balance', balance, '--sink', `duckdb:${db}`], {
-      encoding: 'utf8',
-    });
+    const planned = spawnSync(
+      process.execPath,
+      [CLI, 'partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', String(partitions), '--balance', balance, '--sink', `duckdb:${db}`],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (planned.status !== 0) throw new Error(planned.stderr);
     const predicted = /count (\d+\.\d+), work (\d+\.\d+)/.exec(planned.stdout)!;
     const outcome = await runFleet(

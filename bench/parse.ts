@@ -69,7 +69,10 @@ const parsers: { parser: string; parse: (html: string) => FollowingPageParse | u
   { parser: 'cheerio + htmlparser2 (DOM oracle)', parse: parseFollowingPageDom, cost: 0.5 },
 ];
 const rows = [];
-for (const [pagesName, pages] of [['canonical', canonical], ['variant', variant]] as const) {
+for (const [pagesName, pages] of [
+  ['canonical', canonical],
+  ['variant', variant],
+] as const) {
   for (const { parser, parse, cost } of parsers) {
     // The fast path declines a variant page: its cost there is what the used parser pays before the tokenizer.
     const fastShare = pages.filter((p) => parseCanonicalPage(p) !== undefined).length / pages.length;

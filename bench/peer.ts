@@ -78,7 +78,7 @@ try {
     const { requestsFinished, requestsFailed } = JSON.parse(out) as { requestsFinished: number; requestsFailed: number };
     return { ...middleRate(watched.samples), users: userCount, requestsFinished, requestsFailed };
   };
-  const peers = [{ name: "Crawlee CheerioCrawler, in-memory storage", ...(await crawlee('memory', users)) }];
+  const peers = [{ name: 'Crawlee CheerioCrawler, in-memory storage', ...(await crawlee('memory', users)) }];
   if (!quick) peers.push({ name: 'Crawlee CheerioCrawler, default storage (on disk)', ...(await crawlee('default', Math.round(users / 4))) });
 
   const mine = middleRate(ff.samples);

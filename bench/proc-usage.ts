@@ -66,10 +66,7 @@ export function readThreadsCpu(pid: number): Record<string, number> {
 }
 
 /** A child process's CPU and peak memory over its life, read from /proc every `sampleMs` until it exits. */
-export async function watchProcess(
-  child: import('node:child_process').ChildProcess,
-  sampleMs = 250,
-): Promise<{ exitCode: number | null; cpuS: number; peakRssMb: number; wallS: number }> {
+export async function watchProcess(child: import('node:child_process').ChildProcess, sampleMs = 250): Promise<{ exitCode: number | null; cpuS: number; peakRssMb: number; wallS: number }> {
   const t0 = Date.now();
   let cpuS = 0;
   let peakRssMb = 0;

@@ -43,9 +43,7 @@ const accountsPerUser = accounts / sampled;
 
 const resultsFile = new URL('./results/throughput.json', import.meta.url);
 const measured = existsSync(resultsFile)
-  ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { rows: { scenario: string; concurrency: number; ratio: number }[] }).rows.filter((r) =>
-      r.scenario.includes('warehouse host'),
-    )
+  ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { rows: { scenario: string; concurrency: number; ratio: number }[] }).rows.filter((r) => r.scenario.includes('warehouse host'))
   : [];
 
 function row(scenario: string, threads: number | null, pagesPerS: number, perUser = requestsPerUser, dollarsPerUser?: number) {

@@ -35,8 +35,16 @@ try {
     // Enough users to keep every slot busy for the measured windows and the three around them.
     const users = writeUsersSample(usersFile, Math.round(concurrency + (limitPerS * windowS * (windows + 3)) / meanRequestsPerUser(maxFriends)));
     const sim = await startSimProcess([
-      '--users', String(SIM_USERS), '--seed', String(SIM_SEED), '--latency-ms', String(REFERENCE_LATENCY_MS),
-      '--rate-limit', String(limit), '--rate-window', `${windowS}s`,
+      '--users',
+      String(SIM_USERS),
+      '--seed',
+      String(SIM_SEED),
+      '--latency-ms',
+      String(REFERENCE_LATENCY_MS),
+      '--rate-limit',
+      String(limit),
+      '--rate-window',
+      `${windowS}s`,
     ]);
     try {
       const run = await runCollectProcess({

@@ -19,11 +19,39 @@ interface Results {
 const TABLES: Record<string, { file: string; columns: string[] }> = {
   throughput: {
     file: 'throughput',
-    columns: ['scenario', 'concurrency', 'achieved_pages_per_s', 'bound_pages_per_s', 'ratio', 'users_per_hour', 'cpu_s_per_1000_pages', 'peak_rss_mb', 'worker_cpu_pct', 'sim_cpu_pct', 'warehouse_cpu_pct', 'users_saved', 'unsaved_requests'],
+    columns: [
+      'scenario',
+      'concurrency',
+      'achieved_pages_per_s',
+      'bound_pages_per_s',
+      'ratio',
+      'users_per_hour',
+      'cpu_s_per_1000_pages',
+      'peak_rss_mb',
+      'worker_cpu_pct',
+      'sim_cpu_pct',
+      'warehouse_cpu_pct',
+      'users_saved',
+      'unsaved_requests',
+    ],
   },
   memory: {
     file: 'memory',
-    columns: ['scenario', 'concurrency', 'ratio', 'peak_rss_mb', 'files_mb', 'duckdb_library_mb', 'v8_heap_mb', 'v8_heap_used_mb', 'v8_kept_mb', 'malloc_main_mb', 'other_anon_mb', 'array_buffers_mb', 'users_saved'],
+    columns: [
+      'scenario',
+      'concurrency',
+      'ratio',
+      'peak_rss_mb',
+      'files_mb',
+      'duckdb_library_mb',
+      'v8_heap_mb',
+      'v8_heap_used_mb',
+      'v8_kept_mb',
+      'malloc_main_mb',
+      'other_anon_mb',
+      'array_buffers_mb',
+      'users_saved',
+    ],
   },
   'rate-limited': {
     file: 'rate-limited',
@@ -65,7 +93,12 @@ function block(name: string): string | undefined {
   return `\`\`\`\n${renderTable(r.rows, shown)}\n\`\`\`\n\n(\`bench/results/${file}.json\`, ${r.at.slice(0, 16).replace('T', ' ')} UTC; ${machine}${load}.)`;
 }
 
-const docs = [new URL('../README.md', import.meta.url), ...readdirSync(new URL('../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => new URL(`../docs/${f}`, import.meta.url))];
+const docs = [
+  new URL('../README.md', import.meta.url),
+  ...readdirSync(new URL('../docs/', import.meta.url))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => new URL(`../docs/${f}`, import.meta.url)),
+];
 if (process.argv.includes('--write')) {
   for (const url of docs) {
     const before = readFileSync(url, 'utf8');

@@ -10,7 +10,12 @@ import { readSqlDir } from '../src/sinks/sql-files.ts';
 import { renderSettingsDoc, SETTINGS_DOC } from './support/settings-doc.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 
 /** Env vars an example may set that are not friendfleet settings: Node's and glibc's, read by the runtime. */
@@ -25,22 +30,24 @@ function shellLines(file: string): { line: number; text: string }[] {
   let inShell = false;
   let inFence = false;
   let pending: { line: number; text: string } | undefined;
-  read(file).split('\n').forEach((raw, i) => {
-    const fence = /^\s*```(\w*)/.exec(raw);
-    if (fence) {
-      inShell = !inFence && ['sh', 'bash', 'shell'].includes(fence[1]!);
-      inFence = !inFence;
-      return;
-    }
-    if (!inShell) return;
-    const text = pending ? `${pending.text} ${raw.trim()}` : raw.trim();
-    const line = pending?.line ?? i + 1;
-    if (text.endsWith('\\')) pending = { line, text: text.slice(0, -1).trimEnd() };
-    else {
-      pending = undefined;
-      out.push({ line, text });
-    }
-  });
+  read(file)
+    .split('\n')
+    .forEach((raw, i) => {
+      const fence = /^\s*```(\w*)/.exec(raw);
+      if (fence) {
+        inShell = !inFence && ['sh', 'bash', 'shell'].includes(fence[1]!);
+        inFence = !inFence;
+        return;
+      }
+      if (!inShell) return;
+      const text = pending ? `${pending.text} ${raw.trim()}` : raw.trim();
+      const line = pending?.line ?? i + 1;
+      if (text.endsWith('\\')) pending = { line, text: text.slice(0, -1).trimEnd() };
+      else {
+        pending = undefined;
+        out.push({ line, text });
+      }
+    });
   return out;
 }
 
@@ -133,7 +140,11 @@ function problems(program: Command, inv: Invocation): string[] {
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replaceAll(' ', '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replaceAll(' ', '-');
 }
 
 function anchors(file: string): Set<string> {
@@ -184,7 +195,9 @@ describe('the docs match the code', () => {
   it('every relative link points to a file that exists, and to a heading it has', () => {
     const broken: string[] = [];
     for (const file of DOCS) {
-      const text = read(file).replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+      const text = read(file)
+        .replace(/```[\s\S]*?```/g, '')
+        .replace(/`[^`\n]*`/g, '');
       for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         const target = m[1]!;
         if (/^[a-z]+:/.test(target)) continue;
@@ -219,7 +232,9 @@ describe('the docs match the code', () => {
   it('docs/warehouses.md documents every user_friends column, and the DDL has exactly those columns', () => {
     const doc = read('docs/warehouses.md');
     for (const column of USER_FRIENDS_COLUMNS) expect(doc).toContain(`| \`${column}\` |`);
-    const ddl = readSqlDir('sinks/duckdb/ddl').map((f) => f.sql).join('\n');
+    const ddl = readSqlDir('sinks/duckdb/ddl')
+      .map((f) => f.sql)
+      .join('\n');
     const table = /CREATE TABLE IF NOT EXISTS user_friends \(([\s\S]*?)\n\);/.exec(ddl)![1]!;
     const columns = table
       .split('\n')
@@ -230,7 +245,9 @@ describe('the docs match the code', () => {
 
   it('docs/warehouses.md documents every runs column', () => {
     const doc = read('docs/warehouses.md');
-    const ddl = readSqlDir('sinks/duckdb/ddl').map((f) => f.sql).join('\n');
+    const ddl = readSqlDir('sinks/duckdb/ddl')
+      .map((f) => f.sql)
+      .join('\n');
     const table = /CREATE TABLE IF NOT EXISTS runs \(([\s\S]*?)\n\);/.exec(ddl)![1]!;
     for (const line of table.split('\n')) {
       const column = line.trim().split(/\s+/)[0];

@@ -204,10 +204,9 @@ async function summarise(
   );
   const byPartition = new Map(rows.map((r) => [Number(r.partition_id), r]));
   // Users by status from the rows themselves: a SIGKILLed worker's run record never got its counts.
-  const statuses = await reader.query(
-    `SELECT status, count(*) AS users, sum(coalesce(friend_count, 0)) AS friends FROM user_friends WHERE start_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY status`,
-    [since.toISOString()],
-  );
+  const statuses = await reader.query(`SELECT status, count(*) AS users, sum(coalesce(friend_count, 0)) AS friends FROM user_friends WHERE start_at >= CAST($1 AS TIMESTAMPTZ) GROUP BY status`, [
+    since.toISOString(),
+  ]);
   const byStatus = Object.fromEntries(USER_STATUSES.map((s) => [s, Number(statuses.find((r) => r.status === s)?.users ?? 0)])) as Record<UserStatus, number>;
   const totals = {
     byStatus,
@@ -229,4 +228,3 @@ async function summarise(
   });
   return { partitions: outcomes, totals };
 }
-

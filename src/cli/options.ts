@@ -7,9 +7,33 @@ import { flagOf, SETTINGS, type Setting, type SettingKey } from '../config/setti
  */
 const HELP_GROUPS: readonly (readonly [string, readonly SettingKey[]])[] = [
   ['Source:', ['source', 'sourceUrl', 'twitterBearerToken', 'twitterBearerTokens', 'blueskyRepoRead']],
-  ['Users and buckets:', ['users', 'usersQuery', 'minUserId', 'maxUserId', 'partition', 'partitions', 'dyno', 'jobCompletionIndex', 'cloudRunTaskIndex', 'cloudRunTaskCount', 'usersLimit', 'batchSize']],
-  ['Rate, limits and retries:', ['maxThreads', 'rateLimit', 'rateWindow', 'rateLimitRedisUrl', 'rateLimitId', 'rateLimitWorkers', 'maxFriends', 'maxRetries', 'maxAttempts', 'circuitFirstUsers', 'circuitUsers', 'requestTimeout', 'maxResponseTime', 'allowPrivateAddresses']],
-  ['Warehouse:', ['sink', 'googleCredentials', 'googleApplicationCredentials', 'bigqueryLocation', 'bigqueryApiEndpoint', 'hostSecret', 'hostListen', 'hostExportDir', 'sinkBufferRows', 'deadLetterFile']],
+  [
+    'Users and buckets:',
+    ['users', 'usersQuery', 'minUserId', 'maxUserId', 'partition', 'partitions', 'dyno', 'jobCompletionIndex', 'cloudRunTaskIndex', 'cloudRunTaskCount', 'usersLimit', 'batchSize'],
+  ],
+  [
+    'Rate, limits and retries:',
+    [
+      'maxThreads',
+      'rateLimit',
+      'rateWindow',
+      'rateLimitRedisUrl',
+      'rateLimitId',
+      'rateLimitWorkers',
+      'maxFriends',
+      'maxRetries',
+      'maxAttempts',
+      'circuitFirstUsers',
+      'circuitUsers',
+      'requestTimeout',
+      'maxResponseTime',
+      'allowPrivateAddresses',
+    ],
+  ],
+  [
+    'Warehouse:',
+    ['sink', 'googleCredentials', 'googleApplicationCredentials', 'bigqueryLocation', 'bigqueryApiEndpoint', 'hostSecret', 'hostListen', 'hostExportDir', 'sinkBufferRows', 'deadLetterFile'],
+  ],
   ['Worker and output:', ['worker', 'shutdownTimeout', 'heartbeatInterval', 'tier', 'progress', 'progressInterval', 'logLevel']],
 ];
 

@@ -18,7 +18,10 @@ export function sharingWorkers(settings: BudgetSettings, buckets: number | undef
   }
   const workers = settings.rateLimitWorkers ?? buckets;
   if (workers === undefined) {
-    throw new ConfigError('RATE_LIMIT_WORKERS', 'RATE_LIMIT_REDIS_URL needs the number of workers sharing the budget (each one\'s share while Redis is away): set RATE_LIMIT_WORKERS, or collect a numbered bucket');
+    throw new ConfigError(
+      'RATE_LIMIT_WORKERS',
+      "RATE_LIMIT_REDIS_URL needs the number of workers sharing the budget (each one's share while Redis is away): set RATE_LIMIT_WORKERS, or collect a numbered bucket",
+    );
   }
   return workers;
 }

@@ -71,12 +71,7 @@ const STATUS_OF_KIND: Partial<Record<SourceError['kind'], UserStatus>> = {
  * or MAX_FRIENDS is reached, retrying transient failures per page. Always returns a result with a
  * status, unless `signal` aborts, in which case it throws `AbandonedError`.
  */
-export async function collectUser(
-  user: UserRef,
-  deps: CollectUserDeps,
-  options: CollectUserOptions,
-  signal: AbortSignal,
-): Promise<UserResult> {
+export async function collectUser(user: UserRef, deps: CollectUserDeps, options: CollectUserOptions, signal: AbortSignal): Promise<UserResult> {
   const startAt = new Date();
   const accounts = new FollowList();
   const seenCursors = new Set<string>();

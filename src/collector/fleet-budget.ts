@@ -346,11 +346,14 @@ class SharedLimiter {
     this.limiter.on('error', () => undefined);
     // The first worker to connect stores its settings for every worker; a fleet restarted with a new
     // RATE_LIMIT must not keep the old one, so each worker writes its own (they are the fleet's).
-    this.ready = this.limiter.ready().then(() => this.limiter.updateSettings(settings)).then(() => {
-      if (this.disposed) throw new FleetLimiterError('the limiter was disposed while it started');
-      if (this.client.status === 'ready') this.client.once('close', onClose);
-      else throw new FleetLimiterError(`Redis connection ${this.client.status}`);
-    });
+    this.ready = this.limiter
+      .ready()
+      .then(() => this.limiter.updateSettings(settings))
+      .then(() => {
+        if (this.disposed) throw new FleetLimiterError('the limiter was disposed while it started');
+        if (this.client.status === 'ready') this.client.once('close', onClose);
+        else throw new FleetLimiterError(`Redis connection ${this.client.status}`);
+      });
   }
 
   /** Drops this limiter's waiting requests and closes its connections, without waiting for Redis. */

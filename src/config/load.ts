@@ -10,11 +10,7 @@ export type Settings<K extends SettingKey> = { [P in K]: SettingValue<P> | undef
  * value throws a ConfigError whose message is one line naming the variable, the flag, what it
  * expected and what it got.
  */
-export function loadSettings<K extends SettingKey>(
-  keys: readonly K[],
-  flags: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-): Settings<K> {
+export function loadSettings<K extends SettingKey>(keys: readonly K[], flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Settings<K> {
   const out = {} as Record<string, unknown>;
   for (const key of keys) {
     const s = SETTINGS[key] as Setting;

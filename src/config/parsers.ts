@@ -60,7 +60,13 @@ export function duration(minMs: number, maxMs: number): ValueParser<number> {
 }
 
 export function oneOf<const T extends string>(values: readonly T[]): ValueParser<T> {
-  return parser(`one of ${values.join(', ')}`, z.string().transform((s) => s.trim()).pipe(z.enum(values as [T, ...T[]])));
+  return parser(
+    `one of ${values.join(', ')}`,
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.enum(values as [T, ...T[]])),
+  );
 }
 
 /** true/false (also yes/no, 1/0). */
@@ -76,7 +82,13 @@ export function boolean(): ValueParser<boolean> {
 }
 
 export function nonEmpty(what: string): ValueParser<string> {
-  return parser(what, z.string().transform((s) => s.trim()).pipe(z.string().min(1)));
+  return parser(
+    what,
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1)),
+  );
 }
 
 /** A URL that is no secret: credentials in it would be logged and stored with the run's settings. */
@@ -140,7 +152,13 @@ export function usersLocation(): ValueParser<UsersLocation> {
 
 /** `RATE_LIMIT_REDIS_URL`: redis:// or rediss:// (TLS), as Heroku Redis and most hosts give it. */
 export function redisUrl(): ValueParser<string> {
-  return parser('a redis://[:password@]host:port URL', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^rediss?:\/\/[^\s]+$/)));
+  return parser(
+    'a redis://[:password@]host:port URL',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/^rediss?:\/\/[^\s]+$/)),
+  );
 }
 
 /** `USERS_QUERY`: a GoogleSQL query whose rows are the users (user_id, screen_name, friends_count). */
@@ -156,10 +174,7 @@ export function usersQuery(): ValueParser<string> {
 
 /** `GOOGLE_CREDENTIALS`: a service account's key file contents (JSON text), the Heroku way. */
 export function serviceAccountKey(): ValueParser<ServiceAccountKey> {
-  return parser(
-    'the JSON text of a service-account key file (with type "service_account", client_email and private_key)',
-    z.string().transform(parseJson).pipe(SERVICE_ACCOUNT_KEY),
-  );
+  return parser('the JSON text of a service-account key file (with type "service_account", client_email and private_key)', z.string().transform(parseJson).pipe(SERVICE_ACCOUNT_KEY));
 }
 
 const SERVICE_ACCOUNT_KEY = z.looseObject({
@@ -199,22 +214,46 @@ export function keyFileContents(text: string): ServiceAccountKey | undefined {
 
 /** `BIGQUERY_LOCATION`: a BigQuery location such as US, EU or europe-west1. */
 export function bigQueryLocation(): ValueParser<string> {
-  return parser('a BigQuery location such as US, EU or europe-west1', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^[A-Za-z]+(-[a-z]+[0-9]*)?$/)));
+  return parser(
+    'a BigQuery location such as US, EU or europe-west1',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/^[A-Za-z]+(-[a-z]+[0-9]*)?$/)),
+  );
 }
 
 /** `GOOGLE_APPLICATION_CREDENTIALS`: a key file. */
 export function jsonPath(): ValueParser<string> {
-  return parser('a path to a .json key file', z.string().transform((s) => s.trim()).pipe(z.string().regex(/[^/\\]\.json$/i)));
+  return parser(
+    'a path to a .json key file',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/[^/\\]\.json$/i)),
+  );
 }
 
 /** `DEAD_LETTER_FILE`: where refused rows go, as NDJSON. */
 export function ndjsonPath(): ValueParser<string> {
-  return parser('a file path ending in .ndjson or .jsonl', z.string().transform((s) => s.trim()).pipe(z.string().regex(/[^/\\]\.(ndjson|jsonl)$/)));
+  return parser(
+    'a file path ending in .ndjson or .jsonl',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/[^/\\]\.(ndjson|jsonl)$/)),
+  );
 }
 
 /** Heroku's `DYNO`: process type and index, such as worker.3. */
 export function dynoName(): ValueParser<string> {
-  return parser('a Heroku dyno name such as worker.3', z.string().transform((s) => s.trim()).pipe(z.string().regex(/^[A-Za-z0-9_-]+\.[0-9]+$/)));
+  return parser(
+    'a Heroku dyno name such as worker.3',
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(/^[A-Za-z0-9_-]+\.[0-9]+$/)),
+  );
 }
 
 /** `SINK`: duckdb:PATH (the embedded warehouse), host:URL (a fleet's warehouse host) or bigquery:PROJECT.DATASET. */
@@ -245,12 +284,24 @@ const TOKEN = /^[\x21-\x2b\x2d-\x7e]+$/;
 
 /** A credential such as a bearer token: printable ASCII, no spaces or commas. Never echoed (secret). */
 export function token(what: string): ValueParser<string> {
-  return parser(`${what} (printable characters, no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().regex(TOKEN)));
+  return parser(
+    `${what} (printable characters, no spaces or commas)`,
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().regex(TOKEN)),
+  );
 }
 
 /** A shared secret: printable ASCII without spaces or commas, at least `minLength` long. Never echoed (secret). */
 export function secret(minLength: number, what: string): ValueParser<string> {
-  return parser(`${what} of at least ${minLength} printable characters (no spaces or commas)`, z.string().transform((s) => s.trim()).pipe(z.string().min(minLength).regex(TOKEN)));
+  return parser(
+    `${what} of at least ${minLength} printable characters (no spaces or commas)`,
+    z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().min(minLength).regex(TOKEN)),
+  );
 }
 
 /** `HOST_LISTEN`: host:port, such as 127.0.0.1:0 (a free port), 0.0.0.0:8800 or [::1]:8800. */

@@ -52,7 +52,16 @@ export function sourceSetup(settings: Settings<(typeof SOURCE_SETTINGS)[number]>
   }
   const documented = SOURCE_BUDGETS[name];
   return {
-    source: { name, baseUrl, tokens, connections: settings.maxThreads!, timeoutMs: settings.requestTimeout!, maxResponseMs: settings.maxResponseTime!, allowPrivateAddresses: settings.allowPrivateAddresses!, repoRead: settings.blueskyRepoRead! },
+    source: {
+      name,
+      baseUrl,
+      tokens,
+      connections: settings.maxThreads!,
+      timeoutMs: settings.requestTimeout!,
+      maxResponseMs: settings.maxResponseTime!,
+      allowPrivateAddresses: settings.allowPrivateAddresses!,
+      repoRead: settings.blueskyRepoRead!,
+    },
     budget: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs },
   };
 }

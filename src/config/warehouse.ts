@@ -42,7 +42,11 @@ function connection(s: Settings<(typeof BIGQUERY_SETTINGS)[number]>): BigQueryCo
 export function sinkFrom(s: Settings<(typeof SINK_SETTINGS)[number]>): SinkUri {
   const sink = s.sink!;
   if (sink.kind === 'host') {
-    if (s.hostSecret === undefined) throw new ConfigError('HOST_SECRET', `SINK=host:${sink.url} needs the fleet's secret: set HOST_SECRET (a fleet gives it to its workers; on its machine it is in the host file next to the DuckDB file)`);
+    if (s.hostSecret === undefined)
+      throw new ConfigError(
+        'HOST_SECRET',
+        `SINK=host:${sink.url} needs the fleet's secret: set HOST_SECRET (a fleet gives it to its workers; on its machine it is in the host file next to the DuckDB file)`,
+      );
     return { ...sink, secret: s.hostSecret };
   }
   return sink.kind === 'bigquery' ? { ...sink, connection: connection(s) } : sink;

@@ -36,16 +36,7 @@ export class ConfigError extends FriendfleetError {
  *   pages per user) or named an address sources may not reach (docs/security.md). Not retried: the
  *   user fails with the reason, and a later run tries it again (MAX_ATTEMPTS).
  */
-export type SourceErrorKind =
-  | 'protected'
-  | 'not_found'
-  | 'suspended'
-  | 'rate_limited'
-  | 'transient'
-  | 'invalid_response'
-  | 'fatal'
-  | 'unauthorized'
-  | 'refused';
+export type SourceErrorKind = 'protected' | 'not_found' | 'suspended' | 'rate_limited' | 'transient' | 'invalid_response' | 'fatal' | 'unauthorized' | 'refused';
 
 export class SourceError extends FriendfleetError {
   readonly kind: SourceErrorKind;
@@ -149,7 +140,14 @@ export class UsageError extends FriendfleetError {
 export class ListenError extends FriendfleetError {
   constructor(host: string, port: number, cause: unknown) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    const why = code === 'EADDRINUSE' ? 'the port is in use by another process' : code === 'EACCES' ? 'the port needs privileges' : code === 'EADDRNOTAVAIL' ? 'no interface has that address' : String((cause as Error | undefined)?.message ?? cause);
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use by another process'
+        : code === 'EACCES'
+          ? 'the port needs privileges'
+          : code === 'EADDRNOTAVAIL'
+            ? 'no interface has that address'
+            : String((cause as Error | undefined)?.message ?? cause);
     super('FF_LISTEN', `cannot listen on ${host}:${port}: ${why}${code ? ` (${code})` : ''}; choose another port`, { cause });
   }
 }

@@ -16,9 +16,7 @@ export type IdRejection = 'empty' | 'malformed' | 'negative' | 'too_large';
 /** How a raw ID was changed on its way to its canonical form. Each is reported, never silent. */
 export type IdCorrection = 'whitespace' | 'plus_sign' | 'leading_zeros';
 
-export type NormalisedId =
-  | { ok: true; id: string; corrections: IdCorrection[] }
-  | { ok: false; rejection: IdRejection; reason: string };
+export type NormalisedId = { ok: true; id: string; corrections: IdCorrection[] } | { ok: false; rejection: IdRejection; reason: string };
 
 const DIGITS = /^[0-9]+$/;
 const OPAQUE = /^[\x21-\x7e]{1,256}$/;

@@ -55,12 +55,8 @@ export function renderLineChart(chart: LineChart): string {
     const dot = s.points.length === 1 ? `<circle cx="${x(s.points[0]![0]).toFixed(1)}" cy="${y(s.points[0]![1]).toFixed(1)}" r="3" fill="${colour}"/>` : '';
     return `<polyline data-series="${escapeHtml(s.name)}" data-points="${s.points.length}" fill="none" stroke="${colour}" stroke-width="2" stroke-linejoin="round" points="${points}"/>${dot}`;
   });
-  const legend = chart.series
-    .map((s, k) => `<li><span class="swatch" style="background:${COLOURS[k % COLOURS.length]}"></span>${escapeHtml(s.name)}</li>`)
-    .join('');
-  const ticks = [t0, (t0 + t1) / 2, t1]
-    .map((t, i) => `<text x="${x(t).toFixed(1)}" y="${H - 8}" font-size="11" text-anchor="${['start', 'middle', 'end'][i]}">${clock(t)}</text>`)
-    .join('');
+  const legend = chart.series.map((s, k) => `<li><span class="swatch" style="background:${COLOURS[k % COLOURS.length]}"></span>${escapeHtml(s.name)}</li>`).join('');
+  const ticks = [t0, (t0 + t1) / 2, t1].map((t, i) => `<text x="${x(t).toFixed(1)}" y="${H - 8}" font-size="11" text-anchor="${['start', 'middle', 'end'][i]}">${clock(t)}</text>`).join('');
   return (
     `<figure class="chart" data-chart="${escapeHtml(chart.id)}">` +
     `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(chart.label)}">` +

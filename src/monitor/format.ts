@@ -15,7 +15,11 @@ export function formatNumber(value: unknown, digits = 2): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(digits);
-  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  if (value instanceof Date)
+    return value
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z');
   return String(value);
 }
 
@@ -24,7 +28,11 @@ export function renderTable(rows: readonly object[], columns?: readonly string[]
   const cols = columns ?? Object.keys(rows[0] ?? {});
   const cells = rows.map((r) => cols.map((c) => formatNumber((r as Record<string, unknown>)[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -69,12 +77,21 @@ export function fitTable<R>(rows: readonly R[], columns: readonly TextColumn<R>[
   const total = () => widths.reduce((a, w) => a + w, 0) + 2 * (columns.length - 1);
   while (total() > maxWidth) {
     // One character at a time from the widest, so that shrinking columns end up alike.
-    const widest = columns.map((c, i) => (c.shrink && widths[i]! > MIN_SHRUNK ? i : -1)).filter((i) => i >= 0).sort((a, b) => widths[b]! - widths[a]! || a - b)[0];
+    const widest = columns
+      .map((c, i) => (c.shrink && widths[i]! > MIN_SHRUNK ? i : -1))
+      .filter((i) => i >= 0)
+      .sort((a, b) => widths[b]! - widths[a]! || a - b)[0];
     if (widest === undefined) break;
     widths[widest]!--;
   }
   const line = (values: readonly string[]) =>
-    clip(values.map((v, i) => (columns[i]!.right ? clip(v, widths[i]!).padStart(widths[i]!) : clip(v, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd(), maxWidth);
+    clip(
+      values
+        .map((v, i) => (columns[i]!.right ? clip(v, widths[i]!).padStart(widths[i]!) : clip(v, widths[i]!).padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+      maxWidth,
+    );
   return [line(columns.map((c) => c.label)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

@@ -38,8 +38,6 @@ export class HeartbeatWriter {
 
   private beat(): void {
     const row = toHeartbeat(this.info, this.stats.snapshot());
-    this.pending = this.pending
-      .then(() => this.sink.writeHeartbeat(row))
-      .catch((error: unknown) => this.log.warn({ err: error }, 'heartbeat not written'));
+    this.pending = this.pending.then(() => this.sink.writeHeartbeat(row)).catch((error: unknown) => this.log.warn({ err: error }, 'heartbeat not written'));
   }
 }

@@ -80,7 +80,7 @@ export function chooseRate(measured: MeasuredRun | undefined, target: SourceName
       threads: measured.threads,
       description: where(measured),
       warning: ranOnSim(measured)
-        ? 'this rate is the sim\'s (no real delay or rate limit), not a real source\'s: pass --source bluesky or twitter-api to plan a real collection by its budget'
+        ? "this rate is the sim's (no real delay or rate limit), not a real source's: pass --source bluesky or twitter-api to plan a real collection by its budget"
         : undefined,
     };
   }

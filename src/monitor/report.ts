@@ -57,14 +57,7 @@ export interface MonitorReport {
  * renders as text, HTML and JSON.
  */
 function plain(rows: readonly Record<string, unknown>[]): ReportRow[] {
-  return rows.map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [
-        k,
-        typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : (v as string | number | boolean | null),
-      ]),
-    ),
-  );
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : (v as string | number | boolean | null)])));
 }
 
 /**
@@ -104,9 +97,7 @@ export async function readMonitorReport(db: Queryable, names: ViewNames, options
     ),
     db.query(`SELECT * FROM ${names.view('completeness')} ORDER BY source`),
     db.query(`SELECT * FROM ${names.view('short_lists')} ORDER BY missing DESC, user_id LIMIT ${SHORT_LISTS_SHOWN}`),
-    db.query(
-      `SELECT * FROM ${names.view('worker_status')} ORDER BY CASE WHEN state IN ('running', 'stalled') THEN 0 ELSE 1 END, started_at DESC, run_id LIMIT ${options.runs}`,
-    ),
+    db.query(`SELECT * FROM ${names.view('worker_status')} ORDER BY CASE WHEN state IN ('running', 'stalled') THEN 0 ELSE 1 END, started_at DESC, run_id LIMIT ${options.runs}`),
     db.query(`SELECT * FROM ${names.view('failure_examples')} ORDER BY users DESC, source, error_class, example`),
     readBeats(db, names, options.slots * 10),
   ]);

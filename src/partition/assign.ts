@@ -32,9 +32,7 @@ export const HEROKU_WORKER_PROCESS = 'worker';
 
 /** Which rule gave the worker its bucket: the first that applies, in this order. */
 export type BucketRequest =
-  | { rule: 'range'; min: string; max: string }
-  | { rule: 'partition' | 'heroku' | 'kubernetes' | 'cloud-run'; partition: number; partitions: number | undefined; from: string }
-  | { rule: 'all' };
+  { rule: 'range'; min: string; max: string } | { rule: 'partition' | 'heroku' | 'kubernetes' | 'cloud-run'; partition: number; partitions: number | undefined; from: string } | { rule: 'all' };
 
 /**
  * Decides, before any work, which rule assigns this worker's bucket: MIN_USER_ID/MAX_USER_ID, then

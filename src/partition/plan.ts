@@ -36,7 +36,16 @@ export interface PartitionRow {
 }
 
 export const PARTITION_COLUMNS = [
-  'plan_id', 'partition_id', 'partitions', 'user_count', 'min_id', 'max_id', 'expected_pages', 'id_kind', 'balance', 'created_at',
+  'plan_id',
+  'partition_id',
+  'partitions',
+  'user_count',
+  'min_id',
+  'max_id',
+  'expected_pages',
+  'id_kind',
+  'balance',
+  'created_at',
 ] as const satisfies readonly (keyof PartitionRow)[];
 
 export interface PlanOptions {
@@ -106,7 +115,10 @@ export async function planPartitions(users: CuttableTable, model: WorkModel, mod
   // Empty buckets (more buckets than users) still count towards the mean: a worker idles on them.
   const works = (buckets: WorkBucket[]) => [...buckets.map((b) => b.expected_pages), ...new Array<number>(options.partitions - buckets.length).fill(0)];
   return {
-    planId: `plan-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`,
+    planId: `plan-${new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`,
     balance: options.balance,
     idKind: users.idKind,
     partitions: options.partitions,

@@ -126,7 +126,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   };
 
   function send(res: ServerResponse, response: SimResponse, extraHeaders: Record<string, string> | undefined): void {
-    const body = (response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body));
+    const body = response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body);
     res.writeHead(response.status, {
       'content-type': response.contentType,
       'content-length': body.length,
@@ -188,7 +188,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       }
       const response = protocol.handle(request, graph, broken, variants);
       if (fault === 'truncate') {
-        const body = (response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body));
+        const body = response.bytes ? Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.length) : Buffer.from(response.body);
         res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': body.length, ...rateHeaders });
         res.write(body.subarray(0, body.length >> 1), () => req.socket.destroy());
         return;

@@ -24,7 +24,11 @@ export function describeSink(uri: SinkUri): string {
 /** Opens (and prepares) the warehouse a SINK names. */
 export async function openSink(uri: SinkUri, options: SinkOptions = {}): Promise<Warehouse> {
   const sink =
-    uri.kind === 'duckdb' ? new (await duckDbSink()).DuckDbSink(uri.path, options) : uri.kind === 'host' ? new RemoteSink({ url: uri.url, secret: hostSecret(uri) }, options) : new (await bigQuerySink())(uri, options);
+    uri.kind === 'duckdb'
+      ? new (await duckDbSink()).DuckDbSink(uri.path, options)
+      : uri.kind === 'host'
+        ? new RemoteSink({ url: uri.url, secret: hostSecret(uri) }, options)
+        : new (await bigQuerySink())(uri, options);
   await sink.open();
   return sink;
 }

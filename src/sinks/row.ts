@@ -73,7 +73,7 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
     screen_name: result.user.screenName ?? null,
     friend_count: ok ? result.accounts.length : null,
     friend_names: ok ? result.accounts.map((a) => a.screenName) : null,
-    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? (ids) : null,
+    friend_ids: ok && ids.length > 0 && ids.every((id) => id !== undefined) ? ids : null,
     expected_count: result.user.friendsCount ?? null,
     status: result.status,
     // A server may quote a token back in its error: no kept secret reaches the warehouse.
@@ -93,10 +93,33 @@ export function toRow(result: UserResult, context: RowContext): UserFriendsRow {
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
 
 export const RUN_COLUMNS = [
-  'run_id', 'worker', 'source', 'partition_id', 'partitions', 'min_id', 'max_id', 'settings', 'bucket_users', 'state',
-  'started_at', 'ended_at', 'users_planned', 'users_done', 'users_saved', 'users_ok', 'users_protected',
-  'users_not_found', 'users_suspended', 'users_failed', 'friends', 'pages', 'requests', 'retries',
-  'rate_limited', 'dead_letters', 'error',
+  'run_id',
+  'worker',
+  'source',
+  'partition_id',
+  'partitions',
+  'min_id',
+  'max_id',
+  'settings',
+  'bucket_users',
+  'state',
+  'started_at',
+  'ended_at',
+  'users_planned',
+  'users_done',
+  'users_saved',
+  'users_ok',
+  'users_protected',
+  'users_not_found',
+  'users_suspended',
+  'users_failed',
+  'friends',
+  'pages',
+  'requests',
+  'retries',
+  'rate_limited',
+  'dead_letters',
+  'error',
 ] as const satisfies readonly (keyof RunRecord)[];
 
 /** A run's row in the runs table: what is fixed about it, its state, and its totals so far. */
@@ -140,8 +163,20 @@ export interface HeartbeatRow {
 }
 
 export const HEARTBEAT_COLUMNS = [
-  'run_id', 'worker', 'partition_id', 'beat_at', 'users_planned', 'users_done', 'users_saved', 'friends', 'pages',
-  'requests', 'retries', 'rate_limited', 'rate_limit_wait_ms', 'rss_mb',
+  'run_id',
+  'worker',
+  'partition_id',
+  'beat_at',
+  'users_planned',
+  'users_done',
+  'users_saved',
+  'friends',
+  'pages',
+  'requests',
+  'retries',
+  'rate_limited',
+  'rate_limit_wait_ms',
+  'rss_mb',
 ] as const satisfies readonly (keyof HeartbeatRow)[];
 
 /** What is fixed about a run, for its runs-table and heartbeat rows. */

@@ -84,7 +84,7 @@ export class AddressGuard {
 
   constructor(options: AddressGuardOptions = {}) {
     this.allowPrivate = options.allowPrivate ?? false;
-    this.resolve = options.lookup ?? (dnsLookup);
+    this.resolve = options.lookup ?? dnsLookup;
     const base = buildConnector({ lookup: this.checkedLookup });
     this.connect = (target, callback) => {
       // An address literal is connected to as is, without a lookup: check it here.

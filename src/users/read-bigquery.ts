@@ -7,9 +7,7 @@ import { rangeCondition } from '../sinks/bigquery/sql.ts';
 import type { RawUserRow } from './read-file.ts';
 
 /** Users in BigQuery: a table (`USERS=bigquery:PROJECT.DATASET.TABLE`) or a query (`USERS_QUERY`). */
-export type BigQueryUsers =
-  | { kind: 'bigquery'; table: TableRef; connection: BigQueryConnection }
-  | { kind: 'bigquery-query'; project: string; sql: string; connection: BigQueryConnection };
+export type BigQueryUsers = { kind: 'bigquery'; table: TableRef; connection: BigQueryConnection } | { kind: 'bigquery-query'; project: string; sql: string; connection: BigQueryConnection };
 
 /** Rows per page of the users query: ~40 bytes a user, far below BigQuery's ~10 MB page. */
 const PAGE_ROWS = 20_000;
@@ -41,7 +39,7 @@ export async function* readBigQueryUsers(source: BigQueryUsers, range: IdRange |
   let fields: { name: string; type: string }[];
   try {
     const [job] = await answered(() => client.createQueryJob({ query: `SELECT * FROM ${from} AS u`, dryRun: true }), 'the dry run');
-    fields = ((job.metadata as { statistics?: { query?: { schema?: { fields?: { name: string; type: string }[] } } } }).statistics?.query?.schema?.fields ?? []);
+    fields = (job.metadata as { statistics?: { query?: { schema?: { fields?: { name: string; type: string }[] } } } }).statistics?.query?.schema?.fields ?? [];
   } catch (error) {
     throw usersError(source, error);
   }

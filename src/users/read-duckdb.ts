@@ -23,9 +23,7 @@ export async function* readDuckDbTable(path: string, table: string): AsyncGenera
       if (!id) throw new UsersInputError(`DuckDB table ${table} has no user_id column`);
       const name = col(['screen_name', 'username', 'handle']);
       const count = col(['friends_count']);
-      result = await conn.stream(
-        `SELECT CAST(${id} AS VARCHAR), ${name ? `CAST(${name} AS VARCHAR)` : 'NULL'}, ${count ? `CAST(${count} AS VARCHAR)` : 'NULL'} FROM ${table}`,
-      );
+      result = await conn.stream(`SELECT CAST(${id} AS VARCHAR), ${name ? `CAST(${name} AS VARCHAR)` : 'NULL'}, ${count ? `CAST(${count} AS VARCHAR)` : 'NULL'} FROM ${table}`);
     } catch (error) {
       if (error instanceof UsersInputError) throw error;
       throw new UsersInputError(`cannot read DuckDB table ${table} in ${path}: ${(error as Error).message}`, { cause: error });

@@ -66,6 +66,11 @@ export async function useAppviewNetwork(plan: SeedPlan = DEFAULT_PLAN): Promise<
     await Promise.all([postgres.stop(), redis.kill()]);
     throw new Error(`${answer.error}\n--- network.log (end) ---\n${readFileSync(logPath, 'utf8').slice(-4000)}`);
   }
-  console.log(readFileSync(logPath, 'utf8').split('\n').filter((l) => l.startsWith('[network]')).join('\n'));
+  console.log(
+    readFileSync(logPath, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('[network]'))
+      .join('\n'),
+  );
   return answer.ready;
 }

@@ -46,7 +46,9 @@ function timed(what: string, fn: () => void): void {
  * Does nothing when the last install was from the same lock file for the same Node ABI.
  */
 export function ensureInstalled(): void {
-  const stamp = `${createHash('sha256').update(readFileSync(join(HERE, 'package-lock.json'))).digest('hex')} node-abi-${process.versions.modules}`;
+  const stamp = `${createHash('sha256')
+    .update(readFileSync(join(HERE, 'package-lock.json')))
+    .digest('hex')} node-abi-${process.versions.modules}`;
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === stamp && sqliteLoads().ok) return;
   if (!existsSync(STAMP) || readFileSync(STAMP, 'utf8').split(' ')[0] !== stamp.split(' ')[0]) {
     timed('npm ci of @atproto/dev-env (test/appview/package-lock.json)', () => npm(['ci', '--no-audit', '--no-fund']));

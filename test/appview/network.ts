@@ -54,7 +54,11 @@ async function seed(network: TestNetwork, plan: SeedPlan): Promise<SeededNetwork
     return { name, did: data.did, handle, jwt: data.accessJwt };
   };
 
-  const pool = await inParallel(Array.from({ length: plan.pool }, (_, i) => `p${String(i).padStart(4, '0')}`), 4, create);
+  const pool = await inParallel(
+    Array.from({ length: plan.pool }, (_, i) => `p${String(i).padStart(4, '0')}`),
+    4,
+    create,
+  );
   phase(`${pool.length} pool accounts created`);
   const planned = plan.users.filter((u) => u.fate !== 'unknown');
   const created = new Map((await inParallel(planned, 4, (u) => create(u.name))).map((c, i) => [planned[i]!.name, c]));
@@ -94,7 +98,13 @@ async function seed(network: TestNetwork, plan: SeedPlan): Promise<SeededNetwork
   }
   await network.processAll();
   phase('fates applied and indexed');
-  return { plcUrl: network.plc.url, pdsUrl: network.pds.url, appviewUrl: network.bsky.url, users, pool: pool.map((p) => ({ name: p.name, did: p.did, handle: p.handle, fate: 'active', follows: [] })) };
+  return {
+    plcUrl: network.plc.url,
+    pdsUrl: network.pds.url,
+    appviewUrl: network.bsky.url,
+    users,
+    pool: pool.map((p) => ({ name: p.name, did: p.did, handle: p.handle, fate: 'active', follows: [] })),
+  };
 }
 
 let network: TestNetwork | undefined;

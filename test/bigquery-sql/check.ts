@@ -9,7 +9,11 @@ export function problemsOf(statements: readonly CapturedStatement[]): string[] {
   const problems: string[] = [];
   for (const s of statements) {
     if (s.analysis?.ok === true) continue;
-    const sql = s.sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim().slice(0, 160);
+    const sql = s.sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 160);
     problems.push(`${s.analysis ? `refused: ${s.analysis.message}` : 'not analyzed'}: ${sql}`);
   }
   return problems;

@@ -30,8 +30,7 @@ async function check(statements: (dataset: string) => Statement[]): Promise<stri
 }
 
 /** `friendfleet setup`'s statements, in its order, with `plant` applied to one file's text. */
-const setup = (file: string, plant: (sql: string) => string) => (dataset: string) =>
-  bigQueryDdl({ project: PROJECT, dataset }).map((f) => ({ sql: f.name === file ? plant(f.sql) : f.sql }));
+const setup = (file: string, plant: (sql: string) => string) => (dataset: string) => bigQueryDdl({ project: PROJECT, dataset }).map((f) => ({ sql: f.name === file ? plant(f.sql) : f.sql }));
 
 /** The resume query as the sink sends it (captured from the sink itself), with its parameters. */
 async function resumeQuery(): Promise<CapturedStatement> {
@@ -50,12 +49,16 @@ describe('the BigQuery SQL check fails on planted mistakes', () => {
 
   it('an unknown column in a view', async () => {
     const problems = await check(setup('62-status-breakdown.sql', (sql) => sql.replace('REGEXP_EXTRACT(error,', 'REGEXP_EXTRACT(errors,')));
-    expect(problems).toEqual([expect.stringMatching(/^refused: Unrecognized name: errors; Did you mean error\? \[at \d+:\d+\]: CREATE OR REPLACE VIEW `friendfleet-test\.planted_\d+\.status_breakdown`/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^refused: Unrecognized name: errors; Did you mean error\? \[at \d+:\d+\]: CREATE OR REPLACE VIEW `friendfleet-test\.planted_\d+\.status_breakdown`/),
+    ]);
   });
 
   it('a wrong type in a view', async () => {
     const problems = await check(setup('63-throughput-timeline.sql', (sql) => sql.replace('SUM(COALESCE(friend_count, 0))', "SUM(COALESCE(friend_count, 'none'))")));
-    expect(problems).toEqual([expect.stringMatching(/^refused: No matching signature for function COALESCE for argument types: INT64, STRING\..*: CREATE OR REPLACE VIEW `friendfleet-test\.planted_\d+\.throughput_timeline`/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^refused: No matching signature for function COALESCE for argument types: INT64, STRING\..*: CREATE OR REPLACE VIEW `friendfleet-test\.planted_\d+\.throughput_timeline`/),
+    ]);
   });
 
   it('a reserved word as a name (the trial_summary bug of issue 14)', async () => {
@@ -71,7 +74,8 @@ describe('the BigQuery SQL check fails on planted mistakes', () => {
     });
     // current_buckets, trial_summary and worker_status read runs_latest, which does not exist yet; the
     // views over them are refused in turn.
-    const refused = (missing: string, view: string) => expect.stringMatching(new RegExp(`^refused: Table not found: \`friendfleet-test\\.planted_\\d+\\.${missing}\`.*: CREATE OR REPLACE VIEW \`friendfleet-test\\.planted_\\d+\\.${view}\``));
+    const refused = (missing: string, view: string) =>
+      expect.stringMatching(new RegExp(`^refused: Table not found: \`friendfleet-test\\.planted_\\d+\\.${missing}\`.*: CREATE OR REPLACE VIEW \`friendfleet-test\\.planted_\\d+\\.${view}\``));
     expect(problems).toEqual([
       refused('runs_latest', 'current_buckets'),
       refused('runs_latest', 'trial_summary'),

@@ -43,7 +43,10 @@ const KINDS: StatementKind[] = [
   { name: 'users: a numeric bucket', matches: (s) => sql(s).includes(`FROM \`${users}\` AS u WHERE SAFE_CAST`) && s.parameters.min_id?.type === 'STRING' },
   { name: 'users: an opaque bucket', matches: (s) => /AS u WHERE CAST\(u\.`user_id` AS STRING\) BETWEEN @min_id AND @max_id/.test(sql(s)) },
   { name: 'users: USERS_QUERY', matches: (s) => !s.dryRun && sql(s).includes(usersQuery) && sql(s).includes('AS friends_count') },
-  { name: 'resume: the whole table', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND TRUE GROUP BY user_id') && s.parameters.max_attempts?.type === 'INT64' && s.parameters.source?.type === 'STRING' },
+  {
+    name: 'resume: the whole table',
+    matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND TRUE GROUP BY user_id') && s.parameters.max_attempts?.type === 'INT64' && s.parameters.source?.type === 'STRING',
+  },
   { name: 'resume: a numeric bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND SAFE_CAST(TRIM(CAST(user_id AS STRING)) AS INT64) BETWEEN') },
   { name: 'resume: an opaque bucket', matches: (s) => sql(s).includes('user_friends_distinct` WHERE source = @source AND CAST(user_id AS STRING) BETWEEN @min_id AND @max_id') },
   { name: 'the latest plan', matches: (s) => sql(s).includes('FROM partitions_latest') && s.defaultDataset === `${PROJECT}.${DATASET}` },

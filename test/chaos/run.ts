@@ -131,13 +131,13 @@ const run = async (job: Job) => {
 // Scenarios that mostly wait (on faults and backoff) run a few at a time; the rest one by one.
 const together = jobs.filter((j) => j.scenario.concurrent);
 const queue = [...together];
-await Promise.all(Array.from({ length: 4 }, async () => {
-  for (let job = queue.shift(); job; job = queue.shift()) await run(job);
-}));
+await Promise.all(
+  Array.from({ length: 4 }, async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) await run(job);
+  }),
+);
 for (const job of jobs.filter((j) => !j.scenario.concurrent)) await run(job);
 const failed = rows.filter((r) => r.result === 'FAIL');
 const skips = rows.filter((r) => r.result === 'skip');
-process.stdout.write(
-  `\n${table(rows)}\n\n${rows.length} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s; ${failed.length} failed${skips.length ? `, ${skips.length} skipped` : ''}\n`,
-);
+process.stdout.write(`\n${table(rows)}\n\n${rows.length} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s; ${failed.length} failed${skips.length ? `, ${skips.length} skipped` : ''}\n`);
 process.exitCode = failed.length === 0 ? 0 : 1;

@@ -12,7 +12,8 @@ describe('the dependency audit (.ci/audit.ts)', () => {
   });
 
   it('passes an advisory docs/security.md records an exception for, and names exceptions nothing matches', () => {
-    const table = '## Audit exceptions\n\n| advisory | package | why it does not apply |\n|---|---|---|\n| `GHSA-gggg-hhhh-jjjj` | old-stream | only used by a dev tool |\n| GHSA-zzzz-zzzz-zzzz | gone | fixed |\n\n## Next\n| GHSA-aaaa-bbbb-cccc | x | not this section |\n';
+    const table =
+      '## Audit exceptions\n\n| advisory | package | why it does not apply |\n|---|---|---|\n| `GHSA-gggg-hhhh-jjjj` | old-stream | only used by a dev tool |\n| GHSA-zzzz-zzzz-zzzz | gone | fixed |\n\n## Next\n| GHSA-aaaa-bbbb-cccc | x | not this section |\n';
     const exceptions = exceptionsFrom(table);
     expect([...exceptions]).toEqual(['GHSA-gggg-hhhh-jjjj', 'GHSA-zzzz-zzzz-zzzz']);
     const verdict = auditVerdict(report, exceptions);

@@ -79,7 +79,12 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     await Promise.all(budgets.map((b) => b.close()));
 
     expect(starts).toHaveLength(48);
-    expect(maxInAnyWindow(starts.map((s) => s.at), 2000 - 100)).toBeLessThanOrEqual(20);
+    expect(
+      maxInAnyWindow(
+        starts.map((s) => s.at),
+        2000 - 100,
+      ),
+    ).toBeLessThanOrEqual(20);
     const routes = starts.map((s) => s.route);
     expect(routes).toContain('local');
     expect(routes.at(-1)).toBe('shared');
@@ -105,16 +110,19 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     await Promise.all(budgets.map((b) => b.close()));
     expect(count(BACK)).toBe(2);
     expect(starts.at(-1)!.route).toBe('shared');
-    expect(maxInAnyWindow(starts.map((s) => s.at), 2000 - 100)).toBeLessThanOrEqual(20);
+    expect(
+      maxInAnyWindow(
+        starts.map((s) => s.at),
+        2000 - 100,
+      ),
+    ).toBeLessThanOrEqual(20);
   });
 
   it('gives each credential its own fleet-wide budget, lanes in turn, a follow-up on its own lane', async () => {
     const { log } = capturedLogger();
     const id = `test-lanes-${Date.now()}`;
     // Two workers with the same two tokens: token k's limiter is shared by both workers, not by the tokens.
-    const workers = await Promise.all(
-      [1, 2].map(() => createBudget({ credentials: 2, local: { windowMs: 1000 }, fleet: { redisUrl: redis.url, id, limit: 10, workers: 2, log } })),
-    );
+    const workers = await Promise.all([1, 2].map(() => createBudget({ credentials: 2, local: { windowMs: 1000 }, fleet: { redisUrl: redis.url, id, limit: 10, workers: 2, log } })));
     const starts: { lane: number; at: number }[] = [];
     await Promise.all(workers.map((w) => Promise.all(Array.from({ length: 20 }, () => w.schedule(async (lane) => void starts.push({ lane, at: Date.now() }))))));
     const followUp = await workers[0]!.schedule(async (lane) => lane, 1);
@@ -127,7 +135,12 @@ describe('FleetBudget (bottleneck cluster mode on a real redis-server)', async (
     // Each token stays within its 10 per second across both workers; together they move twice that.
     expect(maxInAnyWindow(lane(0), 1000 - 100)).toBeLessThanOrEqual(10);
     expect(maxInAnyWindow(lane(1), 1000 - 100)).toBeLessThanOrEqual(10);
-    expect(maxInAnyWindow(starts.map((s) => s.at), 1000)).toBeGreaterThan(10);
+    expect(
+      maxInAnyWindow(
+        starts.map((s) => s.at),
+        1000,
+      ),
+    ).toBeGreaterThan(10);
   });
 
   it('hands requests to the credentials not held by a 429, as local lanes do', async () => {

@@ -28,11 +28,7 @@ describe('createHostBudget: a budget lane per host', async () => {
     const workers = await Promise.all([createHostBudget(spec), createHostBudget(spec)]);
     const starts: Record<string, number[]> = { 'https://a.example': [], 'https://b.example': [] };
     const t0 = Date.now();
-    await Promise.all(
-      workers.flatMap((w) =>
-        Object.keys(starts).map((host) => Promise.all(Array.from({ length: 4 }, () => w.schedule(async () => void starts[host]!.push(Date.now() - t0), host)))),
-      ),
-    );
+    await Promise.all(workers.flatMap((w) => Object.keys(starts).map((host) => Promise.all(Array.from({ length: 4 }, () => w.schedule(async () => void starts[host]!.push(Date.now() - t0), host))))));
     await Promise.all(workers.map((w) => w.close()));
     // Each host's 8 requests (4 from each worker) keep within its fleet-wide 4 per 2 s (spaced 0.5 s
     // apart by the limiter; a start may run late, so a 2 s span may hold one more), and host a's do not

@@ -107,7 +107,7 @@ describe('Lanes of local budgets, one a credential', () => {
   });
 });
 
-describe('LocalBudget with the source\'s documented budget', () => {
+describe("LocalBudget with the source's documented budget", () => {
   it('spends only the assumed limit before any answer, then adopts the limit the source states', async () => {
     const b = track(new LocalBudget({ assumedLimit: 3, windowMs: 400, resetMarginMs: 0 }));
     const first = await admit(b, 5);

@@ -21,7 +21,12 @@ function source(page: (n: number) => FollowPage): Source & { calls: number } {
 }
 
 const collect = (src: Source, maxFriends = 2000) =>
-  collectUser({ id: 'did:plc:hostile' }, { source: src, budget: unlimited, stats: new RunStats() }, { maxFriends, maxRetries: 2, maxRateLimitWaits: 5, backoff: DEFAULT_BACKOFF }, new AbortController().signal);
+  collectUser(
+    { id: 'did:plc:hostile' },
+    { source: src, budget: unlimited, stats: new RunStats() },
+    { maxFriends, maxRetries: 2, maxRateLimitWaits: 5, backoff: DEFAULT_BACKOFF },
+    new AbortController().signal,
+  );
 
 describe('the bounds on one user', () => {
   it('an endless list of fresh cursors fails the user at the pages bound, with the reason', async () => {

@@ -60,7 +60,11 @@ describe('deploy files match the code', () => {
   it('the Kubernetes Job is indexed, one completion per bucket, and runs the worker with known env vars', () => {
     const job = parseYaml(read('deploy/k8s/job.yaml')) as {
       kind: string;
-      spec: { completionMode: string; completions: number; template: { spec: { containers: { command: string[]; env: { name: string; value: string }[]; envFrom: { secretRef: { name: string } }[] }[] } } };
+      spec: {
+        completionMode: string;
+        completions: number;
+        template: { spec: { containers: { command: string[]; env: { name: string; value: string }[]; envFrom: { secretRef: { name: string } }[] }[] } };
+      };
     };
     expect(job.kind).toBe('Job');
     expect(job.spec.completionMode).toBe('Indexed');

@@ -58,7 +58,7 @@ describe(`BigQuery stalled for ${STALL_S} s`, () => {
     // Fetching pauses once the users in flight finish and the buffer is full (100 rows, plus the 100
     // of the stalled request), however long that takes on a busy machine: no request for a second.
     const stalledAt = Date.now();
-    for (let before = -1; sim.stats().requests !== before; ) {
+    for (let before = -1; sim.stats().requests !== before;) {
       before = sim.stats().requests;
       await sleep(1000);
     }

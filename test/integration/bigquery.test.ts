@@ -141,7 +141,10 @@ describe('collecting into BigQuery (the fake) under insert faults', () => {
     expect(first.stats).toMatchObject({ usersDone: 100, usersSaved: 98, deadLetters: 2 });
     const [run] = await resumeReader.query(`SELECT users_done, users_saved, dead_letters FROM runs_latest WHERE run_id = $1`, [first.runId!]);
     expect(run).toEqual({ users_done: 100n, users_saved: 98n, dead_letters: 2n });
-    const letters = readFileSync(deadLetters, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { table: string; reason: string; row: { user_id: string } });
+    const letters = readFileSync(deadLetters, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { table: string; reason: string; row: { user_id: string } });
     expect(letters.map((l) => l.row.user_id).sort()).toEqual([...refused].sort());
     expect(letters.every((l) => l.table === 'user_friends' && l.reason.startsWith('invalid: '))).toBe(true);
 

@@ -37,12 +37,15 @@ describe('the completeness signal: expected_count, the views, monitor and the en
 
   const collect = async (users: string, sink: string) => {
     const { log, lines: logged } = capturingLog();
-    const outcome = await runCollect({ users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${sink}`, partition: '1/10', progress: 'off' }, { env: {}, isTTY: false, handleSignals: false, log });
+    const outcome = await runCollect(
+      { users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${sink}`, partition: '1/10', progress: 'off' },
+      { env: {}, isTTY: false, handleSignals: false, log },
+    );
     expect(outcome.state).toBe('finished');
     return { outcome, warning: logged.find((l) => l.msg === 'lists shorter than the users table says') };
   };
 
-  it('stores the users table\'s count beside every row, and the service\'s hidden accounts stay within the tolerance', async () => {
+  it("stores the users table's count beside every row, and the service's hidden accounts stay within the tolerance", async () => {
     const sink = join(dir, 'honest.duckdb');
     const { outcome, warning } = await collect(honest, sink);
     await withWarehouse(sink, async (db) => {
@@ -74,7 +77,14 @@ describe('the completeness signal: expected_count, the views, monitor and the en
       expect(outcome.stats.shortLists).toBe(short.length);
       const report = await readMonitorReport(db, DUCKDB_VIEWS, { runs: 5, slots: 6 });
       expect(report.completeness).toEqual([
-        { source: 'twitter-html', ok_users: outcome.stats.byStatus.ok, with_expected: outcome.stats.byStatus.ok, short_lists: short.length, missing_accounts: expect.any(Number), short_share: short.length / outcome.stats.byStatus.ok },
+        {
+          source: 'twitter-html',
+          ok_users: outcome.stats.byStatus.ok,
+          with_expected: outcome.stats.byStatus.ok,
+          short_lists: short.length,
+          missing_accounts: expect.any(Number),
+          short_share: short.length / outcome.stats.byStatus.ok,
+        },
       ]);
       expect(report.short_lists.length).toBe(Math.min(20, short.length));
       expect(renderMonitorText(report, { tty: false })).toContain('Completeness');

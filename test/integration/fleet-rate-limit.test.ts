@@ -78,6 +78,13 @@ describe('one rate limit for the whole fleet (RATE_LIMIT_REDIS_URL)', async () =
     expect(perPartition('fleet rate limit: Redis is back; sharing the budget again').length).toBeGreaterThan(0);
     const rows = await latestRows(db);
     expect(rows).toHaveLength(8);
-    expect(await checkAgainstTruth(sim.url, rows.map((r) => r.user_id), rows, 300)).toEqual({ lost: [], wrong: [], duplicated: [] });
+    expect(
+      await checkAgainstTruth(
+        sim.url,
+        rows.map((r) => r.user_id),
+        rows,
+        300,
+      ),
+    ).toEqual({ lost: [], wrong: [], duplicated: [] });
   });
 });

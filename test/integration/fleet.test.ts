@@ -145,18 +145,58 @@ describe('friendfleet partition', async () => {
     // The stored plan is the count plan (the env run was a dry run), and a worker uses it.
     const plan = await withWarehouse(db, (w) => w.query(`SELECT DISTINCT balance FROM partitions_latest`));
     expect(plan).toEqual([{ balance: 'count' }]);
-    const worker = await runCli(['collect', '--users', usersFile, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '5', '--users-limit', '3', '--progress', 'off']);
+    const worker = await runCli([
+      'collect',
+      '--users',
+      usersFile,
+      '--source',
+      'twitter-html',
+      '--source-url',
+      sim.url,
+      '--sink',
+      `duckdb:${db}`,
+      '--partition',
+      '5',
+      '--users-limit',
+      '3',
+      '--progress',
+      'off',
+    ]);
     expect(worker.code).toBe(0);
-    const assigned = worker.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'bucket assigned');
+    const assigned = worker.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'bucket assigned');
     expect(assigned).toMatchObject({ rule: 'partition', bounds: 'stored plan', partition: 5, partitions: 5, users: 600 });
     // Issue 15 §7: the run started line names each key once, and says nothing of tokens never set.
     const started = worker.stderr.split('\n').find((l) => l.includes('"msg":"run started"'))!;
     expect(started.match(/"worker":/g)).toHaveLength(1);
     expect(started).not.toContain('[redacted]');
     // Issue 15 §7: a run ends with a human summary on stderr, whatever the log level.
-    const quiet = await runCli(['collect', '--users', usersFile, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '5', '--users-limit', '3', '--progress', 'off', '--log-level', 'silent']);
+    const quiet = await runCli([
+      'collect',
+      '--users',
+      usersFile,
+      '--source',
+      'twitter-html',
+      '--source-url',
+      sim.url,
+      '--sink',
+      `duckdb:${db}`,
+      '--partition',
+      '5',
+      '--users-limit',
+      '3',
+      '--progress',
+      'off',
+      '--log-level',
+      'silent',
+    ]);
     expect(quiet.code).toBe(0);
-    expect(quiet.stderr.trim()).toMatch(/^friendfleet: run finished: 3 users \(\d+ ok, \d+ protected, \d+ not_found, \d+ suspended, 0 failed\), [\d,]+ friends, [\d,]+ pages in [\d.]+ s, [\d,]+ users\/hour$/);
+    expect(quiet.stderr.trim()).toMatch(
+      /^friendfleet: run finished: 3 users \(\d+ ok, \d+ protected, \d+ not_found, \d+ suspended, 0 failed\), [\d,]+ friends, [\d,]+ pages in [\d.]+ s, [\d,]+ users\/hour$/,
+    );
   });
 
   it('reads a users table from a DuckDB database', async () => {
@@ -168,7 +208,20 @@ describe('friendfleet partition', async () => {
     await conn.run(`CREATE TABLE people AS SELECT CAST(user_id AS BIGINT) AS user_id, screen_name FROM read_csv('${usersFile}')`);
     conn.closeSync();
     instance.closeSync();
-    const r = await runCli(['partition', '--source', 'twitter-html', '--users', `duckdb:${src}#people`, '--partitions', '3', '--sink', `duckdb:${join(dir, 'q.duckdb')}`, '--format', 'json', '--dry-run']);
+    const r = await runCli([
+      'partition',
+      '--source',
+      'twitter-html',
+      '--users',
+      `duckdb:${src}#people`,
+      '--partitions',
+      '3',
+      '--sink',
+      `duckdb:${join(dir, 'q.duckdb')}`,
+      '--format',
+      'json',
+      '--dry-run',
+    ]);
     expect(r.code).toBe(0);
     const buckets = JSON.parse(r.stdout) as { user_count: number }[];
     expect(buckets.reduce((a, b) => a + b.user_count, 0)).toBe(3000);
@@ -183,4 +236,3 @@ describe('friendfleet sim users', () => {
     expect(r.stdout.trim()).toBe(`wrote 1234 users to ${out}`);
   });
 });
-

@@ -26,9 +26,7 @@ async function collectAndInterrupt(env: Record<string, string>, signal: NodeJS.S
     stderr += d.toString();
     if (stderr.split('\n').some((l) => l.startsWith('{') && ready(JSON.parse(l) as { msg: string }))) isReady();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, sig) => resolve({ code, signal: sig })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
   await Promise.race([readySeen, exited]);
   await sleep(thenMs);
   const killedAt = Date.now();
@@ -81,9 +79,7 @@ describe('an interrupted run resumes where it stopped', async () => {
     await withWarehouse(sink, async (db) => {
       const [counts] = await db.query(`SELECT count(*) AS rows, count(DISTINCT user_id) AS users FROM user_friends`);
       expect(counts).toEqual({ rows: 400n, users: 400n });
-      const secondRun = await db.query(
-        `SELECT user_id FROM user_friends WHERE run_id = (SELECT run_id FROM runs_latest ORDER BY started_at DESC LIMIT 1)`,
-      );
+      const secondRun = await db.query(`SELECT user_id FROM user_friends WHERE run_id = (SELECT run_id FROM runs_latest ORDER BY started_at DESC LIMIT 1)`);
       expect(secondRun.length).toBe(400 - firstIds.size);
       expect(secondRun.some((r) => firstIds.has(String(r.user_id)))).toBe(false);
       const states = await db.query(`SELECT state FROM runs_latest ORDER BY started_at`);
@@ -102,7 +98,17 @@ describe('SIGTERM while requests wait for a spent rate-limit window', async () =
   it('abandons the waiting users after SHUTDOWN_TIMEOUT instead of waiting for the window to refill', async () => {
     const sink = join(dir, 'budget.duckdb');
     // 30 requests an hour: after the first 30 every request waits for a refill an hour away.
-    const env = { USERS: usersFile, SOURCE: 'twitter-html', SOURCE_URL: sim.url, PARTITION: '1/10', SINK: `duckdb:${sink}`, MAX_THREADS: '20', RATE_LIMIT: '30', RATE_WINDOW: '1h', SHUTDOWN_TIMEOUT: '1s' };
+    const env = {
+      USERS: usersFile,
+      SOURCE: 'twitter-html',
+      SOURCE_URL: sim.url,
+      PARTITION: '1/10',
+      SINK: `duckdb:${sink}`,
+      MAX_THREADS: '20',
+      RATE_LIMIT: '30',
+      RATE_WINDOW: '1h',
+      SHUTDOWN_TIMEOUT: '1s',
+    };
     const first = await collectAndInterrupt(env, 'SIGTERM', (l) => l.msg === 'run started', 1000);
     expect(first.code).toBe(0);
     // Well within Heroku's 30 s, and nowhere near the hour the window would take to refill.

@@ -24,9 +24,25 @@ describe('monitor and plan after a local fleet run', async () => {
   const planned = await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '3', '--sink', `duckdb:${db}`]);
   expect(planned.code).toBe(0);
   // Three workers, as a fleet would run them, into one warehouse; the third stops early.
-  for (const [partition, limit] of [['1', undefined], ['2', undefined], ['3', '100']] as const) {
+  for (const [partition, limit] of [
+    ['1', undefined],
+    ['2', undefined],
+    ['3', '100'],
+  ] as const) {
     await runCollect(
-      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, partition, partitions: '3', worker: `worker-${partition}`, tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s', ...(limit ? { usersLimit: limit } : {}) },
+      {
+        users: usersFile,
+        source: 'twitter-html',
+        sourceUrl: sim.url,
+        sink: `duckdb:${db}`,
+        partition,
+        partitions: '3',
+        worker: `worker-${partition}`,
+        tier: 'standard-1x',
+        progress: 'off',
+        heartbeatInterval: '1s',
+        ...(limit ? { usersLimit: limit } : {}),
+      },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
   }
@@ -38,9 +54,7 @@ describe('monitor and plan after a local fleet run', async () => {
     await withWarehouse(db, async (w) => {
       const perBucket = await w.query(`SELECT partition_id, count(*) AS n FROM user_friends GROUP BY partition_id ORDER BY partition_id`);
       const plan = await w.query(`SELECT partition_id, user_count FROM partitions_latest ORDER BY partition_id`);
-      expect(report.partition_progress.map((p) => [p.partition_id, p.assigned, p.processed])).toEqual(
-        plan.map((p, i) => [p.partition_id, Number(p.user_count), Number(perBucket[i]!.n)]),
-      );
+      expect(report.partition_progress.map((p) => [p.partition_id, p.assigned, p.processed])).toEqual(plan.map((p, i) => [p.partition_id, Number(p.user_count), Number(perBucket[i]!.n)]));
       expect(report.partition_progress.map((p) => p.percent)).toEqual([100, 100, (100 * 100) / Number(plan[2]!.user_count)]);
       expect(report.partition_progress[2]!.remaining).toBe(Number(plan[2]!.user_count) - 100);
       const [total] = await w.query(`SELECT count(*) AS n FROM user_friends_latest`);
@@ -67,7 +81,7 @@ describe('monitor and plan after a local fleet run', async () => {
     expect(text.stdout).toMatch(/\nRuns, newest first .*\nrun\s+bucket\s+tier\s+threads\s+outcome\s+users\s+minutes\s+users\/h\n/);
   });
 
-  it('after a re-partition from 3 to 2 buckets, monitor counts the users by the new plan\'s ID ranges', async () => {
+  it("after a re-partition from 3 to 2 buckets, monitor counts the users by the new plan's ID ranges", async () => {
     // The rows say partition 1, 2 or 3 of the old plan; a bucket number would count them in the wrong bucket.
     const copy = join(dir, 'repartitioned.duckdb');
     copyFileSync(db, copy);
@@ -93,7 +107,10 @@ describe('monitor and plan after a local fleet run', async () => {
 
   it('a run without buckets (no PARTITION) shows its progress over the whole table', async () => {
     const whole = join(dir, 'whole.duckdb');
-    await runCollect({ users: usersFile, sourceUrl: sim.url, sink: `duckdb:${whole}`, usersLimit: '40', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s' }, { env: {}, isTTY: false, handleSignals: false, log: quiet });
+    await runCollect(
+      { users: usersFile, sourceUrl: sim.url, sink: `duckdb:${whole}`, usersLimit: '40', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s' },
+      { env: {}, isTTY: false, handleSignals: false, log: quiet },
+    );
     const text = await runCli(['monitor', '--sink', `duckdb:${whole}`]);
     const lines = text.stdout.split('\n');
     expect(lines[2]).toBe('Progress of twitter-html: 0/1 buckets done');
@@ -160,7 +177,9 @@ describe('monitor and plan after a local fleet run', async () => {
       expect(cells.map((c) => [Number(c.partition_id), Number(c.assigned), Number(c.processed), Number(c.percent)])).toEqual(
         report.partition_progress.map((p) => [p.partition_id, p.assigned, p.processed, p.percent]),
       );
-      const bars = await tab.$$eval('.bar[data-partition]', (els) => els.map((e) => [Number((e as HTMLElement).dataset.partition), Number((e as HTMLElement).dataset.percent), parseFloat((e.querySelector('.fill') as HTMLElement).style.width)]));
+      const bars = await tab.$$eval('.bar[data-partition]', (els) =>
+        els.map((e) => [Number((e as HTMLElement).dataset.partition), Number((e as HTMLElement).dataset.percent), parseFloat((e.querySelector('.fill') as HTMLElement).style.width)]),
+      );
       expect(bars).toEqual(report.partition_progress.map((p) => [p.partition_id, p.percent, Number(Math.min(100, Number(p.percent)).toFixed(2))]));
       const total = await tab.$eval('.bar[data-total]', (e) => Number((e as HTMLElement).dataset.percent));
       expect(total).toBe(report.overall[0]!.percent);
@@ -175,11 +194,17 @@ describe('monitor and plan after a local fleet run', async () => {
       for (const chart of ['users', 'rate_limited', 'waiting']) {
         const lines = await tab.$$eval(`[data-chart="${chart}"] polyline`, (ls) => ls.map((l) => [l.getAttribute('data-series'), Number(l.getAttribute('data-points'))]));
         expect(lines.map(([name]) => name).sort(), chart).toEqual([...workers, 'all workers'].sort());
-        expect(lines.every(([, points]) => points === slots), chart).toBe(true);
+        expect(
+          lines.every(([, points]) => points === slots),
+          chart,
+        ).toBe(true);
       }
       // The users chart's total line adds up to the users the heartbeats counted (the runs' totals).
       const drawn = report.activity.reduce((a, s) => a + s.users, 0);
-      expect(drawn).toBeCloseTo(report.workers.reduce((a, w) => a + Number(w.users_done), 0), 6);
+      expect(drawn).toBeCloseTo(
+        report.workers.reduce((a, w) => a + Number(w.users_done), 0),
+        6,
+      );
       mkdirSync(join(dir, 'shots'), { recursive: true });
       const shot = await tab.screenshot({ path: join(dir, 'shots', 'monitor.png'), fullPage: true });
       expect(shot.length).toBeGreaterThan(10_000);

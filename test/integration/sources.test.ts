@@ -42,7 +42,7 @@ describe('every source collects the same graph, as /_sim/truth says', async () =
   await writeUsersFile(sim.graph, blueskyUsers, { naming: 'bluesky', variants: sim.variants });
   const isVariant = (userId: string) => sim.variants.has(sim.graph.indexOfId(userId.startsWith('did:') ? idOfDid(userId)! : userId)!);
 
-  it('twitter-html: screen names of a bucket, variant users\' pages in other HTML spellings and cut otherwise', async () => {
+  it("twitter-html: screen names of a bucket, variant users' pages in other HTML spellings and cut otherwise", async () => {
     const sink = join(dir, 'twitter-html.duckdb');
     // A bucket of the newest users, who follow fewest: 20 accounts a page is many pages for the oldest.
     const outcome = await runCollect({ source: 'twitter-html', users: numericUsers, sourceUrl: sim.url, partition: '55/60', sink: `duckdb:${sink}`, progress: 'off' }, io());
@@ -81,10 +81,7 @@ describe('every source collects the same graph, as /_sim/truth says', async () =
   it('bluesky: DIDs and handles of the last bucket of DIDs (lexicographic: did:plc, then did:web), 100 a page, statuses from getProfile', async () => {
     const sink = join(dir, 'bluesky.duckdb');
     const before = sim.stats();
-    const outcome = await runCollect(
-      { source: 'bluesky', users: blueskyUsers, sourceUrl: sim.url, partition: '30/30', sink: `duckdb:${sink}`, progress: 'off' },
-      io(),
-    );
+    const outcome = await runCollect({ source: 'bluesky', users: blueskyUsers, sourceUrl: sim.url, partition: '30/30', sink: `duckdb:${sink}`, progress: 'off' }, io());
     expect(outcome.state).toBe('finished');
     const ids = await bucketIds(blueskyUsers, 'opaque', 30, 30);
     expect(ids.length).toBe(333);
@@ -106,7 +103,13 @@ describe('every source collects the same graph, as /_sim/truth says', async () =
   it('two sources in one warehouse: resume skips only what the same source collected; export keeps them apart', async () => {
     const sink = join(dir, 'two-sources.duckdb');
     // The 100 newest users, by their ID range (read from the file as it streams, no staging).
-    const ids = readFileSync(numericUsers, 'utf8').trimEnd().split('\n').slice(1).map((l) => BigInt(l.split(',')[0]!)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(-100);
+    const ids = readFileSync(numericUsers, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => BigInt(l.split(',')[0]!))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(-100);
     const bucket = { users: numericUsers, sourceUrl: sim.url, minUserId: String(ids[0]), maxUserId: String(ids.at(-1)), sink: `duckdb:${sink}`, progress: 'off' };
     const html = await runCollect({ ...bucket, source: 'twitter-html' }, io());
     expect([html.state, html.stats.usersDone]).toEqual(['finished', 100]);
@@ -138,10 +141,10 @@ describe('every source collects the same graph, as /_sim/truth says', async () =
 
   it('twitter-api: a refused token stops the run (exit 1, no rows for unread users); no token value reaches logs, errors or the warehouse', async () => {
     const sink = join(dir, 'refused.duckdb');
-    const r = await runCli(
-      ['collect', '--source', 'twitter-api', '--users', numericUsers, '--source-url', sim.url, '--partition', '2/30', '--sink', `duckdb:${sink}`, '--progress', 'off'],
-      { TWITTER_BEARER_TOKENS: 'tok-visible-sekrit-1,revoked-sekrit-2', LOG_LEVEL: 'debug' },
-    );
+    const r = await runCli(['collect', '--source', 'twitter-api', '--users', numericUsers, '--source-url', sim.url, '--partition', '2/30', '--sink', `duckdb:${sink}`, '--progress', 'off'], {
+      TWITTER_BEARER_TOKENS: 'tok-visible-sekrit-1,revoked-sekrit-2',
+      LOG_LEVEL: 'debug',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('FF_SOURCE_UNAUTHORIZED: token 2 of 2: bearer token refused (401 Unauthorized)');
     expect(r.stderr).not.toContain('sekrit');

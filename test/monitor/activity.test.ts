@@ -34,10 +34,7 @@ describe('activity from heartbeats', () => {
   });
 
   it('takes the first heartbeat in the window as the baseline of a run that started before it', () => {
-    const slots = activitySlots(
-      [beat({ started_at: s(-7200), beat_at: s(0), users_done: 5000 }), beat({ started_at: s(-7200), beat_at: s(10), users_done: 5010 })],
-      s(-60),
-    );
+    const slots = activitySlots([beat({ started_at: s(-7200), beat_at: s(0), users_done: 5000 }), beat({ started_at: s(-7200), beat_at: s(10), users_done: 5010 })], s(-60));
     expect(slots.reduce((a, x) => a + x.users, 0)).toBeCloseTo(10, 9);
     expect(slots.map((x) => x.slot_start)[0]).toBe(s(0).toISOString());
   });

@@ -82,7 +82,9 @@ describe('progress by the current buckets', () => {
         { bucket: 'p2', processed: 5n, recent_users: 5n, active_seconds: 60, users_per_hour: null, eta_hours: null, state: 'running' },
       ]);
       // One running bucket has no rate yet: neither has the total.
-      expect(await db.query(`SELECT processed, users_per_hour, eta_hours, state, running FROM overall_progress`)).toEqual([{ processed: 36n, users_per_hour: null, eta_hours: null, state: 'running', running: 2n }]);
+      expect(await db.query(`SELECT processed, users_per_hour, eta_hours, state, running FROM overall_progress`)).toEqual([
+        { processed: 36n, users_per_hour: null, eta_hours: null, state: 'running', running: 2n },
+      ]);
 
       // Ten users in bucket 2's 60 s: 600 users/h, 40 left. The total: both rates, the later ETA.
       await writeBucketTwoUsers(db, now, 6, 10);

@@ -8,7 +8,7 @@ import { budgetBound, chooseRate, ranOnSim, type MeasuredRun } from '../../src/m
 const simTrial: MeasuredRun = { runId: 'run-sim', source: 'twitter-html', sourceUrl: 'http://127.0.0.1:4000', usersPerHour: 111_026, threads: 50, tier: null, pagesPerUser: 39 };
 const realBluesky: MeasuredRun = { runId: 'run-real', source: 'bluesky', sourceUrl: undefined, usersPerHour: 900, threads: 50, tier: 'standard-1x', pagesPerUser: 4 };
 
-describe('where the plan\'s rate comes from', () => {
+describe("where the plan's rate comes from", () => {
   it('tells the sim from a real service', () => {
     expect(ranOnSim(simTrial)).toBe(true);
     expect(ranOnSim({ source: 'bluesky', sourceUrl: 'http://localhost:8080' })).toBe(true);
@@ -17,7 +17,7 @@ describe('where the plan\'s rate comes from', () => {
     expect(ranOnSim({ source: 'bluesky', sourceUrl: 'https://bsky.mirror.example.org' })).toBe(false);
   });
 
-  it('a sim trial planned as it is: its rate, named as the sim\'s, with a warning', () => {
+  it("a sim trial planned as it is: its rate, named as the sim's, with a warning", () => {
     const basis = chooseRate(simTrial, undefined, undefined);
     expect(basis.rate).toBe(111_026);
     expect(basis.threads).toBe(50);

@@ -17,12 +17,17 @@ describe('describeRun: the human line at the end of collect and fleet', () => {
   });
 });
 
-describe('describeBuckets: a fleet\'s progress on a terminal', () => {
+describe("describeBuckets: a fleet's progress on a terminal", () => {
   it('gives a line per bucket, with its share once its plan is known', () => {
-    expect(describeBuckets([{ partition: 1, done: 120, planned: 300 }, { partition: 2, done: 1500, planned: 1500 }, { partition: 4, done: 0, planned: Number.NaN }], 4)).toEqual([
-      'bucket 1/4: 120/300 users (40%)',
-      'bucket 2/4: 1,500/1,500 users (100%)',
-      'bucket 4/4: 0 users',
-    ]);
+    expect(
+      describeBuckets(
+        [
+          { partition: 1, done: 120, planned: 300 },
+          { partition: 2, done: 1500, planned: 1500 },
+          { partition: 4, done: 0, planned: Number.NaN },
+        ],
+        4,
+      ),
+    ).toEqual(['bucket 1/4: 120/300 users (40%)', 'bucket 2/4: 1,500/1,500 users (100%)', 'bucket 4/4: 0 users']);
   });
 });

@@ -26,9 +26,7 @@ describe('monitoring views (DuckDB) on known rows', () => {
       expect(await db.query(`SELECT user_id, friend_count, expected_count, missing, missing_share FROM short_lists`)).toEqual([
         { user_id: '1', friend_count: 100, expected_count: 150n, missing: 50n, missing_share: 50 / 150 },
       ]);
-      expect(await db.query(`SELECT * FROM completeness`)).toEqual([
-        { source: 'twitter-html', ok_users: 4n, with_expected: 2n, short_lists: 1n, missing_accounts: 50n, short_share: 0.5 },
-      ]);
+      expect(await db.query(`SELECT * FROM completeness`)).toEqual([{ source: 'twitter-html', ok_users: 4n, with_expected: 2n, short_lists: 1n, missing_accounts: 50n, short_share: 0.5 }]);
     } finally {
       await db.close();
     }
@@ -79,8 +77,39 @@ describe('monitoring views (DuckDB) on known rows', () => {
       // User 51 started 100 s ago: one user in 95 s of activity up to that heartbeat, too few for a rate.
       const common = { source: 'twitter-html', partitions: 2, running: 1n, stalled: 0n, state: 'running', users_per_hour: null, eta_hours: null, active_seconds: null };
       expect(rows).toEqual([
-        { ...common, bucket: 'p1', partition_id: 1, min_id: '1', max_id: '10', assigned: 10n, processed: 4n, failed: 1n, remaining: 6n, percent: 40, avg_friends: 200, avg_run_seconds: 40, recent_users: 0n, last_activity_at: rows[0]!.last_activity_at },
-        { ...common, bucket: 'p2', partition_id: 2, min_id: '11', max_id: '60', assigned: 5n, processed: 2n, failed: 0n, remaining: 3n, percent: 40, avg_friends: 50, avg_run_seconds: 30, recent_users: 1n, active_seconds: 95, last_activity_at: rows[1]!.last_activity_at },
+        {
+          ...common,
+          bucket: 'p1',
+          partition_id: 1,
+          min_id: '1',
+          max_id: '10',
+          assigned: 10n,
+          processed: 4n,
+          failed: 1n,
+          remaining: 6n,
+          percent: 40,
+          avg_friends: 200,
+          avg_run_seconds: 40,
+          recent_users: 0n,
+          last_activity_at: rows[0]!.last_activity_at,
+        },
+        {
+          ...common,
+          bucket: 'p2',
+          partition_id: 2,
+          min_id: '11',
+          max_id: '60',
+          assigned: 5n,
+          processed: 2n,
+          failed: 0n,
+          remaining: 3n,
+          percent: 40,
+          avg_friends: 50,
+          avg_run_seconds: 30,
+          recent_users: 1n,
+          active_seconds: 95,
+          last_activity_at: rows[1]!.last_activity_at,
+        },
       ]);
       // The last activity is the live run's newest heartbeat, newer than any row.
       const [beat] = await db.query(`SELECT last_beat_at FROM worker_status WHERE run_id = 'r-running'`);
@@ -163,8 +192,28 @@ describe('fleet views (DuckDB) on known rows', () => {
       const rows = await db.query(`SELECT run_id, worker, state, last_beat_at, heartbeat_seconds, users_done, requests, rate_limited, rate_limit_wait_seconds FROM worker_status ORDER BY run_id`);
       expect(rows).toEqual([
         { run_id: 'r-lost', worker: 'w5', state: 'lost', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
-        { run_id: 'r-running', worker: 'w4', state: 'running', last_beat_at: new Date(now.getTime() - 5_000), heartbeat_seconds: 30, users_done: 12n, requests: 30n, rate_limited: 0n, rate_limit_wait_seconds: 0.5 },
-        { run_id: 'r-stalled', worker: 'w3', state: 'stalled', last_beat_at: new Date(now.getTime() - 600_000), heartbeat_seconds: 30, users_done: 7n, requests: 20n, rate_limited: 4n, rate_limit_wait_seconds: 9 },
+        {
+          run_id: 'r-running',
+          worker: 'w4',
+          state: 'running',
+          last_beat_at: new Date(now.getTime() - 5_000),
+          heartbeat_seconds: 30,
+          users_done: 12n,
+          requests: 30n,
+          rate_limited: 0n,
+          rate_limit_wait_seconds: 0.5,
+        },
+        {
+          run_id: 'r-stalled',
+          worker: 'w3',
+          state: 'stalled',
+          last_beat_at: new Date(now.getTime() - 600_000),
+          heartbeat_seconds: 30,
+          users_done: 7n,
+          requests: 20n,
+          rate_limited: 4n,
+          rate_limit_wait_seconds: 9,
+        },
         { run_id: 'r1', worker: 'w1', state: 'finished', last_beat_at: at('2026-01-01T10:10:00Z'), heartbeat_seconds: 30, users_done: 0n, requests: 20n, rate_limited: 0n, rate_limit_wait_seconds: 0 },
         { run_id: 'r2', worker: 'w2', state: 'interrupted', last_beat_at: null, heartbeat_seconds: 30, users_done: 0n, requests: 0n, rate_limited: 0n, rate_limit_wait_seconds: null },
       ]);
@@ -179,9 +228,16 @@ describe('fleet views (DuckDB) on known rows', () => {
     await db.open();
     try {
       // [interval, last beat seconds ago] → state: 3 × 1 s is below the 10 s floor; 3 × 60 s is 3 minutes.
-      const cases = [[1000, 5, 'running'], [1000, 12, 'stalled'], [60_000, 150, 'running'], [60_000, 200, 'stalled']] as const;
+      const cases = [
+        [1000, 5, 'running'],
+        [1000, 12, 'stalled'],
+        [60_000, 150, 'running'],
+        [60_000, 200, 'stalled'],
+      ] as const;
       for (const [k, [interval, secondsAgo]] of cases.entries()) {
-        await db.writeRun(runRecord({ run_id: `s${k}`, partition_id: k + 1, settings: JSON.stringify({ heartbeatInterval: interval }), state: 'running', ended_at: null, started_at: new Date(now - 3_600_000) }));
+        await db.writeRun(
+          runRecord({ run_id: `s${k}`, partition_id: k + 1, settings: JSON.stringify({ heartbeatInterval: interval }), state: 'running', ended_at: null, started_at: new Date(now - 3_600_000) }),
+        );
         await db.writeHeartbeat(heartbeat({ run_id: `s${k}`, beat_at: new Date(now - secondsAgo * 1000), requests: 1 }));
       }
       // A run that never beat counts from its start.

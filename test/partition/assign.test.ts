@@ -8,8 +8,7 @@ import type { UserTable } from '../../src/users/user-table.ts';
 const table = {
   idKind: 'numeric',
   count: async (range?: { min: string; max: string }) => (range ? Math.max(0, Math.min(100, Number(range.max)) - Math.max(1, Number(range.min)) + 1) : 100),
-  ntile: async (n: number) =>
-    Array.from({ length: n }, (_, i) => ({ partition_id: i + 1, user_count: 100 / n, min_id: String((i * 100) / n + 1), max_id: String(((i + 1) * 100) / n) })),
+  ntile: async (n: number) => Array.from({ length: n }, (_, i) => ({ partition_id: i + 1, user_count: 100 / n, min_id: String((i * 100) / n + 1), max_id: String(((i + 1) * 100) / n) })),
 } as unknown as UserTable;
 
 function plan(partitions: number, bounds: [string, string][]): PartitionRow[] {
@@ -61,16 +60,18 @@ describe('resolveBucket', () => {
   });
 
   it('uses the stored plan, taking the bucket count from it when none is set', async () => {
-    const stored = plan(3, [['1', '10'], ['11', '60'], ['61', '100']]);
+    const stored = plan(3, [
+      ['1', '10'],
+      ['11', '60'],
+      ['61', '100'],
+    ]);
     const b = await resolveBucket({ rule: 'kubernetes', partition: 2, partitions: undefined, from: 'JOB_COMPLETION_INDEX=1' }, table, stored);
     expect(b).toMatchObject({ bounds: 'stored plan', planId: 'plan-x', partitionId: 2, partitions: 3, range: { min: '11', max: '60' }, userCount: 50 });
   });
 
   it('refuses a count that is unknown or disagrees with the stored plan, before any work', () => {
     expect(() => bucketCount({ rule: 'heroku', partition: 2, partitions: undefined, from: 'DYNO=worker.2' }, [])).toThrow(/set PARTITIONS, or store a plan/);
-    expect(() => bucketCount({ rule: 'partition', partition: 2, partitions: 4, from: 'PARTITION=2' }, plan(3, [['1', '100']]))).toThrow(
-      /PARTITIONS=4 but the stored plan plan-x has 3 buckets/,
-    );
+    expect(() => bucketCount({ rule: 'partition', partition: 2, partitions: 4, from: 'PARTITION=2' }, plan(3, [['1', '100']]))).toThrow(/PARTITIONS=4 but the stored plan plan-x has 3 buckets/);
   });
 
   it('normalises and checks an explicit range', async () => {

@@ -27,10 +27,33 @@ describe('files', () => {
     const users = join(dir, 'users.csv');
     await writeUsersFile(sim.graph, users);
     const db = join(dir, 'w.duckdb');
-    const child = spawn(process.execPath, [CLI, 'collect', '--users', users, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--partition', '4/4', '--users-limit', '60', '--max-threads', '20', '--progress', 'off'], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'collect',
+        '--users',
+        users,
+        '--source',
+        'twitter-html',
+        '--source-url',
+        sim.url,
+        '--sink',
+        `duckdb:${db}`,
+        '--partition',
+        '4/4',
+        '--users-limit',
+        '60',
+        '--max-threads',
+        '20',
+        '--progress',
+        'off',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let running = true;
     void exited.then(() => (running = false));
@@ -54,9 +77,12 @@ describe('files', () => {
     const letters = new DeadLetterFile(join(dir, 'dead.ndjson'));
     letters.append([{ table: 'user_friends', reason: 'invalid', row: { user_id: '1' } }]);
     expect(mode(letters.path)).toBe(0o600);
-    const spool = await UserSpool.write(join(dir, 'spool.ndjson'), (async function* () {
-      yield { id: '1', screenName: 'a', friendsCount: undefined };
-    })());
+    const spool = await UserSpool.write(
+      join(dir, 'spool.ndjson'),
+      (async function* () {
+        yield { id: '1', screenName: 'a', friendsCount: undefined };
+      })(),
+    );
     expect(mode(spool.file)).toBe(0o600);
   });
 

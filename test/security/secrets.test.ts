@@ -29,7 +29,9 @@ const TOKEN_B = 'tok-B-sekrit-9876543210';
 
 /** Everything a run left behind as text: its output, its warehouse's rows and run records, the file's bytes. */
 async function traces(db: string, ...outputs: string[]): Promise<string> {
-  const tables = await withWarehouse(db, async (w) => JSON.stringify([await w.query('SELECT * FROM user_friends'), await w.query('SELECT * FROM runs')], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+  const tables = await withWarehouse(db, async (w) =>
+    JSON.stringify([await w.query('SELECT * FROM user_friends'), await w.query('SELECT * FROM runs')], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+  );
   return [...outputs, tables, readFileSync(db, 'latin1')].join('\n');
 }
 
@@ -40,7 +42,20 @@ async function echoingApi(refuseAll: boolean) {
     const id = /^\/2\/users\/([0-9]+)\/following/.exec(req.url ?? '')?.[1] ?? '';
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (refuseAll) return json(403, { title: 'Forbidden', type: 'https://api.x.com/2/problems/client-forbidden', detail: `no access for ${auth}` });
-    if (id.endsWith('1')) return json(200, { errors: [{ value: id, parameter: 'id', resource_id: id, resource_type: 'user', title: 'Not Found Error', type: 'https://api.x.com/2/problems/resource-not-found', detail: `Could not find user; you sent ${auth}` }] });
+    if (id.endsWith('1'))
+      return json(200, {
+        errors: [
+          {
+            value: id,
+            parameter: 'id',
+            resource_id: id,
+            resource_type: 'user',
+            title: 'Not Found Error',
+            type: 'https://api.x.com/2/problems/resource-not-found',
+            detail: `Could not find user; you sent ${auth}`,
+          },
+        ],
+      });
     if (id.endsWith('2')) return json(400, { errors: [{ title: 'Invalid Request', detail: `cannot parse request with header ${auth}` }] });
     if (id.endsWith('3')) return req.socket.destroy();
     json(200, { data: [{ id: '1000', username: 'someone' }], meta: { result_count: 1 } });
@@ -50,7 +65,21 @@ async function echoingApi(refuseAll: boolean) {
 }
 
 const api = (users: string, db: string, url: string) => [
-  'collect', '--source', 'twitter-api', '--users', users, '--source-url', url, '--sink', `duckdb:${db}`, '--progress', 'off', '--max-retries', '1', '--max-threads', '4',
+  'collect',
+  '--source',
+  'twitter-api',
+  '--users',
+  users,
+  '--source-url',
+  url,
+  '--sink',
+  `duckdb:${db}`,
+  '--progress',
+  'off',
+  '--max-retries',
+  '1',
+  '--max-threads',
+  '4',
 ];
 const UNBOUND = { RATE_LIMIT: '100000', RATE_WINDOW: '1s', LOG_LEVEL: 'trace' };
 
@@ -78,10 +107,12 @@ describe('secrets', () => {
       expect(run.code).toBe(0);
       const rows = await withWarehouse(db, (w) => w.query(`SELECT status, error FROM user_friends ORDER BY user_id`));
       expect(rows.filter((r) => r.status === 'not_found').map((r) => r.error)).toContain('account does not exist (Could not find user; you sent Bearer [redacted])');
-      expect(rows.filter((r) => r.status === 'failed').map((r) => String(r.error))).toEqual(expect.arrayContaining([
-        'FF_SOURCE_FATAL: HTTP 400: cannot parse request with header Bearer [redacted]',
-        expect.stringMatching(/^FF_SOURCE_TRANSIENT: request failed: UND_ERR_SOCKET: other side closed \(gave up after 1 retries\)$/),
-      ]));
+      expect(rows.filter((r) => r.status === 'failed').map((r) => String(r.error))).toEqual(
+        expect.arrayContaining([
+          'FF_SOURCE_FATAL: HTTP 400: cannot parse request with header Bearer [redacted]',
+          expect.stringMatching(/^FF_SOURCE_TRANSIENT: request failed: UND_ERR_SOCKET: other side closed \(gave up after 1 retries\)$/),
+        ]),
+      );
       expect(await traces(db, run.stdout, run.stderr)).not.toContain('sekrit');
     } finally {
       await server.close();
@@ -114,7 +145,11 @@ describe('secrets', () => {
     // The test's Redis asks no password: one given anyway must still stay hidden, whatever Redis says to it.
     const db = join(dir, 'redis.duckdb');
     const run = await runCli(['collect', '--users', users, '--source', 'twitter-html', '--source-url', sim.url, '--sink', `duckdb:${db}`, '--progress', 'off', '--partition', '4/8'], {
-      RATE_LIMIT_REDIS_URL: `redis://default:redis-sekrit-pw@127.0.0.1:${port}`, RATE_LIMIT: '100000', RATE_WINDOW: '1s', RATE_LIMIT_WORKERS: '1', LOG_LEVEL: 'trace',
+      RATE_LIMIT_REDIS_URL: `redis://default:redis-sekrit-pw@127.0.0.1:${port}`,
+      RATE_LIMIT: '100000',
+      RATE_WINDOW: '1s',
+      RATE_LIMIT_WORKERS: '1',
+      LOG_LEVEL: 'trace',
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/fleet rate limit: (Redis unreachable at start|sharing the budget through Redis)/);
@@ -131,7 +166,9 @@ describe('secrets', () => {
     w.fake.setFaults({ insertErrorRate: 0.5, invalidUserIds: [refused] });
     const deadLetters = join(dir, 'dead.ndjson');
     const run = await runCli(['collect', '--users', users, '--source', 'twitter-html', '--source-url', sim.url, '--progress', 'off', '--partition', '1/4'], {
-      ...w.env('secrets'), DEAD_LETTER_FILE: deadLetters, LOG_LEVEL: 'trace',
+      ...w.env('secrets'),
+      DEAD_LETTER_FILE: deadLetters,
+      LOG_LEVEL: 'trace',
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/HTTP 50[03]/);
@@ -181,7 +218,12 @@ describe('secrets', () => {
       }),
     );
     const db = join(dir, 'fleet.duckdb');
-    const outcome = await runFleet({ users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, logLevel: 'warn', usersLimit: '20' }, { PATH: process.env.PATH }, { partitions: 1, restarts: 0 }, log);
+    const outcome = await runFleet(
+      { users, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${db}`, logLevel: 'warn', usersLimit: '20' },
+      { PATH: process.env.PATH },
+      { partitions: 1, restarts: 0 },
+      log,
+    );
     expect(outcome.ok).toBe(true);
     expect(seen.length).toBeGreaterThan(0);
     for (const s of seen) {

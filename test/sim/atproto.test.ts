@@ -19,7 +19,7 @@ describe('the sim AT Protocol network', async () => {
   };
   const getJson = async (url: string) => {
     const res = await fetch(url);
-     
+
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -91,7 +91,10 @@ describe('the sim AT Protocol network', async () => {
     }
     const deleted = find((k) => graph.status(k) === 'not_found' && !accounts.tombstoned(k));
     const d = accounts.didOf(deleted);
-    expect((await getJson(`${net.hostOfUser(deleted).url}/xrpc/com.atproto.sync.getRepoStatus?did=${d}`))).toEqual({ status: 400, body: { error: 'RepoNotFound', message: `Could not find repo for DID: ${d}` } });
+    expect(await getJson(`${net.hostOfUser(deleted).url}/xrpc/com.atproto.sync.getRepoStatus?did=${d}`)).toEqual({
+      status: 400,
+      body: { error: 'RepoNotFound', message: `Could not find repo for DID: ${d}` },
+    });
     const ok = find((k) => graph.status(k) === 'ok');
     const elsewhere = net.hosts.find((h, k) => k !== accounts.hostOf(ok) && h.state !== 'down')!;
     expect((await getJson(`${elsewhere.url}/xrpc/com.atproto.sync.getRepo?did=${accounts.didOf(ok)}`)).body.error).toBe('RepoNotFound');

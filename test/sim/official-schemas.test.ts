@@ -63,19 +63,44 @@ describe('the official-definition checks', () => {
 
   it('pass the documented example answers the parsers are tested on (test/fixtures/)', () => {
     const x = (file: string, status: number, type = 'application/json') => xAnswerProblems(status, type, readFileSync(new URL(`../fixtures/twitter-api/${file}`, import.meta.url), 'utf8'));
-    for (const file of ['following-page.json', 'following-last-page.json', 'following-empty.json', 'error-protected.json', 'error-not-found.json', 'error-not-found-x-domain.json', 'error-suspended.json']) expect(x(file, 200), file).toEqual([]);
-    for (const [file, status] of [['unauthorized-401.json', 401], ['too-many-requests-429.json', 429], ['usage-capped-429.json', 429], ['client-forbidden-403.json', 403], ['invalid-request-400.json', 400], ['service-unavailable-503.json', 503]] as const) {
+    for (const file of [
+      'following-page.json',
+      'following-last-page.json',
+      'following-empty.json',
+      'error-protected.json',
+      'error-not-found.json',
+      'error-not-found-x-domain.json',
+      'error-suspended.json',
+    ])
+      expect(x(file, 200), file).toEqual([]);
+    for (const [file, status] of [
+      ['unauthorized-401.json', 401],
+      ['too-many-requests-429.json', 429],
+      ['usage-capped-429.json', 429],
+      ['client-forbidden-403.json', 403],
+      ['invalid-request-400.json', 400],
+      ['service-unavailable-503.json', 503],
+    ] as const) {
       expect(x(file, status, 'application/problem+json'), file).toEqual([]);
     }
     const b = (nsid: string, file: string, status: number) => xrpcAnswerProblems(nsid, status, readFileSync(new URL(`../fixtures/bluesky/${file}`, import.meta.url), 'utf8'));
     for (const file of ['get-follows-page.json', 'get-follows-last-page.json', 'get-follows-empty.json']) expect(b('app.bsky.graph.getFollows', file, 200), file).toEqual([]);
     expect(b('app.bsky.actor.getProfile', 'get-profile.json', 200)).toEqual([]);
-    for (const file of ['actor-not-found.json', 'profile-not-found.json', 'account-takedown.json', 'account-deactivated.json', 'rate-limit-exceeded.json', 'internal-server-error.json', 'invalid-limit.json']) expect(b('app.bsky.graph.getFollows', file, 400), file).toEqual([]);
+    for (const file of [
+      'actor-not-found.json',
+      'profile-not-found.json',
+      'account-takedown.json',
+      'account-deactivated.json',
+      'rate-limit-exceeded.json',
+      'internal-server-error.json',
+      'invalid-limit.json',
+    ])
+      expect(b('app.bsky.graph.getFollows', file, 400), file).toEqual([]);
   });
 });
 
-describe('the sim answers as the services\' official definitions allow', () => {
-  it('X API v2: every answer passes X\'s OpenAPI document (the following operation, version 2.166 or 2.167)', () => {
+describe("the sim answers as the services' official definitions allow", () => {
+  it("X API v2: every answer passes X's OpenAPI document (the following operation, version 2.166 or 2.167)", () => {
     const answers = new Answers();
     for (const i of asked) {
       const id = graph.idOf(i).toString();
@@ -112,7 +137,10 @@ describe('the sim answers as the services\' official definitions allow', () => {
     some('the 429 with code 88', (b) => b.status === 429 && b.body.errors?.[0]?.code === 88);
     some('403 client-forbidden', (b) => b.status === 403 && String(b.body.type).endsWith('/client-forbidden'));
     some('429 usage-capped', (b) => b.status === 429 && String(b.body.type).endsWith('/usage-capped'));
-    expect(answers.all.some((a) => a.res.status >= 502 && a.res.contentType.startsWith('text/html')), 'an HTML page from the edge').toBe(true);
+    expect(
+      answers.all.some((a) => a.res.status >= 502 && a.res.contentType.startsWith('text/html')),
+      'an HTML page from the edge',
+    ).toBe(true);
   });
 
   it('Bluesky: every answer passes the lexicons of app.bsky.graph.getFollows and app.bsky.actor.getProfile', () => {
@@ -142,15 +170,42 @@ describe('the sim answers as the services\' official definitions allow', () => {
     const pages = follows.all.filter((a) => a.res.status === 200).map((a) => JSON.parse(a.res.body) as { follows: Record<string, any>[]; cursor?: string });
     const views = pages.flatMap((p) => p.follows);
     const some = (what: string, found: boolean) => expect(found, what).toBe(true);
-    some('an empty page that keeps a cursor', pages.some((p) => p.follows.length === 0 && p.cursor !== undefined));
-    some('a short page that keeps a cursor', pages.some((p) => p.follows.length > 0 && p.follows.length < 50 && p.cursor !== undefined));
-    some('full profile views', views.some((v) => v.associated !== undefined && v.viewer !== undefined && v.verification !== undefined && v.description !== undefined && v.labels.length > 0));
-    some('did:web', views.some((v) => v.did.startsWith('did:web:') && !v.did.includes('%3A')));
-    some('did:web with a port', views.some((v) => v.did.startsWith('did:web:') && v.did.includes('%3A')));
-    some('handle.invalid', views.some((v) => v.handle === 'handle.invalid'));
-    some('502 UpstreamFailure', follows.all.some((a) => a.res.status === 502 && a.res.body.includes('UpstreamFailure')));
-    some('504 UpstreamTimeout', follows.all.some((a) => a.res.status === 504 && a.res.body.includes('UpstreamTimeout')));
-    some('Retry-After on a 429', follows.all.some((a) => a.res.status === 429 && a.res.headers?.['retry-after'] !== undefined));
+    some(
+      'an empty page that keeps a cursor',
+      pages.some((p) => p.follows.length === 0 && p.cursor !== undefined),
+    );
+    some(
+      'a short page that keeps a cursor',
+      pages.some((p) => p.follows.length > 0 && p.follows.length < 50 && p.cursor !== undefined),
+    );
+    some(
+      'full profile views',
+      views.some((v) => v.associated !== undefined && v.viewer !== undefined && v.verification !== undefined && v.description !== undefined && v.labels.length > 0),
+    );
+    some(
+      'did:web',
+      views.some((v) => v.did.startsWith('did:web:') && !v.did.includes('%3A')),
+    );
+    some(
+      'did:web with a port',
+      views.some((v) => v.did.startsWith('did:web:') && v.did.includes('%3A')),
+    );
+    some(
+      'handle.invalid',
+      views.some((v) => v.handle === 'handle.invalid'),
+    );
+    some(
+      '502 UpstreamFailure',
+      follows.all.some((a) => a.res.status === 502 && a.res.body.includes('UpstreamFailure')),
+    );
+    some(
+      '504 UpstreamTimeout',
+      follows.all.some((a) => a.res.status === 504 && a.res.body.includes('UpstreamTimeout')),
+    );
+    some(
+      'Retry-After on a 429',
+      follows.all.some((a) => a.res.status === 429 && a.res.headers?.['retry-after'] !== undefined),
+    );
     // Deactivated and taken-down accounts are followed in the graph but left out of every list.
     const listed = new Set(views.map((v) => v.did));
     for (let i = 0; i < graph.size; i++) if (graph.status(i) !== 'ok') expect(listed.has(variants.identity(graph, i).did)).toBe(false);

@@ -48,7 +48,10 @@ describe('RowBuffer', () => {
     expect(await settles(fourth, 50)).toBe(false);
     expect(await settles(fourth)).toBe(true);
     await rows.flush();
-    expect(inserted).toEqual([[1, 2], [3, 4]]);
+    expect(inserted).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     rows.stop();
   });
 });

@@ -125,7 +125,7 @@ describe('HttpClient with an address guard', () => {
     expect(inside.connections()).toBe(0);
   });
 
-  it("follows a redirect within an origin from the settings, wherever that origin is", async () => {
+  it('follows a redirect within an origin from the settings, wherever that origin is', async () => {
     const server = await serve((req, res) => (req.url === '/old' ? res.writeHead(308, { location: '/new' }).end() : res.end(`at ${req.url}`)));
     const http = client(server.origin, { addresses: new AddressGuard(), origin: 'settings', maxRedirects: 1 });
     expect(await http.get('/old')).toMatchObject({ status: 200, body: 'at /new' });

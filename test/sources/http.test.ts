@@ -56,7 +56,7 @@ describe('HttpClient', () => {
     expect(server.connections()).toBe(2);
   });
 
-  it('turns a transport failure into a transient error with undici\'s code, quoting no header', async () => {
+  it("turns a transport failure into a transient error with undici's code, quoting no header", async () => {
     const server = await serve((req) => req.socket.destroy());
     const http = client(server.origin, { headers: { authorization: 'Bearer sekrit-token' } });
     const error = await rejection(http.get('/'));
@@ -77,7 +77,12 @@ describe('HttpClient', () => {
     const server = await serve(() => undefined);
     const http = client(server.origin, { connections: 3 });
     const controller = new AbortController();
-    const requests = Array.from({ length: 5 }, () => http.get('/', controller.signal).then(() => undefined, (e: unknown) => e));
+    const requests = Array.from({ length: 5 }, () =>
+      http.get('/', controller.signal).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
     const reason = new Error('shutting down');

@@ -16,7 +16,14 @@ export async function writeKnownRows(db: Sink, now: Date = new Date()): Promise<
     row({ user_id: '1', run_id: 'r1', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:30Z'), friend_count: 100, expected_count: 150 }),
     row({ user_id: '2', run_id: 'r1', start_at: at('2026-01-01T10:01:00Z'), end_at: at('2026-01-01T10:02:00Z'), friend_count: 300, expected_count: 305 }),
     row({ user_id: '3', run_id: 'r1', status: 'protected', error: 'account is protected', start_at: at('2026-01-01T10:03:00Z'), end_at: at('2026-01-01T10:03:10Z') }),
-    row({ user_id: '4', run_id: 'r1', status: 'failed', error: 'FF_SOURCE_TRANSIENT: server error 503 (gave up after 5 retries)', start_at: at('2026-01-01T10:05:00Z'), end_at: at('2026-01-01T10:06:00Z') }),
+    row({
+      user_id: '4',
+      run_id: 'r1',
+      status: 'failed',
+      error: 'FF_SOURCE_TRANSIENT: server error 503 (gave up after 5 retries)',
+      start_at: at('2026-01-01T10:05:00Z'),
+      end_at: at('2026-01-01T10:06:00Z'),
+    }),
     row({ user_id: '50', run_id: 'r2', partition_id: 2, worker: 'w2', start_at: at('2026-01-01T10:00:00Z'), end_at: at('2026-01-01T10:00:20Z'), friend_count: 40 }),
     row({ user_id: '51', run_id: 'r2', partition_id: 2, worker: 'w2', start_at: new Date(recent.getTime() - 40_000), end_at: recent, friend_count: 60 }),
   ];
@@ -30,7 +37,11 @@ export async function writeKnownRows(db: Sink, now: Date = new Date()): Promise<
     { plan_id: 'p', partition_id: 1, partitions: 2, user_count: 10, min_id: '1', max_id: '10', expected_pages: 10, id_kind: 'numeric', balance: 'work', created_at: at('2026-01-01T09:00:00Z') },
     { plan_id: 'p', partition_id: 2, partitions: 2, user_count: 5, min_id: '11', max_id: '60', expected_pages: 5, id_kind: 'numeric', balance: 'work', created_at: at('2026-01-01T09:00:00Z') },
   ]);
-  for (const [t, requests] of [['2026-01-01T10:01:00Z', 5], ['2026-01-01T10:09:59Z', 12], ['2026-01-01T10:10:00Z', 20]] as const) {
+  for (const [t, requests] of [
+    ['2026-01-01T10:01:00Z', 5],
+    ['2026-01-01T10:09:59Z', 12],
+    ['2026-01-01T10:10:00Z', 20],
+  ] as const) {
     await db.writeHeartbeat(heartbeat({ run_id: 'r1', beat_at: at(t), requests }));
   }
   await writeLiveRuns(db, now);
@@ -45,7 +56,9 @@ const ago = (now: Date, ms: number) => new Date(now.getTime() - ms);
  */
 async function writeLiveRuns(db: Sink, now: Date): Promise<void> {
   const settings = JSON.stringify({ heartbeatInterval: 30_000 });
-  await db.writeRun(runRecord({ run_id: 'r-stalled', worker: 'w3', partition_id: null, partitions: null, min_id: '100', max_id: '200', settings, state: 'running', ended_at: null, started_at: ago(now, 20 * 60_000) }));
+  await db.writeRun(
+    runRecord({ run_id: 'r-stalled', worker: 'w3', partition_id: null, partitions: null, min_id: '100', max_id: '200', settings, state: 'running', ended_at: null, started_at: ago(now, 20 * 60_000) }),
+  );
   await db.writeRun(runRecord({ run_id: 'r-running', worker: 'w4', partition_id: null, partitions: null, settings, state: 'running', ended_at: null, started_at: ago(now, 5 * 60_000) }));
   await db.writeRun(runRecord({ run_id: 'r-lost', worker: 'w5', partition_id: 2, settings, state: 'running', ended_at: null, started_at: at('2026-01-01T09:00:00Z') }));
   await db.writeHeartbeat(heartbeat({ run_id: 'r-stalled', worker: 'w3', partition_id: null, beat_at: ago(now, 11 * 60_000), users_done: 3, requests: 9, rate_limited: 1, rate_limit_wait_ms: 2000 }));

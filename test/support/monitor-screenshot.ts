@@ -26,10 +26,14 @@ try {
   const db = join(dir, 'w.duckdb');
   await writeUsersFile(sim.graph, users, { withCounts: true });
   spawnSync(process.execPath, [CLI, 'partition', '--source', 'twitter-html', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`], { stdio: 'ignore' });
-  const fleet = spawn(process.execPath, [CLI, 'fleet', '--source', 'twitter-html', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`, '--source-url', sim.url, '--max-threads', '25', '--tier', 'standard-1x'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), HEARTBEAT_INTERVAL: '1s', LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
+  const fleet = spawn(
+    process.execPath,
+    [CLI, 'fleet', '--source', 'twitter-html', '--users', users, '--partitions', '4', '--sink', `duckdb:${db}`, '--source-url', sim.url, '--max-threads', '25', '--tier', 'standard-1x'],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), HEARTBEAT_INTERVAL: '1s', LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise((resolve) => fleet.on('close', resolve));
   let report: MonitorReport | undefined;
   const started = Date.now();

@@ -12,8 +12,16 @@ import { heartbeat, row, runRecord } from './rows.ts';
 /** A plan of `n` equal numeric buckets over users 1..100. */
 function plan(id: string, n: number, created: string): PartitionRow[] {
   return Array.from({ length: n }, (_, i) => ({
-    plan_id: id, partition_id: i + 1, partitions: n, user_count: 100 / n, min_id: String((i * 100) / n + 1), max_id: String(((i + 1) * 100) / n),
-    expected_pages: null, id_kind: 'numeric' as const, balance: 'count', created_at: new Date(created),
+    plan_id: id,
+    partition_id: i + 1,
+    partitions: n,
+    user_count: 100 / n,
+    min_id: String((i * 100) / n + 1),
+    max_id: String(((i + 1) * 100) / n),
+    expected_pages: null,
+    id_kind: 'numeric' as const,
+    balance: 'count',
+    created_at: new Date(created),
   }));
 }
 
@@ -24,7 +32,8 @@ const finished = (over: Partial<RunRecord> & Pick<RunRecord, 'run_id'>) => runRe
 export async function writeRepartitioned(db: Sink): Promise<void> {
   await db.writePlan(plan('ten', 10, '2026-01-01T09:00:00Z'));
   for (let k = 1; k <= 6; k++) await db.writeRun(finished({ run_id: `old${k}`, partition_id: k, partitions: 10, bucket_users: 10 }));
-  for (let u = 1; u <= 53; u++) await db.write(row({ user_id: String(u), run_id: `old${Math.ceil(u / 10)}`, partition_id: Math.ceil(u / 10), start_at: new Date(T + u * 1000), end_at: new Date(T + u * 1000 + 500) }));
+  for (let u = 1; u <= 53; u++)
+    await db.write(row({ user_id: String(u), run_id: `old${Math.ceil(u / 10)}`, partition_id: Math.ceil(u / 10), start_at: new Date(T + u * 1000), end_at: new Date(T + u * 1000 + 500) }));
   await db.flush();
   await db.writePlan(plan('four', 4, '2026-01-02T09:00:00Z'));
 }
@@ -52,17 +61,31 @@ export async function writeLiveBuckets(db: Sink, now: number): Promise<void> {
   const beatAt = now - 2000;
   await db.writePlan(plan('two', 2, '2026-01-01T09:00:00Z'));
   for (const k of [1, 2]) {
-    await db.writeRun(runRecord({ run_id: `live${k}`, partition_id: k, partitions: 2, min_id: k === 1 ? '1' : '51', max_id: k === 1 ? '50' : '100', settings: '{"heartbeatInterval":30000}', state: 'running', ended_at: null, started_at: new Date(now - 3_600_000) }));
+    await db.writeRun(
+      runRecord({
+        run_id: `live${k}`,
+        partition_id: k,
+        partitions: 2,
+        min_id: k === 1 ? '1' : '51',
+        max_id: k === 1 ? '50' : '100',
+        settings: '{"heartbeatInterval":30000}',
+        state: 'running',
+        ended_at: null,
+        started_at: new Date(now - 3_600_000),
+      }),
+    );
     await db.writeHeartbeat(heartbeat({ run_id: `live${k}`, partition_id: k, beat_at: new Date(beatAt), requests: 1 }));
   }
   await db.write(row({ user_id: '1', run_id: 'live1', start_at: new Date(beatAt - 1_200_000), end_at: new Date(beatAt - 1_190_000) }));
-  for (let k = 1; k <= 30; k++) await db.write(row({ user_id: String(k + 1), run_id: 'live1', start_at: new Date(beatAt - 300_000 + (k - 1) * 10_000), end_at: new Date(beatAt - 300_000 + k * 10_000) }));
+  for (let k = 1; k <= 30; k++)
+    await db.write(row({ user_id: String(k + 1), run_id: 'live1', start_at: new Date(beatAt - 300_000 + (k - 1) * 10_000), end_at: new Date(beatAt - 300_000 + k * 10_000) }));
   await writeBucketTwoUsers(db, now, 1, 5);
 }
 
 /** Users 50+from .. 50+to of bucket 2, finished one a second from a minute before the heartbeat. */
 export async function writeBucketTwoUsers(db: Sink, now: number, from: number, to: number): Promise<void> {
   const beatAt = now - 2000;
-  for (let k = from; k <= to; k++) await db.write(row({ user_id: String(50 + k), run_id: 'live2', partition_id: 2, start_at: new Date(beatAt - 60_000), end_at: new Date(beatAt - 60_000 + k * 1000) }));
+  for (let k = from; k <= to; k++)
+    await db.write(row({ user_id: String(50 + k), run_id: 'live2', partition_id: 2, start_at: new Date(beatAt - 60_000), end_at: new Date(beatAt - 60_000 + k * 1000) }));
   await db.flush();
 }

@@ -43,9 +43,7 @@ export async function useRedis(): Promise<RunningRedis> {
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child!.once('error', reject);
-      child!.once('exit', (code) =>
-        reject(new Error(code === 127 ? 'redis-server is missing: apt-get install -y redis-server (.ci/run installs it)' : `redis-server exited with ${code}: ${out}`)),
-      );
+      child!.once('exit', (code) => reject(new Error(code === 127 ? 'redis-server is missing: apt-get install -y redis-server (.ci/run installs it)' : `redis-server exited with ${code}: ${out}`)));
       child!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       child!.stdout!.on('data', (d: Buffer) => {
         out += d.toString();

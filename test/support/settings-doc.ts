@@ -18,13 +18,7 @@ function cell(text: string): string {
 
 export function settingsTable(): string {
   const rows = (Object.values(SETTINGS) as Setting[]).map((s) =>
-    [
-      `\`${s.env}\``,
-      cell(`\`${flagOf(s)} ${s.arg}\``),
-      s.default === undefined ? '' : cell(`\`${s.default}\``),
-      s.secret ? 'yes' : '',
-      cell(s.description),
-    ].join(' | '),
+    [`\`${s.env}\``, cell(`\`${flagOf(s)} ${s.arg}\``), s.default === undefined ? '' : cell(`\`${s.default}\``), s.secret ? 'yes' : '', cell(s.description)].join(' | '),
   );
   return ['| env var | flag | default | secret | description |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r} |`)].join('\n');
 }

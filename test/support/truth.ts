@@ -89,13 +89,15 @@ export async function checkAgainstTruth(
               JSON.stringify(row.friend_names) === JSON.stringify(expected) &&
               JSON.stringify(row.friend_ids) === JSON.stringify(expectedIds) &&
               row.truncated === reading.truncated)) &&
-        (truth.status === 'ok' || (row.friend_count === null && row.friend_names === null && row.friend_ids === null));
+          (truth.status === 'ok' || (row.friend_count === null && row.friend_names === null && row.friend_ids === null));
     if (!ok) wrong.push(id);
   };
   // A few truth requests at a time: thousands of users are checked in a second over loopback.
   const queue = [...userIds];
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) await check(id);
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) await check(id);
+    }),
+  );
   return { lost: lost.sort(), wrong: wrong.sort(), duplicated: duplicated.sort() };
 }

@@ -13,7 +13,13 @@ await w.fake.store.createDataset(PROJECT, 'users_ds', 'US');
 async function usersTable(name: string, idType: 'INT64' | 'STRING', rows: { user_id: string; screen_name?: string; friends_count?: string }[]): Promise<BigQueryUsers> {
   await w.fake.execute(`CREATE TABLE \`${PROJECT}.users_ds.${name}\` (user_id ${idType}, screen_name STRING, friends_count INT64, lang STRING)`, { project: PROJECT });
   for (let i = 0; i < rows.length; i += 500) {
-    await w.fake.store.insert(PROJECT, 'users_ds', name, rows.slice(i, i + 500).map((json) => ({ json })), { skipInvalidRows: false, dedupeWindowMs: 0 });
+    await w.fake.store.insert(
+      PROJECT,
+      'users_ds',
+      name,
+      rows.slice(i, i + 500).map((json) => ({ json })),
+      { skipInvalidRows: false, dedupeWindowMs: 0 },
+    );
   }
   return { kind: 'bigquery', table: { project: PROJECT, dataset: 'users_ds', table: name }, connection };
 }
@@ -29,7 +35,11 @@ const BIG = ['42', '9007199254740992', '9007199254740993', '9007199254740995', '
 
 describe('users from BigQuery', () => {
   it('reads INT64 IDs past 2^53 without losing a digit, in ID order', async () => {
-    const source = await usersTable('users_int', 'INT64', BIG.map((id) => ({ user_id: id, screen_name: `u${id.slice(-4)}` })));
+    const source = await usersTable(
+      'users_int',
+      'INT64',
+      BIG.map((id) => ({ user_id: id, screen_name: `u${id.slice(-4)}` })),
+    );
     const table = await StagedUserTable.fromBigQuery(source, 'numeric');
     try {
       expect(await allIds(table)).toEqual(BIG);
@@ -80,7 +90,11 @@ describe('users from BigQuery', () => {
   });
 
   it('runs USERS_QUERY, finding screen names under another column name', async () => {
-    await usersTable('users_q', 'INT64', BIG.map((id) => ({ user_id: id, screen_name: `n${id.length}` })));
+    await usersTable(
+      'users_q',
+      'INT64',
+      BIG.map((id) => ({ user_id: id, screen_name: `n${id.length}` })),
+    );
     const source: BigQueryUsers = {
       kind: 'bigquery-query',
       project: PROJECT,
@@ -99,7 +113,11 @@ describe('users from BigQuery', () => {
 
   it('reads opaque IDs (DIDs) as strings, with string ranges', async () => {
     const dids = ['did:plc:aaa', 'did:plc:bbb', 'did:plc:ccc', 'did:web:example.com'];
-    const source = await usersTable('users_did', 'STRING', dids.map((user_id) => ({ user_id })));
+    const source = await usersTable(
+      'users_did',
+      'STRING',
+      dids.map((user_id) => ({ user_id })),
+    );
     const table = await StagedUserTable.fromBigQuery(source, 'opaque', { kind: 'opaque', min: 'did:plc:b', max: 'did:plc:zzz' });
     try {
       expect(await allIds(table)).toEqual(['did:plc:bbb', 'did:plc:ccc']);

@@ -36,7 +36,7 @@ describe('friendfleet users --from bluesky-relay', async () => {
     const state = `${out}.state.json`;
     const child = spawn(process.execPath, [CLI, ...args(out)], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
     // Wait until some pages are recorded, then kill the process with no chance to clean up.
-    for (let pages = 0; pages < 5; ) {
+    for (let pages = 0; pages < 5;) {
       await sleep(20);
       pages = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as { pages: number }).pages : 0;
     }

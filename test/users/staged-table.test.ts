@@ -49,7 +49,15 @@ describe('StagedUserTable', () => {
       const ids = randomIds(997, seed);
       const file = join(dir, `ids-${seed}.csv`);
       // Shuffled file order: bucketing must not depend on it.
-      writeFileSync(file, 'user_id,screen_name\n' + ids.map((id, i) => `${id},u${i}`).reverse().join('\n') + '\n');
+      writeFileSync(
+        file,
+        'user_id,screen_name\n' +
+          ids
+            .map((id, i) => `${id},u${i}`)
+            .reverse()
+            .join('\n') +
+          '\n',
+      );
       const table = await StagedUserTable.fromFile(file, 'numeric');
       try {
         const sorted = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -159,7 +167,7 @@ describe('StagedUserTable', () => {
 });
 
 describe('staging files of workers that died', () => {
-  it('are removed by the next worker on the host; live workers\' files are kept', async () => {
+  it("are removed by the next worker on the host; live workers' files are kept", async () => {
     // A pid that has just exited, and one that lives (the test runner's parent).
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     const prefix = `friendfleet-users-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-`;

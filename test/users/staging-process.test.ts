@@ -46,9 +46,12 @@ describe('UserSpool', () => {
       { id: String(MAX), screenName: undefined, friendsCount: undefined },
       { id: 'did:plc:abc', screenName: 'ünïcode', friendsCount: 0 },
     ];
-    const spool = await UserSpool.write(join(dir, 'round-trip.ndjson'), (async function* () {
-      yield* users;
-    })());
+    const spool = await UserSpool.write(
+      join(dir, 'round-trip.ndjson'),
+      (async function* () {
+        yield* users;
+      })(),
+    );
     expect(spool.count).toBe(3);
     expect(await all(spool.batches({ batchSize: 2 }))).toEqual(users);
     spool.remove();
@@ -57,9 +60,12 @@ describe('UserSpool', () => {
 
   it('batches, skips and stops at the limit as the staged table does', async () => {
     const users = Array.from({ length: 25 }, (_, i): UserRecord => ({ id: String(1000 + i), screenName: `u${i}`, friendsCount: i }));
-    const spool = await UserSpool.write(join(dir, 'batches.ndjson'), (async function* () {
-      yield* users;
-    })());
+    const spool = await UserSpool.write(
+      join(dir, 'batches.ndjson'),
+      (async function* () {
+        yield* users;
+      })(),
+    );
     const batches: UserRecord[][] = [];
     for await (const b of spool.batches({ batchSize: 4, skip: new Set(['1000', '1003']), limit: 9 })) batches.push(b);
     expect(batches.map((b) => b.length)).toEqual([4, 4, 1]);

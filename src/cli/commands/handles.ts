@@ -12,7 +12,18 @@ import { BlueskyRepoSource } from '../../sources/bluesky-repo/source.ts';
 import { resolveHandles } from '../handles.ts';
 import { addSettingFlags } from '../options.ts';
 
-const HANDLES_SETTINGS = [...SINK_SETTINGS, 'sourceUrl', 'allowPrivateAddresses', 'maxThreads', 'maxRetries', 'requestTimeout', 'maxResponseTime', 'rateLimit', 'rateWindow', 'logLevel'] as const satisfies readonly SettingKey[];
+const HANDLES_SETTINGS = [
+  ...SINK_SETTINGS,
+  'sourceUrl',
+  'allowPrivateAddresses',
+  'maxThreads',
+  'maxRetries',
+  'requestTimeout',
+  'maxResponseTime',
+  'rateLimit',
+  'rateWindow',
+  'logLevel',
+] as const satisfies readonly SettingKey[];
 
 export function registerHandles(program: Command): void {
   const cmd = program
@@ -35,7 +46,10 @@ export function registerHandles(program: Command): void {
       allowPrivateAddresses: settings.allowPrivateAddresses!,
       read: 'records',
     });
-    const budget = await createHostBudget({ credentials: 1, local: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs } }, source.routing.unstatedLimits);
+    const budget = await createHostBudget(
+      { credentials: 1, local: { limit: settings.rateLimit, assumedLimit: documented.limit, windowMs: settings.rateWindow ?? documented.windowMs } },
+      source.routing.unstatedLimits,
+    );
     const warehouse = await openForReading(uri);
     try {
       const outcome = await resolveHandles(warehouse, source, budget, { out: String(opts.out), limit, concurrency: settings.maxThreads!, maxRetries: settings.maxRetries!, log });

@@ -86,19 +86,23 @@ export function registerPlan(program: Command): void {
     .description('how many days and dollars a collection takes per tier and worker count, and which configuration meets a deadline and budget')
     .requiredOption('--users <n>', 'users to collect, e.g. 3600000')
     .option('--rate <users/hour>', 'users per hour per worker (default: the newest finished trial in the warehouse)')
-    .option('--threads <n>', 'threads the rate was measured with (default: the trial\'s); tiers allowing fewer scale it down')
+    .option('--threads <n>', "threads the rate was measured with (default: the trial's); tiers allowing fewer scale it down")
     .option('--source <name>', `the source the collection will read: ${SOURCE_NAMES.join(', ')} (default: the measured run's); a real source's rate is bound by its budget`)
-    .option('--pages-per-user <n>', "requests a user takes on --source, for its budget bound (default: a run on that source measured it, else every user at the 2,000 cap)")
+    .option('--pages-per-user <n>', 'requests a user takes on --source, for its budget bound (default: a run on that source measured it, else every user at the 2,000 cap)')
     .option('--workers <n,...>', `worker counts to tabulate (default ${DEFAULT_WORKERS.join(',')})`)
     .option('--deadline <duration>', 'longest acceptable run, e.g. 10d')
     .option('--budget <dollars>', 'most you will spend')
-    .option('--tiers <file>', 'JSON array of {tier, memory_mb, max_threads, price_per_month[, max_workers]} (default: the reference\'s Heroku tiers)')
+    .option('--tiers <file>', "JSON array of {tier, memory_mb, max_threads, price_per_month[, max_workers]} (default: the reference's Heroku tiers)")
     .option('--format <format>', 'text (default) or json');
   addSettingFlags(cmd, SINK_SETTINGS, { read: true }).action(async (opts: Record<string, unknown>) => {
     const users = parseValue('--users', '--users', integer(1, 10_000_000_000), String(opts.users));
     const format = parseValue('--format', '--format', oneOf(['text', 'json'] as const), String(opts.format ?? 'text'));
     const workers =
-      opts.workers === undefined ? DEFAULT_WORKERS : String(opts.workers).split(',').map((w) => parseValue('--workers', '--workers', integer(1, 10_000), w));
+      opts.workers === undefined
+        ? DEFAULT_WORKERS
+        : String(opts.workers)
+            .split(',')
+            .map((w) => parseValue('--workers', '--workers', integer(1, 10_000), w));
     const deadlineDays = opts.deadline === undefined ? undefined : parseValue('--deadline', '--deadline', duration(3_600_000, 3_650 * 86_400_000), String(opts.deadline)) / 86_400_000;
     const budget = opts.budget === undefined ? undefined : parseValue('--budget', '--budget', integer(0, 100_000_000), String(opts.budget));
     const tiers = opts.tiers === undefined ? REFERENCE_TIERS : readTiers(String(opts.tiers));
@@ -114,7 +118,8 @@ export function registerPlan(program: Command): void {
       const target = opts.source === undefined ? undefined : parseValue('--source', '--source', oneOf(SOURCE_NAMES), String(opts.source));
       const pages = opts.pagesPerUser === undefined ? undefined : parseValue('--pages-per-user', '--pages-per-user', integer(1, 1_000_000), String(opts.pagesPerUser));
       const measured = await measuredRun(opts, target);
-      if (!measured && !target) throw new ConfigError('--rate', 'no finished trial in the warehouse to measure the rate from: run one (npm start), or pass --source (a real source\'s budget) or --rate');
+      if (!measured && !target)
+        throw new ConfigError('--rate', "no finished trial in the warehouse to measure the rate from: run one (npm start), or pass --source (a real source's budget) or --rate");
       let basis;
       try {
         basis = chooseRate(measured, target, pages);

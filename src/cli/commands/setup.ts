@@ -5,9 +5,7 @@ import { openSink } from '../../sinks/registry.ts';
 import { addSettingFlags } from '../options.ts';
 
 export function registerSetup(program: Command): void {
-  const cmd = program
-    .command('setup')
-    .description('create the warehouse: for BigQuery the dataset, tables and views (idempotent); the embedded one creates itself');
+  const cmd = program.command('setup').description('create the warehouse: for BigQuery the dataset, tables and views (idempotent); the embedded one creates itself');
   addSettingFlags(cmd, SINK_SETTINGS).action(async (opts: Record<string, unknown>) => {
     const uri = sinkFrom(loadSettings(SINK_SETTINGS, opts, process.env));
     if (uri.kind === 'bigquery') {

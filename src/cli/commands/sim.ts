@@ -90,7 +90,10 @@ export function registerSim(program: Command): void {
     .option('--broken-users <p>', 'share of users whose follow pages are broken for good (default 0)')
     .option('--broken <kinds>', `how their pages are broken, comma-separated: ${BROKEN_KINDS.join(',')} (default all)`)
     .option('--variant-users <p>', 'share of users answered in the other shapes the real services send: HTML spellings, short and empty pages with a cursor, full X user fields, did:web (default 0)')
-    .option('--atproto-hosts <n>', 'also run an AT Protocol network of the same users: a PLC directory, a relay and this many PDS hosts, each on its own port with the limit and latency above (default 0: none)')
+    .option(
+      '--atproto-hosts <n>',
+      'also run an AT Protocol network of the same users: a PLC directory, a relay and this many PDS hosts, each on its own port with the limit and latency above (default 0: none)',
+    )
     .option('--rate-limit-spread <p>', 'PDS host k allows --rate-limit x (1 +/- p), drawn per host (default 0)')
     .option('--directory-rate-limit <n>', "the PLC directory's and the relay's requests per window per client; 0 = off (default 0)")
     .option('--slow-hosts <n>', 'PDS hosts ten times slower than --latency-ms (default 0)')
@@ -101,7 +104,8 @@ export function registerSim(program: Command): void {
       const running = await startSimFromFlags(opts);
       process.stdout.write(`friendfleet sim listening on ${running.url} (${running.graph.size} users, seed ${running.graph.seed})\n`);
       const network = await startNetworkFromFlags(opts, running.graph);
-      if (network) process.stdout.write(`atproto network: plc directory on ${network.plcUrl}, relay on ${network.relayUrl}, ${network.hosts.length} PDS hosts (counters at ${network.plcUrl}/_sim/network)\n`);
+      if (network)
+        process.stdout.write(`atproto network: plc directory on ${network.plcUrl}, relay on ${network.relayUrl}, ${network.hosts.length} PDS hosts (counters at ${network.plcUrl}/_sim/network)\n`);
       const stop = () => {
         void Promise.all([running.close(), network?.close()]).then(() => process.exit(0));
       };
@@ -111,7 +115,7 @@ export function registerSim(program: Command): void {
 
   sim
     .command('users')
-    .description('write the sim network\'s users table as CSV (user_id,screen_name)')
+    .description("write the sim network's users table as CSV (user_id,screen_name)")
     .option('--users <n>', 'users in the network (default 10000)')
     .option('--seed <n>', 'graph seed (default 1)')
     .option('--with-counts', 'add a friends_count column')

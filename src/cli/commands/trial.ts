@@ -90,10 +90,10 @@ export async function runTrial(options: TrialOptions, flags: Record<string, unkn
     try {
       let runId = outcome.runId;
       if (runId === undefined) {
-        const [latest] = await db.query(
-          `SELECT run_id FROM runs_latest WHERE source = $2 AND partition_id IS NOT DISTINCT FROM $1 ORDER BY started_at DESC LIMIT 1`,
-          [bucket.partitionId, TRIAL_SOURCE],
-        );
+        const [latest] = await db.query(`SELECT run_id FROM runs_latest WHERE source = $2 AND partition_id IS NOT DISTINCT FROM $1 ORDER BY started_at DESC LIMIT 1`, [
+          bucket.partitionId,
+          TRIAL_SOURCE,
+        ]);
         runId = latest ? String(latest.run_id) : undefined;
       }
       const where = rangeCondition(bucket.range, 'user_id', 2);

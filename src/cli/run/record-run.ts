@@ -6,7 +6,10 @@ import type { Sink } from '../../sinks/sink.ts';
 
 /** `run-20260101T000000Z-a1b2c3`: sortable by start, unique across a fleet. */
 export function newRunId(now: Date = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const t = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `run-${t}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -35,10 +35,7 @@ export interface BucketRun {
  */
 export async function runBucket(run: BucketRun): Promise<RunState> {
   const { sink, stats, log, info } = run;
-  const collector = new Collector(
-    { source: run.source, budget: run.budget, stats, log, onResult: (result) => sink.write(toRow(result, info)) },
-    run.collector,
-  );
+  const collector = new Collector({ source: run.source, budget: run.budget, stats, log, onResult: (result) => sink.write(toRow(result, info)) }, run.collector);
   await recordRun(sink, info, stats, 'running');
   // The logger names the worker already (a child with `worker`): a key given twice is ambiguous to log tools.
   log.info({ runId: info.run_id, settings: JSON.parse(info.settings) as unknown, planned: stats.usersPlanned }, 'run started');

@@ -55,7 +55,7 @@ export async function takeBucket(
   let report: LoadReport;
   let staging: StagingProcess | undefined;
   let streamed: UserSpool | undefined;
-  log.debug({ users: job.users.kind, range }, range && job.users.kind === 'file' ? 'reading the bucket\'s users' : 'staging the users table');
+  log.debug({ users: job.users.kind, range }, range && job.users.kind === 'file' ? "reading the bucket's users" : 'staging the users table');
   if (range && job.users.kind === 'file') {
     ({ spool: streamed, report } = await spoolFileRange(job.users.path, range, job.idKind, signal));
     const spool = streamed;

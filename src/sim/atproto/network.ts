@@ -127,7 +127,16 @@ export async function startAtprotoNetwork(options: AtprotoNetworkOptions): Promi
     const directory = { graph, host: listen, rateLimit: options.directoryRateLimit ?? 0, rateWindowMs: windowMs, latencyMs: options.directoryLatencyMs ?? 0 };
     let describe: () => NetworkDescription = () => ({ plc: plc.stats(), relay: relay.stats(), hosts: [] });
     // The PLC directory's server also answers for the whole network (`/_sim/network`), for a benchmark in another process.
-    const plc = await startSim({ ...directory, protocols: [plcProtocol(accounts, hosts.map((h) => h.url))], control: { '/_sim/network': () => describe() } });
+    const plc = await startSim({
+      ...directory,
+      protocols: [
+        plcProtocol(
+          accounts,
+          hosts.map((h) => h.url),
+        ),
+      ],
+      control: { '/_sim/network': () => describe() },
+    });
     servers.push(plc);
     const relay = await startSim({ ...directory, protocols: [relayProtocol(accounts)] });
     servers.push(relay);

@@ -87,7 +87,10 @@ export function pdsProtocol(accounts: AtprotoAccounts, host: number, broken?: Br
     const handle = accounts.handleOf(index);
     const shape = broken?.kindOf(index) === 'markup' ? 'other' : 'lexicon';
     const records: RepoRecord[] = [
-      { key: 'app.bsky.actor.profile/self', value: { $type: 'app.bsky.actor.profile', displayName: displayName(graph.screenName(index)), createdAt: accounts.followCreatedAt(index, graph.followingCount(index)) } },
+      {
+        key: 'app.bsky.actor.profile/self',
+        value: { $type: 'app.bsky.actor.profile', displayName: displayName(graph.screenName(index)), createdAt: accounts.followCreatedAt(index, graph.followingCount(index)) },
+      },
     ];
     const { positions, targets } = graph.followEntries(index, 0, Number.MAX_SAFE_INTEGER);
     positions.forEach((k, j) => records.push({ key: `${FOLLOW_COLLECTION}/${accounts.followRkey(index, k)}`, value: followValue(index, k, targets[j]!, shape) }));
@@ -142,4 +145,3 @@ function indexOfHandle(graph: SimGraph, handle: string): number | undefined {
   const name = screenNameOfHandle(handle);
   return name === undefined ? undefined : graph.indexOfName(name);
 }
-

@@ -63,7 +63,9 @@ function listNodes(content: Extract<FollowingPageContent, { kind: 'list' }>, s: 
   const list = el('div', attrs(s, [['class', classes(s, 'user-list', 'stream')]], [['role', 'list']]), ...(s.wrappers ? ['\n', el('div', [['class', 'stream-items']], ...items)] : items));
   if (content.nextCursor === undefined) return [list, '\n'];
   const path = `/${content.owner}/following`;
-  const href = s.fullHref ? `https://mobile.twitter.com${path}?${s.seed & 4 ? `lang=en&cursor=${content.nextCursor}` : `cursor=${content.nextCursor}&lang=en`}` : `${path}?cursor=${content.nextCursor}`;
+  const href = s.fullHref
+    ? `https://mobile.twitter.com${path}?${s.seed & 4 ? `lang=en&cursor=${content.nextCursor}` : `cursor=${content.nextCursor}&lang=en`}`
+    : `${path}?cursor=${content.nextCursor}`;
   const more = el('div', attrs(s, [['class', classes(s, 'w-button-more')]]), el('a', attrs(s, [['href', href]], [['rel', 'next']]), 'Show more people'));
   return [list, '\n', more];
 }
@@ -73,14 +75,38 @@ function userItem(name: string, display: string, s: HtmlSpelling): HtmlElement {
   const avatar = el(
     'td',
     attrs(s, [['class', classes(s, 'avatar')]], s.bioRows ? [['rowspan', '2']] : []),
-    el('a', [['href', `/${name}`]], el('img', attrs(s, [['alt', display], ['src', '/i/avatar_normal.png']], [['width', '48']]))),
+    el(
+      'a',
+      [['href', `/${name}`]],
+      el(
+        'img',
+        attrs(
+          s,
+          [
+            ['alt', display],
+            ['src', '/i/avatar_normal.png'],
+          ],
+          [['width', '48']],
+        ),
+      ),
+    ),
   );
   const cell = el(
     'td',
     attrs(s, [['class', classes(s, 'info fifty screenname', 'u-truncate')]], [['valign', 'top']]),
     el(
       'a',
-      attrs(s, [['name', name], ['href', `/${name}`]], [['rel', 'nofollow'], ['data-screen-name', name]]),
+      attrs(
+        s,
+        [
+          ['name', name],
+          ['href', `/${name}`],
+        ],
+        [
+          ['rel', 'nofollow'],
+          ['data-screen-name', name],
+        ],
+      ),
       el('strong', [['class', 'fullname']], display),
       el('span', [['class', 'username']], el('span', [], '@'), name),
     ),
@@ -89,7 +115,43 @@ function userItem(name: string, display: string, s: HtmlSpelling): HtmlElement {
   const rows: HtmlNode[] = [el('tr', [], avatar, cell, follow)];
   if (s.bioRows) {
     // A bio that mentions another account: its link is not in a screen-name cell, so it is not a follow.
-    rows.push(el('tr', [], el('td', [['colspan', '2'], ['class', 'bio']], el('span', [], `Writes about @${name} and `, el('a', [['href', '/someone_else'], ['name', 'someone_else']], '@someone_else')))));
+    rows.push(
+      el(
+        'tr',
+        [],
+        el(
+          'td',
+          [
+            ['colspan', '2'],
+            ['class', 'bio'],
+          ],
+          el(
+            'span',
+            [],
+            `Writes about @${name} and `,
+            el(
+              'a',
+              [
+                ['href', '/someone_else'],
+                ['name', 'someone_else'],
+              ],
+              '@someone_else',
+            ),
+          ),
+        ),
+      ),
+    );
   }
-  return el('table', attrs(s, [['class', classes(s, 'user-item')]], [['role', 'presentation'], ['data-user', name]]), ...(s.bioRows ? [el('tbody', [], ...rows)] : rows));
+  return el(
+    'table',
+    attrs(
+      s,
+      [['class', classes(s, 'user-item')]],
+      [
+        ['role', 'presentation'],
+        ['data-user', name],
+      ],
+    ),
+    ...(s.bioRows ? [el('tbody', [], ...rows)] : rows),
+  );
 }

@@ -51,12 +51,16 @@ function json(status: number, body: unknown, contentType = JSON_TYPE): SimRespon
 }
 
 function invalidRequest(parameter: string, value: string): SimResponse {
-  return json(400, {
-    errors: [{ parameters: { [parameter]: [value] }, message: `The \`${parameter}\` query parameter value [${value}] is not valid` }],
-    title: 'Invalid Request',
-    detail: 'One or more parameters to your request was invalid.',
-    type: `${PROBLEMS}/invalid-request`,
-  }, PROBLEM_TYPE);
+  return json(
+    400,
+    {
+      errors: [{ parameters: { [parameter]: [value] }, message: `The \`${parameter}\` query parameter value [${value}] is not valid` }],
+      title: 'Invalid Request',
+      detail: 'One or more parameters to your request was invalid.',
+      type: `${PROBLEMS}/invalid-request`,
+    },
+    PROBLEM_TYPE,
+  );
 }
 
 type UserProblem = 'not_found' | 'suspended' | 'protected';
@@ -158,21 +162,30 @@ function beside(graph: SimGraph, users: readonly Record<string, unknown>[], requ
 }
 
 const UNAUTHORIZED = json(401, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }, PROBLEM_TYPE);
-const CLIENT_FORBIDDEN = json(403, {
-  client_id: '23567890',
-  detail: 'When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.',
-  registration_url: 'https://developer.twitter.com/en/docs/projects/overview',
-  title: 'Client Forbidden',
-  required_enrollment: 'Appropriate Level of API Access',
-  reason: 'client-not-enrolled',
-  type: `${PROBLEMS}/client-forbidden`,
-}, PROBLEM_TYPE);
+const CLIENT_FORBIDDEN = json(
+  403,
+  {
+    client_id: '23567890',
+    detail:
+      'When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.',
+    registration_url: 'https://developer.twitter.com/en/docs/projects/overview',
+    title: 'Client Forbidden',
+    required_enrollment: 'Appropriate Level of API Access',
+    reason: 'client-not-enrolled',
+    type: `${PROBLEMS}/client-forbidden`,
+  },
+  PROBLEM_TYPE,
+);
 const USAGE_CAPPED = json(429, { title: 'UsageCapExceeded', period: 'Monthly', scope: 'Product', detail: 'Usage cap exceeded: Monthly product cap', type: `${PROBLEMS}/usage-capped` }, PROBLEM_TYPE);
 
 /** The page X's edge (not the API) sends for 502, 503 and 504: HTML, whatever the client asked for. */
 function edgePage(status: number): SimResponse {
   const title = status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : 'Gateway Timeout';
-  return { status, contentType: 'text/html; charset=utf-8', body: `<!DOCTYPE html>\n<html><head><title>${status} ${title}</title></head><body><h1>${title}</h1><p>Something is technically wrong.</p></body></html>\n` };
+  return {
+    status,
+    contentType: 'text/html; charset=utf-8',
+    body: `<!DOCTYPE html>\n<html><head><title>${status} ${title}</title></head><body><h1>${title}</h1><p>Something is technically wrong.</p></body></html>\n`,
+  };
 }
 
 export const twitterApi: SimProtocol = {

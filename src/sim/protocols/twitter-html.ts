@@ -16,11 +16,7 @@ const HTML = 'text/html; charset=utf-8';
 
 function page(title: string, main: string): string {
   return (
-    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>' +
-    title +
-    '</title></head>\n<body><div id="container"><div id="main_content">\n' +
-    main +
-    '\n</div></div></body></html>\n'
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>' + title + '</title></head>\n<body><div id="container"><div id="main_content">\n' + main + '\n</div></div></body></html>\n'
   );
 }
 
@@ -115,10 +111,7 @@ export const twitterHtml: SimProtocol = {
     const title = `People followed by ${displayName(screenName)} (@${screenName})`;
     if (status === 'protected') {
       const canonical = () =>
-        page(
-          title,
-          `<div class="protected"><p>This account\u2019s Tweets are protected.</p><p>Only confirmed followers have access to @${screenName}\u2019s Tweets and complete profile.</p></div>`,
-        );
+        page(title, `<div class="protected"><p>This account\u2019s Tweets are protected.</p><p>Only confirmed followers have access to @${screenName}\u2019s Tweets and complete profile.</p></div>`);
       return { status: 200, contentType: HTML, body: render({ kind: 'protected', owner: screenName, title }, variants?.spelling(index, 0), canonical) };
     }
     const rawCursor = request.query.get('cursor');

@@ -243,7 +243,11 @@ export class BigQuerySink implements Sink {
         const rowErrors: Extract<InsertAnswer, { ok: false }>['rowErrors'] = new Map();
         for (const e of partial.errors) {
           const i = index.get(e.row);
-          if (i !== undefined) rowErrors.set(i, (e.errors ?? []).map((x) => ({ reason: x.reason ?? 'unknown', message: x.message ?? '' })));
+          if (i !== undefined)
+            rowErrors.set(
+              i,
+              (e.errors ?? []).map((x) => ({ reason: x.reason ?? 'unknown', message: x.message ?? '' })),
+            );
         }
         return { ok: false, rowErrors };
       }

@@ -12,7 +12,7 @@ export async function openDuckDbFile(path: string, mode: 'write' | 'read'): Prom
   } catch (error) {
     const message = (error as Error).message;
     const remedy = /Could not set lock/.test(message)
-      ? ' (another process has the file open: a second worker on it, or a reader; the workers of one machine share a file through a fleet\'s warehouse host)'
+      ? " (another process has the file open: a second worker on it, or a reader; the workers of one machine share a file through a fleet's warehouse host)"
       : '';
     throw new SinkError(`cannot open DuckDB file ${path}: ${message}${remedy}`, { cause: error });
   }

@@ -132,13 +132,7 @@ export class DuckDbSink implements Sink {
     return this.withWriter((writer) => this.insertWith(writer, table, columns, record, what));
   }
 
-  private async insertWith<T extends object>(
-    writer: DuckDBConnection,
-    table: string,
-    columns: readonly (keyof T & string)[],
-    record: T,
-    what: string,
-  ): Promise<void> {
+  private async insertWith<T extends object>(writer: DuckDBConnection, table: string, columns: readonly (keyof T & string)[], record: T, what: string): Promise<void> {
     const placeholders = columns.map((c, i) => (TIMESTAMP_COLUMNS.has(c) ? `CAST($${i + 1} AS TIMESTAMPTZ)` : `$${i + 1}`));
     const values = columns.map((c) => {
       const v = record[c] as unknown;

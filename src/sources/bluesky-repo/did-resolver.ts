@@ -54,10 +54,7 @@ export class DidResolver {
   /** Fetches and reads `did`'s document: one request, to `lookupOrigin(did)`. */
   async resolve(did: string, signal?: AbortSignal): Promise<Resolved> {
     const m = didMethod(did);
-    const res =
-      m.method === 'plc'
-        ? await this.options.plc.get(`/${did}`, signal)
-        : await this.options.hosts.get(this.webOrigin(m.host)).get('/.well-known/did.json', signal);
+    const res = m.method === 'plc' ? await this.options.plc.get(`/${did}`, signal) : await this.options.hosts.get(this.webOrigin(m.host)).get('/.well-known/did.json', signal);
     const rate = blueskyRateInfo(res.headers);
     let found: DidLocation;
     try {

@@ -100,7 +100,7 @@ export class BlueskyRepoSource implements Source {
   }
 
   async fetchPage(user: UserRef, cursor: string | undefined, options: FetchOptions = {}): Promise<FollowPage> {
-    if (options.host === undefined) throw new InternalError('bluesky-repo reads a page from the user\'s host: routing finds it first');
+    if (options.host === undefined) throw new InternalError("bluesky-repo reads a page from the user's host: routing finds it first");
     const pds = this.hosts.get(options.host);
     const more = (send: () => Promise<HttpBytesResponse>) => (options.followUp ? options.followUp(send) : send());
     const read = this.options.read;

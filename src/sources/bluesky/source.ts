@@ -51,10 +51,7 @@ export class BlueskySource implements Source {
 
   async fetchPage(user: UserRef, cursor: string | undefined, options: FetchOptions = {}): Promise<FollowPage> {
     const actor = encodeURIComponent(user.id);
-    const res = await this.http.get(
-      `/xrpc/app.bsky.graph.getFollows?actor=${actor}&limit=${BLUESKY_PAGE_SIZE}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
-      options.signal,
-    );
+    const res = await this.http.get(`/xrpc/app.bsky.graph.getFollows?actor=${actor}&limit=${BLUESKY_PAGE_SIZE}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, options.signal);
     const rate = blueskyRateInfo(res.headers);
     const answer = parseGetFollows(res.status, res.body);
     if (answer.kind === 'follows') return { accounts: answer.accounts, nextCursor: answer.cursor, rate };

@@ -2,9 +2,7 @@ import type { SourceErrorKind } from '../../core/errors.ts';
 import type { FollowedAccount } from '../source.ts';
 
 /** What one answer of X API v2 `GET /2/users/:id/following` says. */
-export type FollowingAnswer =
-  | { kind: 'page'; accounts: FollowedAccount[]; nextToken: string | undefined }
-  | { kind: 'error'; error: SourceErrorKind; message: string };
+export type FollowingAnswer = { kind: 'page'; accounts: FollowedAccount[]; nextToken: string | undefined } | { kind: 'error'; error: SourceErrorKind; message: string };
 
 /** An RFC 7807 problem object, as X API v2 sends them at the top level or in `errors[]`. */
 interface Problem {

@@ -55,8 +55,7 @@ export class TwitterApiSource implements Source {
     const client = this.clients[credential];
     if (!client) throw new InternalError(`no bearer token ${credential + 1} (${this.clients.length} configured)`);
     const path =
-      `/2/users/${encodeURIComponent(user.id)}/following?max_results=${API_PAGE_SIZE}&user.fields=username` +
-      (cursor === undefined ? '' : `&pagination_token=${encodeURIComponent(cursor)}`);
+      `/2/users/${encodeURIComponent(user.id)}/following?max_results=${API_PAGE_SIZE}&user.fields=username` + (cursor === undefined ? '' : `&pagination_token=${encodeURIComponent(cursor)}`);
     const res = await client.get(path, options.signal);
     const rate = twitterRateInfo(res.headers);
     const answer = parseFollowingAnswer(res.status, res.body, user.id);

@@ -1,10 +1,6 @@
 /** What one legacy mobile "following" page says. */
 export type FollowingPageParse =
-  | { kind: 'list'; names: string[]; nextCursor: string | undefined }
-  | { kind: 'protected' }
-  | { kind: 'suspended' }
-  | { kind: 'not_found' }
-  | { kind: 'unrecognised'; reason: string };
+  { kind: 'list'; names: string[]; nextCursor: string | undefined } | { kind: 'protected' } | { kind: 'suspended' } | { kind: 'not_found' } | { kind: 'unrecognised'; reason: string };
 
 export const SCREEN_NAME = /^[A-Za-z0-9_]{1,15}$/;
 

@@ -9,8 +9,7 @@ const HEAD = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><titl
 const LIST_START = /[^<&]*<\/title><\/head>\n<body><div id="container"><div id="main_content">\n<div class="user-list">\n/y;
 const ITEM =
   /<table class="user-item"><tr><td class="avatar"><a href="\/([A-Za-z0-9_]{1,15})"><img alt="[^"&]*" src="\/i\/avatar_normal\.png"><\/a><\/td><td class="info fifty screenname"><a name="\1" href="\/\1"><strong class="fullname">[^<&]*<\/strong><span class="username"><span>@<\/span>\1<\/span><\/a><\/td><td class="info fifty follow"><span class="w-button-follow">Follow<\/span><\/td><\/tr><\/table>\n/y;
-const LIST_END =
-  /<\/div>\n(?:<div class="w-button-more"><a href="\/[A-Za-z0-9_]{1,15}\/following\?cursor=([0-9]{1,30})">Show more people<\/a><\/div>)?\n<\/div><\/div><\/body><\/html>\n$/y;
+const LIST_END = /<\/div>\n(?:<div class="w-button-more"><a href="\/[A-Za-z0-9_]{1,15}\/following\?cursor=([0-9]{1,30})">Show more people<\/a><\/div>)?\n<\/div><\/div><\/body><\/html>\n$/y;
 
 /**
  * Reads a list page in exactly the canonical spelling, or returns undefined the moment one byte differs

@@ -14,7 +14,10 @@ export function parseFollowingPageDom(html: string): FollowingPageParse {
   return answerOf({
     lists: list.length,
     items: list.find('table.user-item').length,
-    names: list.find('td.info.fifty.screenname > a[name]').map((_, el) => $(el).attr('name') ?? '').get(),
+    names: list
+      .find('td.info.fifty.screenname > a[name]')
+      .map((_, el) => $(el).attr('name') ?? '')
+      .get(),
     moreButtons: $('div.w-button-more').length,
     moreHref: $('div.w-button-more a[href]').first().attr('href'),
     notices: new Set(NOTICES.filter((n) => $(`div.${n}`).length > 0)),

@@ -46,8 +46,7 @@ export class TwitterHtmlSource implements Source {
     const path = `/${encodeURIComponent(user.screenName)}/following${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`;
     const res = await this.http.get(path, options.signal);
     const rate = twitterRateInfo(res.headers);
-    const fail = (kind: SourceErrorKind, message: string, resetAt?: number) =>
-      new SourceError(kind, message, { httpStatus: res.status, rate, resetAt });
+    const fail = (kind: SourceErrorKind, message: string, resetAt?: number) => new SourceError(kind, message, { httpStatus: res.status, rate, resetAt });
     if (res.status === 429) throw fail('rate_limited', 'rate limited (429)', resetFromHeaders(res.headers));
     if (res.status >= 500) throw fail('transient', `server error ${res.status}`);
     if (res.status === 404) throw fail('not_found', 'account does not exist (404)');

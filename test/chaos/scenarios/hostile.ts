@@ -82,7 +82,11 @@ function serveHostile(kind: Hostility, req: IncomingMessage, res: ServerResponse
 async function hostileProxy(ctx: ScenarioContext, simUrl: string, share: number) {
   const served = { n: 0 };
   const hostilityOf = (id: string): Hostility | undefined => {
-    const h = hash3(0x6805, [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7), 0x7e57);
+    const h = hash3(
+      0x6805,
+      [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7),
+      0x7e57,
+    );
     return (h % 1000) / 1000 < share ? HOSTILITIES[h % HOSTILITIES.length] : undefined;
   };
   const target = new URL(simUrl);
@@ -134,7 +138,11 @@ const workerScenario: Scenario = {
     const share = Number(process.env.HOSTILE_SHARE ?? 0.3);
     const proxy = await hostileProxy(ctx, running.url, share);
     const hostile = new Map(ids.flatMap((id) => (proxy.hostilityOf(id) ? [[id, proxy.hostilityOf(id)!] as const] : [])));
-    if (share > 0) expect(HOSTILITIES.every((h) => [...hostile.values()].includes(h)), `not every hostility among ${hostile.size} hostile users`);
+    if (share > 0)
+      expect(
+        HOSTILITIES.every((h) => [...hostile.values()].includes(h)),
+        `not every hostility among ${hostile.size} hostile users`,
+      );
     const sink = await warehouse(ctx);
     const env = {
       ...baseEnv(ctx, { ...running, url: proxy.url }, sink, users),
@@ -157,7 +165,13 @@ const workerScenario: Scenario = {
     expect(code === 0, `worker exited with ${code}: ${worker.stderr().slice(-2000)}`);
     expect(peak > 0 && peak < RSS_BOUND_MB, `peak RSS ${peak.toFixed(0)} MB (bound ${RSS_BOUND_MB} MB)`);
     const others = Object.fromEntries([...hostile.keys()].map((id) => [id, 'failed']));
-    const result = await verify(ctx, running, sink, ids.filter((id) => !hostile.has(id)), { others });
+    const result = await verify(
+      ctx,
+      running,
+      sink,
+      ids.filter((id) => !hostile.has(id)),
+      { others },
+    );
     // A hostile user must have failed for the bound its server broke, not for anything else.
     const rows = new Map((await latestRows(sink)).map((r) => [r.user_id, r]));
     const misread = [...hostile].filter(([id, kind]) => rows.get(id)?.status === 'failed' && !REASON[kind].test(rows.get(id)?.error ?? ''));
@@ -206,10 +220,14 @@ async function tally(count: number, read: (i: number) => Promise<{ expected: 'an
 }
 
 /** An answer's body, or the SourceError that refused it. */
-const attempt = (p: Promise<{ body: string }>) => p.then((r) => r.body, (e: unknown) => {
-  if (e instanceof SourceError) return e;
-  throw e;
-});
+const attempt = (p: Promise<{ body: string }>) =>
+  p.then(
+    (r) => r.body,
+    (e: unknown) => {
+      if (e instanceof SourceError) return e;
+      throw e;
+    },
+  );
 
 const redirectScenario: Scenario = {
   group: 'hostile',

@@ -135,31 +135,29 @@ export const INPUT_SCENARIOS: readonly Scenario[] = [
       return { users: 0, lost: 0, duplicated: 0, wrong: 0, notes: [...notes, 'no warehouse created, no request sent'] };
     },
   },
-  ...(['csv', 'ndjson'] as const).map(
-    (format): Scenario => ({
-      group: 'input',
-      name: `users ${format}: malformed rows, duplicates, zeros, signs, spaces, > 2^63`,
-      sinks: format === 'csv' ? { short: ['duckdb'], full: ['duckdb'] } : { short: [], full: ['duckdb'] },
-      sources: HTML_ONLY,
-      concurrent: true,
-      async run(ctx) {
-        const running = await sim(ctx, { users: 1000, seed: 13, latencyMs: 1 });
-        const table = messyTable(running.graph, format);
-        const file = `${ctx.dir}/users.${format}`;
-        writeFileSync(file, table.text);
-        const sink = await warehouse(ctx);
-        const { log, lines } = capturedLog();
-        const outcome = await collect({ ...baseEnv(ctx, running, sink, file) }, log);
-        expect(outcome.state === 'finished', `the run ended ${outcome.state}`);
-        const warning = lines.find((l) => String(l.msg).startsWith('users table: '));
-        expect(warning !== undefined, 'no users-table warning was logged');
-        const { examples: _examples, ...report } = warning!.report as LoadReport;
-        const expected = expectedReport(table.verdicts);
-        expect(JSON.stringify(report) === JSON.stringify(expected), `reported ${JSON.stringify(report)}, expected ${JSON.stringify(expected)}`);
-        const ids = [...new Set(table.verdicts.flatMap((v) => ('ok' in v ? [v.ok] : 'corrected' in v ? [v.id] : [])))].filter((id) => id !== table.maxId);
-        const result = await verify(ctx, running, sink, ids, { others: { [table.maxId]: 'not_found' } });
-        return { ...result, notes: [String(warning!.msg).replace(/^users table: /, ''), `2^63-1 collected as not_found`] };
-      },
-    }),
-  ),
+  ...(['csv', 'ndjson'] as const).map((format): Scenario => ({
+    group: 'input',
+    name: `users ${format}: malformed rows, duplicates, zeros, signs, spaces, > 2^63`,
+    sinks: format === 'csv' ? { short: ['duckdb'], full: ['duckdb'] } : { short: [], full: ['duckdb'] },
+    sources: HTML_ONLY,
+    concurrent: true,
+    async run(ctx) {
+      const running = await sim(ctx, { users: 1000, seed: 13, latencyMs: 1 });
+      const table = messyTable(running.graph, format);
+      const file = `${ctx.dir}/users.${format}`;
+      writeFileSync(file, table.text);
+      const sink = await warehouse(ctx);
+      const { log, lines } = capturedLog();
+      const outcome = await collect({ ...baseEnv(ctx, running, sink, file) }, log);
+      expect(outcome.state === 'finished', `the run ended ${outcome.state}`);
+      const warning = lines.find((l) => String(l.msg).startsWith('users table: '));
+      expect(warning !== undefined, 'no users-table warning was logged');
+      const { examples: _examples, ...report } = warning!.report as LoadReport;
+      const expected = expectedReport(table.verdicts);
+      expect(JSON.stringify(report) === JSON.stringify(expected), `reported ${JSON.stringify(report)}, expected ${JSON.stringify(expected)}`);
+      const ids = [...new Set(table.verdicts.flatMap((v) => ('ok' in v ? [v.ok] : 'corrected' in v ? [v.id] : [])))].filter((id) => id !== table.maxId);
+      const result = await verify(ctx, running, sink, ids, { others: { [table.maxId]: 'not_found' } });
+      return { ...result, notes: [String(warning!.msg).replace(/^users table: /, ''), `2^63-1 collected as not_found`] };
+    },
+  })),
 ];

@@ -63,7 +63,10 @@ async function interruptedRunsFlushed(sink: SinkHandle): Promise<number> {
     SELECT r.run_id, r.users_done, r.users_saved, (SELECT count(*) FROM user_friends f WHERE f.run_id = r.run_id) AS stored
     FROM runs_latest r WHERE r.state = 'interrupted'`);
   for (const r of runs) {
-    expect(Number(r.users_saved) === Number(r.users_done) && Number(r.stored) === Number(r.users_done), `run ${String(r.run_id)}: ${String(r.users_done)} done, ${String(r.users_saved)} saved, ${String(r.stored)} stored`);
+    expect(
+      Number(r.users_saved) === Number(r.users_done) && Number(r.stored) === Number(r.users_done),
+      `run ${String(r.run_id)}: ${String(r.users_done)} done, ${String(r.users_saved)} saved, ${String(r.stored)} stored`,
+    );
   }
   return runs.length;
 }
@@ -153,13 +156,19 @@ export const PROCESS_SCENARIOS: readonly Scenario[] = [
       const stopMs = Date.now() - sentAt;
       expect(code === 0, `exit ${code} after SIGTERM`);
       expect(stopMs < GRACE_MS, `stopped ${stopMs} ms after SIGTERM, past Heroku's grace`);
-      expect(logLines(worker.stderr()).some((l) => l.msg === 'shutdown timeout: abandoning in-flight users (the next run redoes them)'), 'in-flight users were not abandoned');
+      expect(
+        logLines(worker.stderr()).some((l) => l.msg === 'shutdown timeout: abandoning in-flight users (the next run redoes them)'),
+        'in-flight users were not abandoned',
+      );
       const [run] = await sink.query(`SELECT state, users_done FROM runs_latest`);
       expect(run?.state === 'interrupted' && Number(run.users_done) === 0, `the run ended ${String(run?.state)}`);
       // The same network without faults: the next run collects the whole bucket.
       const healthy = await sim(ctx, { users: 4000, seed: 11 });
       await collectUntilDone({ ...env, SOURCE_URL: healthy.url });
-      return { ...(await verify(ctx, healthy, sink, await bucketIds(ctx, users, 10, 10))), notes: [`exit 0 ${(stopMs / 1000).toFixed(1)} s after SIGTERM`, `SHUTDOWN_TIMEOUT ${ctx.scale('2 s', '20 s (default)')}`] };
+      return {
+        ...(await verify(ctx, healthy, sink, await bucketIds(ctx, users, 10, 10))),
+        notes: [`exit 0 ${(stopMs / 1000).toFixed(1)} s after SIGTERM`, `SHUTDOWN_TIMEOUT ${ctx.scale('2 s', '20 s (default)')}`],
+      };
     },
   },
   {

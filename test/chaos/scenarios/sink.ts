@@ -10,22 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { withWarehouse } from '../../support/warehouse.ts';
-import {
-  baseEnv,
-  bucketIds,
-  collectUntilDone,
-  expect,
-  faultNotes,
-  logLines,
-  Skip,
-  sim,
-  spawnCollect,
-  usersFile,
-  verify,
-  warehouse,
-  type Scenario,
-  type ScenarioContext,
-} from '../harness.ts';
+import { baseEnv, bucketIds, collectUntilDone, expect, faultNotes, logLines, Skip, sim, spawnCollect, usersFile, verify, warehouse, type Scenario, type ScenarioContext } from '../harness.ts';
 
 const DUCKDB_MODULE = pathToFileURL(createRequire(import.meta.url).resolve('@duckdb/node-api')).href;
 

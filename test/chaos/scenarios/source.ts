@@ -108,7 +108,10 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
     check: (_ctx, _t, rows) => {
       const looped = rows.filter((r) => /repeated cursor/.test(r.error ?? ''));
       expect(looped.length > 0, 'no user looped');
-      expect(looped.every((r) => r.pages === 2), 'a looping user was read past its second page');
+      expect(
+        looped.every((r) => r.pages === 2),
+        'a looping user was read past its second page',
+      );
       return [`${looped.length} users stopped at page 2`];
     },
   }),
@@ -121,7 +124,10 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
     check: (_ctx, _t, rows) => {
       const changed = rows.filter((r) => /^FF_SOURCE_INVALID_RESPONSE: .*(markup|format) changed\?/.test(r.error ?? ''));
       expect(changed.length > 0, 'no page had changed markup or shape');
-      expect(changed.every((r) => r.status === 'failed' && r.friend_count === null), 'a changed page was stored as a list');
+      expect(
+        changed.every((r) => r.status === 'failed' && r.friend_count === null),
+        'a changed page was stored as a list',
+      );
       return [`${changed.length} users failed with the parser's reason`];
     },
   }),
@@ -132,7 +138,10 @@ export const SOURCE_SCENARIOS: readonly Scenario[] = [
     check: (_ctx, _t, rows) => {
       const endless = rows.filter((r) => /pages in a row with a cursor but no account/.test(r.error ?? ''));
       expect(endless.length > 0, 'no user met endless empty pages');
-      expect(endless.every((r) => r.status === 'failed' && r.pages === EMPTY_PAGES_BOUND + 2), 'a user was read past the bound, or stopped before it');
+      expect(
+        endless.every((r) => r.status === 'failed' && r.pages === EMPTY_PAGES_BOUND + 2),
+        'a user was read past the bound, or stopped before it',
+      );
       return [`${endless.length} users failed after ${EMPTY_PAGES_BOUND + 1} empty pages`];
     },
   }),

@@ -10,20 +10,7 @@ import type { RunningSim } from '../../../src/sim/server.ts';
 import type { DeadLetter } from '../../../src/sinks/dead-letter.ts';
 import type { FakeFaults, FakeStats } from '../../support/bigquery-fake/server.ts';
 import { NO_FAULTS } from '../../support/bigquery-fake/server.ts';
-import {
-  baseEnv,
-  bucketIds,
-  collect,
-  collectUntilDone,
-  expect,
-  sim,
-  usersFile,
-  verify,
-  warehouse,
-  type Outcome,
-  type Scenario,
-  type ScenarioContext,
-} from '../harness.ts';
+import { baseEnv, bucketIds, collect, collectUntilDone, expect, sim, usersFile, verify, warehouse, type Outcome, type Scenario, type ScenarioContext } from '../harness.ts';
 import { asStored, SOURCES, type SinkHandle, type WriteFaults } from '../targets.ts';
 
 /** Warehouses that inject faults into their writes (SINKS rows with `faults`). */
@@ -253,7 +240,10 @@ export const STREAMING_SCENARIOS: readonly Scenario[] = [
       const letters = deadLetteredUsers(sink.deadLetterFile);
       const lettered = letters.map((l) => String((l.row as { user_id: string }).user_id)).sort();
       expect(JSON.stringify(lettered) === JSON.stringify([...refused].sort()), `dead letters for ${lettered.length} users, ${refused.length} refused`);
-      expect(letters.every((l) => l.reason.startsWith('invalid: ')), 'a dead letter without the reason');
+      expect(
+        letters.every((l) => l.reason.startsWith('invalid: ')),
+        'a dead letter without the reason',
+      );
       const [run] = await sink.query(`SELECT users_done, users_saved, dead_letters FROM runs_latest WHERE run_id = '${first.runId!}'`);
       expect(
         Number(run!.dead_letters) === refused.length && Number(run!.users_saved) === Number(run!.users_done) - refused.length,

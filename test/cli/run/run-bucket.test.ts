@@ -38,14 +38,18 @@ describe('the run and record phases', () => {
     const sink = new MemorySink();
     const run = await bucketRun(sink);
     expect(await runBucket(run)).toBe('finished');
-    expect(sink.rows.map((r) => [r.user_id, r.friend_count])).toEqual([['1', 1], ['2', 2], ['3', 0]]);
+    expect(sink.rows.map((r) => [r.user_id, r.friend_count])).toEqual([
+      ['1', 1],
+      ['2', 2],
+      ['3', 0],
+    ]);
     expect(sink.runs.map((r) => r.state)).toEqual(['running', 'finished']);
     expect(sink.runs[1]).toMatchObject({ run_id: run.info.run_id, users_done: 3, users_ok: 3, friends: 3, min_id: '1', max_id: '3', bucket_users: 3 });
     expect(sink.heartbeats.at(-1)).toMatchObject({ users_done: 3 });
     await run.budget.close();
   });
 
-  it('record a run whose sink fails as failed (when the sink still can), and rethrow the sink\'s error', async () => {
+  it("record a run whose sink fails as failed (when the sink still can), and rethrow the sink's error", async () => {
     const sink = new MemorySink();
     const run = await bucketRun(sink);
     await recordRun(sink, run.info, run.stats, 'running');
@@ -57,7 +61,11 @@ describe('the run and record phases', () => {
     const writes = sink.write.bind(sink);
     sink.write = async (row) => (row.user_id === '2' ? Promise.reject(new SinkError('disk full')) : writes(row));
     await expect(runBucket(run)).rejects.toThrow('disk full');
-    expect(sink.runs.map((r) => [r.state, r.error])).toEqual([['running', null], ['running', null], ['failed', 'disk full']]);
+    expect(sink.runs.map((r) => [r.state, r.error])).toEqual([
+      ['running', null],
+      ['running', null],
+      ['failed', 'disk full'],
+    ]);
     await run.budget.close();
   });
 
@@ -75,7 +83,10 @@ describe('the run and record phases', () => {
     const failure = await runBucket(run).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(CircuitOpenError);
     expect(failure).toMatchObject({ code: 'FF_CIRCUIT_OPEN', connection: 'ECONNREFUSED at http://127.0.0.1:9', users: 6 });
-    expect(sink.rows.map((r) => [r.user_id, r.status, r.friend_count])).toEqual([['1', 'ok', 1], ['2', 'ok', 2]]);
+    expect(sink.rows.map((r) => [r.user_id, r.status, r.friend_count])).toEqual([
+      ['1', 'ok', 1],
+      ['2', 'ok', 2],
+    ]);
     expect(sink.runs.at(-1)).toMatchObject({ state: 'failed', users_done: 2 });
     // It stopped taking users: far fewer than the 38 unreachable ones were tried.
     expect(run.stats.usersStarted).toBeLessThan(12);
@@ -84,7 +95,11 @@ describe('the run and record phases', () => {
 
   it('open phase: releasing the resources closes the budget, so nothing waits on it', async () => {
     const resources = new AsyncDisposableStack();
-    const { source, budget } = await openSource({ name: 'twitter-html', baseUrl: 'http://127.0.0.1:9', tokens: [], connections: 1, timeoutMs: 1000, maxResponseMs: 5000, allowPrivateAddresses: false, repoRead: 'records' }, (credentials) => ({ credentials, local: { windowMs: 60_000 } }), resources);
+    const { source, budget } = await openSource(
+      { name: 'twitter-html', baseUrl: 'http://127.0.0.1:9', tokens: [], connections: 1, timeoutMs: 1000, maxResponseMs: 5000, allowPrivateAddresses: false, repoRead: 'records' },
+      (credentials) => ({ credentials, local: { windowMs: 60_000 } }),
+      resources,
+    );
     expect(source.name).toBe('twitter-html');
     await resources.disposeAsync();
     await expect(budget.schedule(async () => 'sent')).rejects.toBeInstanceOf(BudgetClosedError);

@@ -26,8 +26,16 @@ async function ids(spool: UserSpool | undefined): Promise<string[]> {
 }
 
 const plan: PartitionRow[] = [1, 2].map((k) => ({
-  plan_id: 'plan-1', partition_id: k, partitions: 2, user_count: 0, min_id: k === 1 ? '10' : '31', max_id: k === 1 ? '30' : '50',
-  expected_pages: null, id_kind: 'numeric', balance: 'count', created_at: new Date(0),
+  plan_id: 'plan-1',
+  partition_id: k,
+  partitions: 2,
+  user_count: 0,
+  min_id: k === 1 ? '10' : '31',
+  max_id: k === 1 ? '30' : '50',
+  expected_pages: null,
+  id_kind: 'numeric',
+  balance: 'count',
+  created_at: new Date(0),
 }));
 
 describe('takeBucket', () => {

@@ -61,7 +61,15 @@ describe('BigQuery credentials', () => {
     const settings = loadSettings(SINK_SETTINGS, {}, { SINK: `bigquery:${PROJECT}.creds`, GOOGLE_CREDENTIALS: w.account.json });
     log.info({ settings: describeSettings(settings) }, 'run started');
     // Even code that forgot describeSettings, or logs the key object itself, does not leak it.
-    log.info({ settings, credentials: w.account.key, sink: sinkFrom(settings), worker: { users: { connection: sinkFrom(settings).kind === 'bigquery' ? (sinkFrom(settings) as { connection: unknown }).connection : null } } }, 'careless');
+    log.info(
+      {
+        settings,
+        credentials: w.account.key,
+        sink: sinkFrom(settings),
+        worker: { users: { connection: sinkFrom(settings).kind === 'bigquery' ? (sinkFrom(settings) as { connection: unknown }).connection : null } },
+      },
+      'careless',
+    );
     const stranger = serviceAccount('stranger@elsewhere.iam.gserviceaccount.com');
     const refused = new BigQuerySink({ ...w.target('creds'), connection: { ...w.target('creds').connection, credentials: stranger.key } });
     const error = await refused.open().then(

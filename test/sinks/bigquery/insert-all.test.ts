@@ -66,7 +66,14 @@ describe('insertAll, layer by layer (on a fake clock)', () => {
   });
 
   it('sends a failed request again whole, with the same insertIds, after full-jitter backoff: 5xx, 429, 403 limits, dropped connections', async () => {
-    const failures = [apiError(503, 'backendError'), apiError(429, 'rateLimitExceeded'), apiError(403, 'rateLimitExceeded'), apiError(403, 'quotaExceeded'), connectionError('ECONNRESET'), apiError(500, 'internalError')];
+    const failures = [
+      apiError(503, 'backendError'),
+      apiError(429, 'rateLimitExceeded'),
+      apiError(403, 'rateLimitExceeded'),
+      apiError(403, 'quotaExceeded'),
+      connectionError('ECONNRESET'),
+      apiError(500, 'internalError'),
+    ];
     const { clock, options, calls, retries, elapsed } = setUp([...failures, OK]);
     const outcome = await clock.run(insertAll(rowsOf('1', '2'), options));
     expect(outcome.accepted).toHaveLength(2);
@@ -118,7 +125,9 @@ describe('insertAll, layer by layer (on a fake clock)', () => {
       const { clock, options, calls } = setUp([error]);
       const result = await clock.run(insertAll(rowsOf('1'), options)).catch((e: unknown) => e);
       expect(result).toBeInstanceOf(SinkError);
-      expect((result as Error).message).toBe(`BigQuery refused insertAll: HTTP ${(error as unknown as { code: number }).code} ${error.message.startsWith('Not') ? 'notFound' : 'accessDenied'}: ${error.message}`);
+      expect((result as Error).message).toBe(
+        `BigQuery refused insertAll: HTTP ${(error as unknown as { code: number }).code} ${error.message.startsWith('Not') ? 'notFound' : 'accessDenied'}: ${error.message}`,
+      );
       expect(calls).toHaveLength(1);
     }
   });

@@ -9,7 +9,13 @@ const w = await useBigQueryFake();
 const target = w.target('query_ds');
 await w.fake.store.createDataset(PROJECT, 'query_ds', 'US');
 await w.fake.execute(`CREATE TABLE \`${PROJECT}.query_ds.numbers\` (n INT64, label STRING)`, { project: PROJECT });
-await w.fake.store.insert(PROJECT, 'query_ds', 'numbers', Array.from({ length: 1000 }, (_, i) => ({ json: { n: String(i + 1), label: `number ${i + 1}` } })), { skipInvalidRows: false, dedupeWindowMs: 0 });
+await w.fake.store.insert(
+  PROJECT,
+  'query_ds',
+  'numbers',
+  Array.from({ length: 1000 }, (_, i) => ({ json: { n: String(i + 1), label: `number ${i + 1}` } })),
+  { skipInvalidRows: false, dedupeWindowMs: 0 },
+);
 const client = createClient(PROJECT, target.connection, { autoRetry: true });
 
 describe('queries on BigQuery (the fake)', () => {

@@ -27,7 +27,23 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
     expect(uf.timePartitioning).toEqual({ type: 'DAY', field: 'start_at' });
     expect(uf.clustering).toEqual({ fields: ['user_id'] });
     expect(uf.schema.fields.map((f: { name: string }) => f.name)).toEqual([...USER_FRIENDS_COLUMNS]);
-    for (const view of ['partitions_latest', 'user_friends_distinct', 'user_friends_latest', 'runs_latest', 'user_friend_edges', 'current_buckets', 'trial_summary', 'partition_progress', 'overall_progress', 'status_breakdown', 'throughput_timeline', 'short_lists', 'completeness', 'worker_status', 'failure_examples']) {
+    for (const view of [
+      'partitions_latest',
+      'user_friends_distinct',
+      'user_friends_latest',
+      'runs_latest',
+      'user_friend_edges',
+      'current_buckets',
+      'trial_summary',
+      'partition_progress',
+      'overall_progress',
+      'status_breakdown',
+      'throughput_timeline',
+      'short_lists',
+      'completeness',
+      'worker_status',
+      'failure_examples',
+    ]) {
       const [meta] = await dataset.table(view).getMetadata();
       expect(meta.type, view).toBe('VIEW');
     }
@@ -51,7 +67,11 @@ describe('friendfleet setup on BigQuery (the fake)', () => {
       for (const table of ['user_friends', 'runs', 'heartbeats', 'partitions']) {
         const [meta] = await client.dataset('types_ds').table(table).getMetadata();
         const described = await duck.query(`DESCRIBE ${table}`);
-        const bq = (meta.schema.fields as { name: string; type: string; mode: string }[]).map((f) => [f.name, f.mode === 'REPEATED' ? `${SAME_TYPE[f.type]}[]` : SAME_TYPE[f.type], f.mode === 'REQUIRED']);
+        const bq = (meta.schema.fields as { name: string; type: string; mode: string }[]).map((f) => [
+          f.name,
+          f.mode === 'REPEATED' ? `${SAME_TYPE[f.type]}[]` : SAME_TYPE[f.type],
+          f.mode === 'REQUIRED',
+        ]);
         // BigQuery has one integer type (INT64); DuckDB's INTEGER columns are INT64 there.
         const embedded = described.map((d) => [d.column_name, String(d.column_type).replace('BIGINT', 'INTEGER'), d.null === 'NO']);
         expect(bq, table).toEqual(embedded);

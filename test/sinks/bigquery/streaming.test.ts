@@ -69,7 +69,11 @@ describe('streaming into BigQuery (the fake)', () => {
     const namesOnly = streamed({ ...fullRow('1'), friend_ids: null }, 'x');
     expect(namesOnly.bytes).toBeGreaterThan(36_000);
     expect(namesOnly.bytes).toBeLessThan(40_000);
-    const { requests } = cutRequests(Array.from({ length: 1000 }, () => full), MAX_REQUEST_ROWS, MAX_REQUEST_BYTES);
+    const { requests } = cutRequests(
+      Array.from({ length: 1000 }, () => full),
+      MAX_REQUEST_ROWS,
+      MAX_REQUEST_BYTES,
+    );
     expect(Math.max(...requests.map((r) => r.length))).toBe(Math.floor(MAX_REQUEST_BYTES / full.bytes));
     expect(requests.flat()).toHaveLength(1000);
 
@@ -126,7 +130,10 @@ describe('streaming into BigQuery (the fake)', () => {
     for (const id of ids(100)) await sink.write(row({ user_id: id, run_id: 'run-invalid' }));
     await sink.close();
     resetFake();
-    const letters = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { table: string; reason: string; row: { user_id: string; run_id: string } });
+    const letters = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { table: string; reason: string; row: { user_id: string; run_id: string } });
     expect(letters.map((l) => l.row.user_id).sort()).toEqual(['13', '77']);
     expect(letters.every((l) => l.table === 'user_friends' && l.reason.startsWith('invalid: ') && l.row.run_id === 'run-invalid')).toBe(true);
     expect(deadLettered()).toBe(2);

@@ -47,11 +47,28 @@ describe('monitoring views: BigQuery and DuckDB give the same figures on the sam
     const fromBigQuery = await readMonitorReport(bq, DUCKDB_VIEWS, options, now);
     const fromDuckDb = await readMonitorReport(duck, DUCKDB_VIEWS, options, now);
     // Partition 3 has rows but neither a plan nor a run, so it has no assigned count and is not listed.
-    expect(fromBigQuery.partition_progress.map((p) => [p.partition_id, p.source])).toEqual([[1, 'twitter-html'], [2, 'twitter-html']]);
-    expect(fromBigQuery.trial_summary.map((t) => [t.run_id, t.source])).toEqual(expect.arrayContaining([['r1', 'twitter-html'], ['r4', 'bluesky']]));
+    expect(fromBigQuery.partition_progress.map((p) => [p.partition_id, p.source])).toEqual([
+      [1, 'twitter-html'],
+      [2, 'twitter-html'],
+    ]);
+    expect(fromBigQuery.trial_summary.map((t) => [t.run_id, t.source])).toEqual(
+      expect.arrayContaining([
+        ['r1', 'twitter-html'],
+        ['r4', 'bluesky'],
+      ]),
+    );
     expect(fromBigQuery.trial_summary.length).toBe(4);
-    expect(fromBigQuery.status_breakdown.filter((b) => b.source === 'bluesky').map((b) => [b.status, b.users, b.percent])).toEqual([['failed', 1, 50], ['ok', 1, 50]]);
-    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([['r-running', 'running'], ['r-stalled', 'stalled'], ['r1', 'finished'], ['r2', 'interrupted'], ['r-lost', 'lost']]);
+    expect(fromBigQuery.status_breakdown.filter((b) => b.source === 'bluesky').map((b) => [b.status, b.users, b.percent])).toEqual([
+      ['failed', 1, 50],
+      ['ok', 1, 50],
+    ]);
+    expect(fromBigQuery.workers.map((r) => [r.run_id, r.state])).toEqual([
+      ['r-running', 'running'],
+      ['r-stalled', 'stalled'],
+      ['r1', 'finished'],
+      ['r2', 'interrupted'],
+      ['r-lost', 'lost'],
+    ]);
     expect(fromBigQuery.failures.map((r) => [r.source, r.error_class, r.users, r.user_id])).toEqual([
       ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '73'],
       ['twitter-html', 'FF_SOURCE_INVALID_RESPONSE', 4, '72'],
@@ -142,7 +159,9 @@ describe('every row delivered twice: the BigQuery views still count each once', 
 
   it('resume query and collected work', async () => {
     for (const maxAttempts of [1, 2, 3]) {
-      expect([...(await bq.completedUserIds('twitter-html', undefined, maxAttempts))].sort(), `MAX_ATTEMPTS ${maxAttempts}`).toEqual([...(await duck.completedUserIds('twitter-html', undefined, maxAttempts))].sort());
+      expect([...(await bq.completedUserIds('twitter-html', undefined, maxAttempts))].sort(), `MAX_ATTEMPTS ${maxAttempts}`).toEqual(
+        [...(await duck.completedUserIds('twitter-html', undefined, maxAttempts))].sort(),
+      );
     }
     const sort = (xs: { user_id: string }[]) => [...xs].sort((a, b) => a.user_id.localeCompare(b.user_id));
     expect(sort(await bq.collectedWork('twitter-html'))).toEqual(sort(await duck.collectedWork('twitter-html')));
@@ -159,10 +178,13 @@ describe('progress: BigQuery gives the DuckDB figures, every row delivered twice
   const scenarios: [string, (db: DuckDbSink | BigQuerySink) => Promise<void>][] = [
     ['a re-partitioned warehouse', writeRepartitioned],
     ['runs without a stored plan', writeWithoutPlan],
-    ['live buckets with and without a rate', async (db) => {
-      await writeLiveBuckets(db, now);
-      await writeBucketTwoUsers(db, now, 6, 8);
-    }],
+    [
+      'live buckets with and without a rate',
+      async (db) => {
+        await writeLiveBuckets(db, now);
+        await writeBucketTwoUsers(db, now, 6, 8);
+      },
+    ],
   ];
   it.each(scenarios)('%s', async (name, write) => {
     const dataset = `progress_${scenarios.findIndex((s) => s[0] === name)}`;
@@ -181,7 +203,11 @@ describe('progress: BigQuery gives the DuckDB figures, every row delivered twice
       const options = { runs: 20, slots: 12 };
       const fromDuckDb = await readMonitorReport(duck, DUCKDB_VIEWS, options, at);
       expect(fromDuckDb.partition_progress.length).toBeGreaterThan(1);
-      if (name.startsWith('live')) expect(fromDuckDb.partition_progress.map((p) => [p.users_per_hour, p.state])).toEqual([[360, 'running'], [null, 'running']]);
+      if (name.startsWith('live'))
+        expect(fromDuckDb.partition_progress.map((p) => [p.users_per_hour, p.state])).toEqual([
+          [360, 'running'],
+          [null, 'running'],
+        ]);
       expect(await readMonitorReport(bq, DUCKDB_VIEWS, options, at)).toEqual(fromDuckDb);
     } finally {
       await duck.close();

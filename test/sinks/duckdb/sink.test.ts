@@ -6,7 +6,7 @@ import { tempDir } from '../../support/tmp.ts';
 
 const dir = tempDir('ff-duckdb-sink-');
 
-describe('DuckDbSink.insertRows (a fleet host\'s path for a worker\'s batch)', () => {
+describe("DuckDbSink.insertRows (a fleet host's path for a worker's batch)", () => {
   it('stores a batch at once, without waiting for rows buffered from elsewhere', async () => {
     // The buffer holds its rows until a flush (no timer, no size trigger within this test).
     const sink = new DuckDbSink(join(dir, 'w.duckdb'), { flushRows: 1000, flushIntervalMs: 3_600_000 });

@@ -54,7 +54,7 @@ describe('the warehouse host', () => {
     expect(await query('SELECT count(*) AS n FROM user_friends WHERE run_id = $1', ['run-1'])).toEqual({ status: 200, value: [{ n: 2n }] });
   });
 
-  it('refuses a request without the fleet\'s secret, or with another, without reading its body', async () => {
+  it("refuses a request without the fleet's secret, or with another, without reading its body", async () => {
     const refused = { status: 401, value: { error: "the warehouse host needs the fleet's secret (HOST_SECRET; readers on this machine find it in the host file)" } };
     expect(await send(host, 'POST', '/query', { sql: 'SELECT 1', params: [] }, null)).toEqual(refused);
     expect(await send(host, 'POST', '/rows', [row('3')], 'Bearer guessed')).toEqual(refused);
@@ -82,7 +82,7 @@ describe('the warehouse host', () => {
     expect(existsSync('/tmp/ff-host-test.csv')).toBe(false);
   });
 
-  it('takes the readers\' SELECT forms: WITH, FROM-first, set operations, trailing semicolons, comments', async () => {
+  it("takes the readers' SELECT forms: WITH, FROM-first, set operations, trailing semicolons, comments", async () => {
     for (const sql of ['WITH x AS (SELECT 1 AS a) SELECT a FROM x', 'FROM (SELECT 1 AS a)', 'SELECT 1 AS a UNION ALL SELECT 2', 'SELECT 1 AS a;', '-- why\nSELECT 1 AS a']) {
       expect((await query(sql)).status, sql).toBe(200);
     }
@@ -186,7 +186,9 @@ describe('the warehouse host', () => {
       (e: unknown) => e as SinkError,
     );
     expect(error).toBeInstanceOf(SinkError);
-    expect(error!.message).toBe(`warehouse host host:${host.url} refused GET /health: {"error":"the warehouse host needs the fleet's secret (HOST_SECRET; readers on this machine find it in the host file)"}`);
+    expect(error!.message).toBe(
+      `warehouse host host:${host.url} refused GET /health: {"error":"the warehouse host needs the fleet's secret (HOST_SECRET; readers on this machine find it in the host file)"}`,
+    );
     expect(`${error!.message}${error!.stack}`).not.toMatch(/wrong-secret-value|Bearer/);
     await sink.close();
   });

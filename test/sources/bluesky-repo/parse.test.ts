@@ -7,7 +7,11 @@ import { didMethod, parseDidDocument } from '../../../src/sources/bluesky-repo/d
 import { parseListRecords, parseRepoStatus } from '../../../src/sources/bluesky-repo/parse.ts';
 
 const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz';
-const follow = (subject: unknown) => ({ uri: `at://${DID}/app.bsky.graph.follow/3kxbqanb2gk2s`, cid: 'bafyreih', value: { $type: 'app.bsky.graph.follow', subject, createdAt: '2024-01-01T00:00:00.000Z' } });
+const follow = (subject: unknown) => ({
+  uri: `at://${DID}/app.bsky.graph.follow/3kxbqanb2gk2s`,
+  cid: 'bafyreih',
+  value: { $type: 'app.bsky.graph.follow', subject, createdAt: '2024-01-01T00:00:00.000Z' },
+});
 
 describe('bluesky-repo: listRecords and getRepoStatus answers', () => {
   it('reads the followed DIDs and the cursor of a page of follow records', () => {
@@ -17,7 +21,12 @@ describe('bluesky-repo: listRecords and getRepoStatus answers', () => {
   });
 
   it('never reads a page of another shape as fewer follows', () => {
-    for (const body of ['{"items":[]}', 'not json', JSON.stringify({ records: [follow({ did: 'did:plc:x' })] }), JSON.stringify({ records: [{ ...follow('did:plc:x'), value: { $type: 'app.bsky.feed.like', subject: 'did:plc:x' } }] })]) {
+    for (const body of [
+      '{"items":[]}',
+      'not json',
+      JSON.stringify({ records: [follow({ did: 'did:plc:x' })] }),
+      JSON.stringify({ records: [{ ...follow('did:plc:x'), value: { $type: 'app.bsky.feed.like', subject: 'did:plc:x' } }] }),
+    ]) {
       expect(parseListRecords(200, body)).toMatchObject({ kind: 'error', error: 'invalid_response' });
     }
   });
@@ -77,7 +86,10 @@ describe('bluesky-repo: DID documents', () => {
 describe('bluesky-repo: follows in a repository file', () => {
   const key = (i: number) => tid(1_700_000_000_000_000 + i * 1000, 1);
   const records = [
-    ...Array.from({ length: 250 }, (_, i) => ({ key: `app.bsky.graph.follow/${key(i)}`, value: { $type: 'app.bsky.graph.follow', subject: `did:plc:${String(i).padStart(24, 'a')}`, createdAt: '2024-01-01T00:00:00.000Z' } })),
+    ...Array.from({ length: 250 }, (_, i) => ({
+      key: `app.bsky.graph.follow/${key(i)}`,
+      value: { $type: 'app.bsky.graph.follow', subject: `did:plc:${String(i).padStart(24, 'a')}`, createdAt: '2024-01-01T00:00:00.000Z' },
+    })),
     ...Array.from({ length: 300 }, (_, i) => ({ key: `app.bsky.feed.like/${key(i)}`, value: { $type: 'app.bsky.feed.like', n: i } })),
     { key: 'app.bsky.actor.profile/self', value: { $type: 'app.bsky.actor.profile', displayName: 'A' } },
   ];

@@ -11,7 +11,10 @@ const did = fc.oneof(
   fc.stringMatching(/^[a-z2-7]{24}$/).map((s) => `did:plc:${s}`),
   fc.tuple(fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined })).map(([host, port]) => `did:web:${host}.example.com${port ? `%3A${port}` : ''}`),
 );
-const handle = fc.oneof(fc.stringMatching(/^[a-z0-9]{1,12}$/).map((s) => `${s}.bsky.social`), fc.constant('handle.invalid'));
+const handle = fc.oneof(
+  fc.stringMatching(/^[a-z0-9]{1,12}$/).map((s) => `${s}.bsky.social`),
+  fc.constant('handle.invalid'),
+);
 const datetime = fc.date({ min: new Date('2023-02-17'), max: new Date('2026-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
 
 /** A profile view with the two required fields and any of the others the lexicon defines. */
@@ -22,9 +25,14 @@ const profileView = fc.record(
     displayName: fc.string({ maxLength: 20 }),
     description: fc.string({ maxLength: 40 }),
     avatar: fc.constant('https://cdn.bsky.app/img/avatar/plain/did:plc:abc/bafkrei@jpeg'),
-    associated: fc.record({ lists: fc.nat(9), feedgens: fc.nat(9), starterPacks: fc.nat(9), labeler: fc.boolean(), chat: fc.record({ allowIncoming: fc.constantFrom('all', 'none', 'following') }) }, { requiredKeys: [] }),
+    associated: fc.record(
+      { lists: fc.nat(9), feedgens: fc.nat(9), starterPacks: fc.nat(9), labeler: fc.boolean(), chat: fc.record({ allowIncoming: fc.constantFrom('all', 'none', 'following') }) },
+      { requiredKeys: [] },
+    ),
     viewer: fc.record({ muted: fc.boolean(), blockedBy: fc.boolean() }, { requiredKeys: [] }),
-    labels: fc.array(fc.record({ src: did, uri: fc.constant('at://did:plc:abc/app.bsky.actor.profile/self'), val: fc.constantFrom('!no-unauthenticated', 'porn', 'spam'), cts: datetime }), { maxLength: 2 }),
+    labels: fc.array(fc.record({ src: did, uri: fc.constant('at://did:plc:abc/app.bsky.actor.profile/self'), val: fc.constantFrom('!no-unauthenticated', 'porn', 'spam'), cts: datetime }), {
+      maxLength: 2,
+    }),
     verification: fc.record({ verifications: fc.constant([]), verifiedStatus: fc.constantFrom('valid', 'none'), trustedVerifierStatus: fc.constantFrom('valid', 'none') }),
     createdAt: datetime,
     indexedAt: datetime,

@@ -42,7 +42,7 @@ describe('Bluesky XRPC answers (documented shapes)', () => {
     ['rate-limit-exceeded.json', 429, 'rate_limited', 'rate limited (RateLimitExceeded: Rate Limit Exceeded)'],
     ['internal-server-error.json', 500, 'transient', 'server error 500 (InternalServerError: Internal Server Error)'],
     ['invalid-limit.json', 400, 'fatal', 'InvalidRequest: limit can not be greater than 100'],
-  ])('maps getProfile\'s %s (HTTP %i) to %s', (file, status, error, message) => {
+  ])("maps getProfile's %s (HTTP %i) to %s", (file, status, error, message) => {
     expect(parseGetProfile(status, fixture(file))).toEqual({ kind: 'error', error, message });
   });
 

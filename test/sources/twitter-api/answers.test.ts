@@ -21,33 +21,58 @@ const domain = fc.constantFrom('https://api.twitter.com/2/problems', 'https://ap
 const user = (d: string) => {
   const post = d.includes('api.x.com') ? 'post' : 'tweet';
   return fc.record(
-  {
-    id,
-    name: text,
-    username,
-    created_at: fc.date({ min: new Date('2006-03-21'), max: new Date('2026-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
-    description: text,
-    protected: fc.boolean(),
-    verified: fc.boolean(),
-    profile_image_url: fc.constant('https://pbs.twimg.com/profile_images/1/a_normal.jpg'),
-    public_metrics: fc.record({ followers_count: fc.nat(), following_count: fc.nat(), [`${post}_count`]: fc.nat(), listed_count: fc.nat() }),
-    [`pinned_${post}_id`]: id,
-  },
-  { requiredKeys: ['id', 'name', 'username'] },
+    {
+      id,
+      name: text,
+      username,
+      created_at: fc.date({ min: new Date('2006-03-21'), max: new Date('2026-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+      description: text,
+      protected: fc.boolean(),
+      verified: fc.boolean(),
+      profile_image_url: fc.constant('https://pbs.twimg.com/profile_images/1/a_normal.jpg'),
+      public_metrics: fc.record({ followers_count: fc.nat(), following_count: fc.nat(), [`${post}_count`]: fc.nat(), listed_count: fc.nat() }),
+      [`pinned_${post}_id`]: id,
+    },
+    { requiredKeys: ['id', 'name', 'username'] },
   ) as fc.Arbitrary<{ id: string; username: string }>;
 };
 
 /** A problem about another resource: a pinned post in `includes`, or another user (one answer's problems share a domain). */
 const otherProblem = (d: string) =>
   fc.oneof(
-    fc.record({ value: id, detail: text, title: fc.constant('Not Found Error'), resource_type: fc.constant('tweet'), parameter: fc.constant('pinned_tweet_id'), resource_id: id, section: fc.constant('includes'), type: fc.constant(`${d}/resource-not-found`) }),
-    fc.record({ value: otherId, detail: text, title: fc.constant('Not Found Error'), resource_type: fc.constant('user'), parameter: fc.constant('id'), resource_id: otherId, type: fc.constant(`${d}/resource-not-found`) }),
+    fc.record({
+      value: id,
+      detail: text,
+      title: fc.constant('Not Found Error'),
+      resource_type: fc.constant('tweet'),
+      parameter: fc.constant('pinned_tweet_id'),
+      resource_id: id,
+      section: fc.constant('includes'),
+      type: fc.constant(`${d}/resource-not-found`),
+    }),
+    fc.record({
+      value: otherId,
+      detail: text,
+      title: fc.constant('Not Found Error'),
+      resource_type: fc.constant('user'),
+      parameter: fc.constant('id'),
+      resource_id: otherId,
+      type: fc.constant(`${d}/resource-not-found`),
+    }),
   );
 
 type Case = { status: number; contentType: string; body: unknown; expected: FollowingAnswer | { kind: 'error'; error: string } };
 
 const page: fc.Arbitrary<Case> = domain
-  .chain((d) => fc.record({ data: fc.array(user(d), { maxLength: 5 }), next: fc.option(token, { nil: undefined }), previous: fc.option(token, { nil: undefined }), errors: fc.array(otherProblem(d), { maxLength: 2 }), pinned: fc.boolean() }))
+  .chain((d) =>
+    fc.record({
+      data: fc.array(user(d), { maxLength: 5 }),
+      next: fc.option(token, { nil: undefined }),
+      previous: fc.option(token, { nil: undefined }),
+      errors: fc.array(otherProblem(d), { maxLength: 2 }),
+      pinned: fc.boolean(),
+    }),
+  )
   .map(({ data, next, previous, errors, pinned }) => {
     const meta = { result_count: data.length, ...(next ? { next_token: next } : {}), ...(previous ? { previous_token: previous } : {}) };
     const post = errors.some((e) => e.type.includes('api.x.com')) ? 'posts' : 'tweets';
@@ -60,7 +85,16 @@ const STATUS_OF = { 'not-authorized-for-resource': 'protected', 'resource-not-fo
 
 /** A problem about the requested user: in errors[] (by resource_id, or the id parameter alone), or the whole answer. */
 const userProblem: fc.Arbitrary<Case> = domain
-  .chain((d) => fc.record({ type: fc.constantFrom('not-authorized-for-resource', 'resource-not-found'), domain: fc.constant(d), byParameterOnly: fc.boolean(), status: fc.boolean(), others: fc.array(otherProblem(d), { maxLength: 2 }), topLevel: fc.boolean() }))
+  .chain((d) =>
+    fc.record({
+      type: fc.constantFrom('not-authorized-for-resource', 'resource-not-found'),
+      domain: fc.constant(d),
+      byParameterOnly: fc.boolean(),
+      status: fc.boolean(),
+      others: fc.array(otherProblem(d), { maxLength: 2 }),
+      topLevel: fc.boolean(),
+    }),
+  )
   .map(({ type, domain, byParameterOnly, status, others, topLevel }) => {
     const title = type === 'resource-not-found' ? 'Not Found Error' : 'Authorization Error';
     const httpStatus = type === 'resource-not-found' ? 404 : 403;
@@ -93,7 +127,7 @@ function write(value: unknown, seed: number): string {
   return JSON.stringify(reorder(value, 0), null, seed % 3 === 0 ? 2 : undefined);
 }
 
-describe('twitter-api reads every answer X\'s OpenAPI document allows as it means', () => {
+describe("twitter-api reads every answer X's OpenAPI document allows as it means", () => {
   it(`on ${RUNS} generated answers (pages with any user fields, includes, problems about other resources, empty pages with next_token; problems about the user in errors[] or as the answer)`, () => {
     fc.assert(
       fc.property(fc.oneof({ weight: 3, arbitrary: page }, { weight: 1, arbitrary: userProblem }), fc.nat(), (c, seed) => {

@@ -74,13 +74,38 @@ describe('answers X documents that the first parser misread (issue 13)', () => {
     expect(parse(200, short, user)).toEqual({ kind: 'page', accounts: [{ id: '12', screenName: 'jack' }], nextToken: 'QQQQQQQQQQQQQQQQ' });
   });
 
-  it('takes a problem for the user\'s status only when it is about that user', () => {
-    const otherUser = { value: '99', detail: 'Could not find user with id: [99].', title: 'Not Found Error', resource_type: 'user', parameter: 'id', resource_id: '99', type: 'https://api.twitter.com/2/problems/resource-not-found' };
-    const pinned = { value: '7', detail: 'Could not find tweet with pinned_tweet_id: [7].', title: 'Not Found Error', resource_type: 'tweet', parameter: 'pinned_tweet_id', resource_id: '7', section: 'includes', type: 'https://api.x.com/2/problems/resource-not-found' };
+  it("takes a problem for the user's status only when it is about that user", () => {
+    const otherUser = {
+      value: '99',
+      detail: 'Could not find user with id: [99].',
+      title: 'Not Found Error',
+      resource_type: 'user',
+      parameter: 'id',
+      resource_id: '99',
+      type: 'https://api.twitter.com/2/problems/resource-not-found',
+    };
+    const pinned = {
+      value: '7',
+      detail: 'Could not find tweet with pinned_tweet_id: [7].',
+      title: 'Not Found Error',
+      resource_type: 'tweet',
+      parameter: 'pinned_tweet_id',
+      resource_id: '7',
+      section: 'includes',
+      type: 'https://api.x.com/2/problems/resource-not-found',
+    };
     // Beside data: the page is read, whatever the problems say.
-    expect(parse(200, JSON.stringify({ data: [item('12', 'jack')], errors: [pinned, otherUser], meta: { result_count: 1 } }), user)).toEqual({ kind: 'page', accounts: [{ id: '12', screenName: 'jack' }], nextToken: undefined });
+    expect(parse(200, JSON.stringify({ data: [item('12', 'jack')], errors: [pinned, otherUser], meta: { result_count: 1 } }), user)).toEqual({
+      kind: 'page',
+      accounts: [{ id: '12', screenName: 'jack' }],
+      nextToken: undefined,
+    });
     // Without data: an empty page that goes on, not "not found".
-    expect(parse(200, JSON.stringify({ errors: [otherUser, pinned], meta: { result_count: 0, next_token: 'DFEDBNRFT3MHCZZZ' } }), user)).toEqual({ kind: 'page', accounts: [], nextToken: 'DFEDBNRFT3MHCZZZ' });
+    expect(parse(200, JSON.stringify({ errors: [otherUser, pinned], meta: { result_count: 0, next_token: 'DFEDBNRFT3MHCZZZ' } }), user)).toEqual({
+      kind: 'page',
+      accounts: [],
+      nextToken: 'DFEDBNRFT3MHCZZZ',
+    });
     // About the user, by resource_id or by the id parameter alone.
     const mine = { ...otherUser, value: user, resource_id: user, detail: `Could not find user with id: [${user}].` };
     expect(parse(200, JSON.stringify({ errors: [pinned, mine] }), user)).toMatchObject({ kind: 'error', error: 'not_found' });
@@ -91,9 +116,28 @@ describe('answers X documents that the first parser misread (issue 13)', () => {
   });
 
   it('classifies a top-level problem by its type: a 404 resource-not-found is not_found, a 403 not-authorized-for-resource is protected', () => {
-    const notFound = { title: 'Not Found Error', detail: `Could not find user with id: [${user}].`, type: 'https://api.x.com/2/problems/resource-not-found', resource_type: 'user', parameter: 'id', resource_id: user, value: user, status: 404 };
+    const notFound = {
+      title: 'Not Found Error',
+      detail: `Could not find user with id: [${user}].`,
+      type: 'https://api.x.com/2/problems/resource-not-found',
+      resource_type: 'user',
+      parameter: 'id',
+      resource_id: user,
+      value: user,
+      status: 404,
+    };
     expect(parse(404, JSON.stringify(notFound), user)).toEqual({ kind: 'error', error: 'not_found', message: `account does not exist (Could not find user with id: [${user}].)` });
-    const notAuthorized = { title: 'Authorization Error', detail: `Sorry, you are not authorized to see the user with id: [${user}].`, type: 'https://api.x.com/2/problems/not-authorized-for-resource', resource_type: 'user', parameter: 'id', resource_id: user, value: user, section: 'data', status: 403 };
+    const notAuthorized = {
+      title: 'Authorization Error',
+      detail: `Sorry, you are not authorized to see the user with id: [${user}].`,
+      type: 'https://api.x.com/2/problems/not-authorized-for-resource',
+      resource_type: 'user',
+      parameter: 'id',
+      resource_id: user,
+      value: user,
+      section: 'data',
+      status: 403,
+    };
     expect(parse(403, JSON.stringify(notAuthorized), user)).toMatchObject({ kind: 'error', error: 'protected' });
     // A 403 that says no more than Forbidden refuses the client, as before.
     expect(parse(403, JSON.stringify({ title: 'Forbidden', type: 'about:blank', status: 403, detail: 'Forbidden' }), user)).toMatchObject({ kind: 'error', error: 'unauthorized' });
@@ -117,7 +161,11 @@ describe('the sim answers in the documented shapes', () => {
     const page = ask(find('ok'));
     const parsed = parse(page.status, page.body, find('ok'));
     expect(parsed).toMatchObject({ kind: 'page', nextToken: expect.stringMatching(/^[A-Z2-7]{13}$/) });
-    for (const [status, kind] of [['protected', 'protected'], ['suspended', 'suspended'], ['not_found', 'not_found']] as const) {
+    for (const [status, kind] of [
+      ['protected', 'protected'],
+      ['suspended', 'suspended'],
+      ['not_found', 'not_found'],
+    ] as const) {
       const r = ask(find(status));
       expect(r.status).toBe(200);
       expect(parse(r.status, r.body)).toMatchObject({ kind: 'error', error: kind });

@@ -70,10 +70,7 @@ describe('parseFollowingPage on pages the sim renders canonically', () => {
     const names: string[] = [];
     let cursor: string | undefined;
     for (let guard = 0; guard < 1000; guard++) {
-      const res = twitterHtml.handle(
-        { pathname: `/${name}/following`, query: new URLSearchParams(cursor ? { cursor } : {}), headers: {}, remoteAddress: '127.0.0.1' },
-        graph,
-      );
+      const res = twitterHtml.handle({ pathname: `/${name}/following`, query: new URLSearchParams(cursor ? { cursor } : {}), headers: {}, remoteAddress: '127.0.0.1' }, graph);
       const parsed = parseFollowingPage(res.body);
       expect(parseFollowingPageDom(res.body)).toEqual(parsed);
       // The sim's canonical pages are the one spelling the fast path knows.

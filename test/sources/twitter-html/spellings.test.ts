@@ -37,7 +37,16 @@ const spelling: fc.Arbitrary<HtmlSpelling> = fc.record({
 const text = fc.string({ maxLength: 16, unit: 'grapheme' });
 
 const content: fc.Arbitrary<FollowingPageContent> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('list' as const), owner: screenName, title: text, accounts: fc.array(fc.record({ name: screenName, display: text }), { maxLength: 6 }), nextCursor: fc.option(cursor, { nil: undefined }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('list' as const),
+      owner: screenName,
+      title: text,
+      accounts: fc.array(fc.record({ name: screenName, display: text }), { maxLength: 6 }),
+      nextCursor: fc.option(cursor, { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('protected' as const), owner: screenName, title: text }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'not_found' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'suspended' as const }) },
@@ -85,12 +94,21 @@ describe('twitter-html reads any valid spelling of a following page as the DOM d
 });
 
 describe('the spellings the first scanner read as "0 friends" (issue 13)', () => {
-  const c: FollowingPageContent = { kind: 'list', owner: 'jack', title: 'People followed by Jack (@jack)', accounts: [{ name: 'biz', display: 'Biz' }, { name: 'ev', display: 'Ev' }], nextCursor: '1598765432109876543' };
+  const c: FollowingPageContent = {
+    kind: 'list',
+    owner: 'jack',
+    title: 'People followed by Jack (@jack)',
+    accounts: [
+      { name: 'biz', display: 'Biz' },
+      { name: 'ev', display: 'Ev' },
+    ],
+    nextCursor: '1598765432109876543',
+  };
   const page = (s: Partial<HtmlSpelling>) => writeHtml(followingPageTree(c, { ...CANONICAL_SPELLING, seed: 1, ...s }), { ...CANONICAL_SPELLING, seed: 1, ...s });
   it.each([
     ['upper-case tags and attributes', { tagCase: 'upper', attributeCase: 'upper' }],
     ['single-quoted attribute values', { quotes: 'single' }],
-    ['a cell\'s classes in another order', { extraClasses: true }],
+    ["a cell's classes in another order", { extraClasses: true }],
     ['more attributes on table.user-item (role="presentation")', { extraAttributes: true }],
   ] as const)('%s', (_what, s) => {
     const html = page(s);

@@ -21,4 +21,3 @@ export function authenticate(header: string | undefined, keys: Map<string, KeyOb
   if (!claims.scope?.split(' ').includes('https://www.googleapis.com/auth/bigquery')) return undefined;
   return claims.iss;
 }
-

@@ -166,8 +166,7 @@ function rewrite(code: string): { code: string; layout?: TableLayout } {
     // UNNEST(list) AS x WITH OFFSET AS i → a lateral subquery with the element and its 0-based offset.
     .replace(
       /\bUNNEST\s*\(([^()]+)\)\s+AS\s+(\w+)\s+WITH\s+OFFSET\s+AS\s+(\w+)/gi,
-      (_, list: string, element: string, offset: string) =>
-        `(SELECT unnest(${list}) AS ${element}, generate_subscripts(${list}, 1) - 1 AS ${offset}) AS ${element}_unnested`,
+      (_, list: string, element: string, offset: string) => `(SELECT unnest(${list}) AS ${element}, generate_subscripts(${list}, 1) - 1 AS ${offset}) AS ${element}_unnested`,
     );
   for (const [name, replacement] of Object.entries(FUNCTIONS)) out = out.replace(new RegExp(`\\b${name}\\s*\\(`, 'gi'), `${replacement}(`);
   return layout ? { code: out, layout } : { code: out };
@@ -177,6 +176,9 @@ function rewrite(code: string): { code: string; layout?: TableLayout } {
 export function translate(sql: string, defaultProject: string): Translated {
   const { code, literals } = tokenize(sql, defaultProject);
   const { code: rewritten, layout } = rewrite(code);
-  const out = rewritten.replace(/\u0000(\d+)\u0000/g, (_, n: string) => literals[Number(n)]!).trim().replace(/;\s*$/, '');
+  const out = rewritten
+    .replace(/\u0000(\d+)\u0000/g, (_, n: string) => literals[Number(n)]!)
+    .trim()
+    .replace(/;\s*$/, '');
   return layout ? { sql: out, layout } : { sql: out };
 }

@@ -105,7 +105,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-const STATUS_NAMES: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 413: 'INVALID_ARGUMENT', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  413: 'INVALID_ARGUMENT',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
 
 /** Google's JSON error body, as the client's ApiError reads it. */
 function fail(res: ServerResponse, status: number, reason: string, message: string): void {
@@ -300,12 +309,22 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
   function quotaFault(res: ServerResponse, streaming: boolean): boolean {
     if (schedules.rateLimit.hit(faults.rateLimitRate)) {
       stats.injected.rateLimited++;
-      fail(res, 403, 'rateLimitExceeded', 'Exceeded rate limits: too many api requests per user per method for this user_method. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas');
+      fail(
+        res,
+        403,
+        'rateLimitExceeded',
+        'Exceeded rate limits: too many api requests per user per method for this user_method. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
+      );
       return true;
     }
     if (streaming && schedules.quota.hit(faults.quotaExceededRate)) {
       stats.injected.quotaExceeded++;
-      fail(res, 403, 'quotaExceeded', 'Quota exceeded: Your project exceeded quota for streaming insert bytes per second. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas');
+      fail(
+        res,
+        403,
+        'quotaExceeded',
+        'Quota exceeded: Your project exceeded quota for streaming insert bytes per second. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
+      );
       return true;
     }
     return false;
@@ -333,7 +352,12 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
     if (schedules.error.hit(faults.insertErrorRate)) {
       stats.injected.error++;
       const status = errorToggle++ % 2 === 0 ? 500 : 503;
-      return fail(res, status, status === 500 ? 'internalError' : 'backendError', status === 500 ? 'An internal error occurred and the request could not be completed.' : 'Visibility check was unavailable. Please retry the request.');
+      return fail(
+        res,
+        status,
+        status === 500 ? 'internalError' : 'backendError',
+        status === 500 ? 'An internal error occurred and the request could not be completed.' : 'Visibility check was unavailable. Please retry the request.',
+      );
     }
     stats.rowsReceived += rows.length;
     // A partial failure: some rows fail with a retryable per-row error and are not stored.
@@ -485,7 +509,17 @@ export async function startBigQueryFake(options: FakeOptions = {}): Promise<BigQ
       const token = url.searchParams.get('pageToken');
       const start = token ? Number(Buffer.from(token, 'base64url').toString()) : Number(url.searchParams.get('startIndex') ?? 0);
       const max = url.searchParams.get('maxResults');
-      return page(res, 'bigquery#getQueryResultsResponse', jobId, result, project, result.location, start, max ? Number(max) : undefined, url.searchParams.get('formatOptions.useInt64Timestamp') === 'true');
+      return page(
+        res,
+        'bigquery#getQueryResultsResponse',
+        jobId,
+        result,
+        project,
+        result.location,
+        start,
+        max ? Number(max) : undefined,
+        url.searchParams.get('formatOptions.useInt64Timestamp') === 'true',
+      );
     }
     if (method === 'POST' && rest === '/jobs') {
       if (queryFault(res)) return;

@@ -210,7 +210,10 @@ export class FakeStore {
       bound[p.name] = p.parameterValue.value ?? null;
     }
     // Parameters arrive as strings; the statement casts them to their declared types.
-    const typed = Object.keys(bound).reduce((s, name) => s.replace(new RegExp(`\\$${name}\\b`, 'g'), `CAST($${name} AS ${PARAM_TYPES[params.find((p) => p.name === name)!.parameterType.type]})`), duck);
+    const typed = Object.keys(bound).reduce(
+      (s, name) => s.replace(new RegExp(`\\$${name}\\b`, 'g'), `CAST($${name} AS ${PARAM_TYPES[params.find((p) => p.name === name)!.parameterType.type]})`),
+      duck,
+    );
     const result = await this.withConnection(async (c) => {
       if (defaultDataset) await c.run(`SET search_path = '${schemaOf(defaultDataset.projectId ?? project, defaultDataset.datasetId)},main'`);
       try {
@@ -224,7 +227,7 @@ export class FakeStore {
       }
     });
     const statement = sql.replace(/--[^\n]*/g, '');
-    const statementType = /^\s*(CREATE|DROP|ALTER)\b/i.test(statement) ? /^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW/i.test(statement) ? 'CREATE_VIEW' : 'CREATE_TABLE' : 'SELECT';
+    const statementType = /^\s*(CREATE|DROP|ALTER)\b/i.test(statement) ? (/^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW/i.test(statement) ? 'CREATE_VIEW' : 'CREATE_TABLE') : 'SELECT';
     const target = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?`([^`]+)`/i.exec(statement)?.[1];
     let created: CreatedTable | undefined;
     if (target) {
@@ -302,7 +305,14 @@ export class FakeStore {
     // the append fails: a failed request stores nothing and de-duplicates nothing.
     for (const id of claimed) seen.set(id, now);
     try {
-      if (accepted.length > 0) await this.append(project, dataset, table, described.fields, accepted.map((r) => r.json));
+      if (accepted.length > 0)
+        await this.append(
+          project,
+          dataset,
+          table,
+          described.fields,
+          accepted.map((r) => r.json),
+        );
     } catch (error) {
       for (const id of claimed) seen.delete(id);
       throw error;
@@ -324,9 +334,7 @@ export class FakeStore {
       });
       return `(${cells.join(', ')})`;
     });
-    await this.withConnection((c) =>
-      c.run(`INSERT INTO ${schemaOf(project, dataset)}."${table}" (${fields.map((f) => `"${f.name}"`).join(', ')}) VALUES ${tuples.join(', ')}`, values),
-    );
+    await this.withConnection((c) => c.run(`INSERT INTO ${schemaOf(project, dataset)}."${table}" (${fields.map((f) => `"${f.name}"`).join(', ')}) VALUES ${tuples.join(', ')}`, values));
   }
 
   /** Every stored row of a table, as JS values (for tests to assert on exactly what arrived). */
