@@ -85,7 +85,7 @@ describe('monitor and plan after a local fleet run', async () => {
     // The rows say partition 1, 2 or 3 of the old plan; a bucket number would count them in the wrong bucket.
     const copy = join(dir, 'repartitioned.duckdb');
     copyFileSync(db, copy);
-    expect((await runCli(['partition', '--users', usersFile, '--partitions', '2', '--sink', `duckdb:${copy}`])).code).toBe(0);
+    expect((await runCli(['partition', '--source', 'twitter-html', '--users', usersFile, '--partitions', '2', '--sink', `duckdb:${copy}`])).code).toBe(0);
     const report = JSON.parse((await runCli(['monitor', '--sink', `duckdb:${copy}`, '--format', 'json'])).stdout) as MonitorReport;
     await withWarehouse(copy, async (w) => {
       const inRange = await w.query(
@@ -108,7 +108,7 @@ describe('monitor and plan after a local fleet run', async () => {
   it('a run without buckets (no PARTITION) shows its progress over the whole table', async () => {
     const whole = join(dir, 'whole.duckdb');
     await runCollect(
-      { users: usersFile, sourceUrl: sim.url, sink: `duckdb:${whole}`, usersLimit: '40', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s' },
+      { users: usersFile, source: 'twitter-html', sourceUrl: sim.url, sink: `duckdb:${whole}`, usersLimit: '40', tier: 'standard-1x', progress: 'off', heartbeatInterval: '1s' },
       { env: {}, isTTY: false, handleSignals: false, log: quiet },
     );
     const text = await runCli(['monitor', '--sink', `duckdb:${whole}`]);
