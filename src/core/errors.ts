@@ -88,6 +88,16 @@ export class SinkError extends FriendfleetError {
   }
 }
 
+/** A DuckDB file that lacks the warehouse's tables, opened to be read (monitor, export, plan). */
+export class NotAWarehouseError extends SinkError {
+  /** The warehouse's tables the file does not have. */
+  readonly missing: readonly string[];
+  constructor(path: string, missing: readonly string[]) {
+    super(`${path} is not a friendfleet warehouse: it has no table ${missing.join(', ')}`, undefined, 'FF_NOT_A_WAREHOUSE');
+    this.missing = missing;
+  }
+}
+
 /** The users table (file or warehouse) cannot be read at all. Row-level problems are reported, not thrown. */
 export class UsersInputError extends FriendfleetError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, InternalError, NotAWarehouseError } from '../core/errors.ts';
 import type { PartitionRow } from '../partition/plan.ts';
 import type { BigQueryTarget } from './bigquery/sink.ts';
 import { liveHost } from './host/host-file.ts';
 import { RemoteSink } from './host/remote-sink.ts';
 import type { Queryable, Sink, SinkOptions } from './sink.ts';
-import { InternalError } from '../core/errors.ts';
 
 /**
  * A parsed SINK value: the embedded DuckDB file, a warehouse host that owns one (a fleet's) with the
@@ -59,12 +58,17 @@ export async function openForReading(uri: SinkUri): Promise<WarehouseReader> {
 
 /**
  * The newest stored bucket plan, read without creating or changing anything: a worker checks its
- * bucket settings against it before any work, and a warehouse that does not exist yet has no plan.
+ * bucket settings against it before any work, and a warehouse that does not exist yet has no plan,
+ * nor does a DuckDB file the worker has yet to make one (it has no partitions table).
  */
 export async function readPlan(uri: SinkUri): Promise<PartitionRow[]> {
   if (uri.kind === 'bigquery') return new (await bigQuerySink())(uri).latestPlan();
   if (uri.kind === 'duckdb' && !liveHost(uri.path) && !existsSync(uri.path)) return [];
-  const reader = await openForReading(uri);
+  const reader = await openForReading(uri).catch((error: unknown) => {
+    if (error instanceof NotAWarehouseError && error.missing.includes('partitions')) return undefined;
+    throw error;
+  });
+  if (!reader) return [];
   try {
     return await reader.latestPlan();
   } finally {

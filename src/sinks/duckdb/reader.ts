@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { SinkError } from '../../core/errors.ts';
+import { NotAWarehouseError, SinkError } from '../../core/errors.ts';
 import { planFromRows, type PartitionRow } from '../../partition/plan.ts';
 import type { Queryable } from '../sink.ts';
 import { readSqlDir } from '../sql-files.ts';
@@ -46,7 +46,7 @@ export class DuckDbReader implements Queryable {
     try {
       const found = new Set((await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'`)).getRowsJS().map((r) => String(r[0])));
       const missing = TABLES.filter((t) => !found.has(t));
-      if (missing.length > 0) throw new SinkError(`${path} is not a friendfleet warehouse: it has no table ${missing.join(', ')}`);
+      if (missing.length > 0) throw new NotAWarehouseError(path, missing);
       for (const view of temporaryViews()) await connection.run(view);
     } catch (error) {
       connection.closeSync();

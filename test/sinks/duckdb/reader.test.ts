@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbReader } from '../../../src/sinks/duckdb/reader.ts';
+import { readPlan } from '../../../src/sinks/registry.ts';
 import { row } from '../../support/rows.ts';
 import { tempDir } from '../../support/tmp.ts';
 import { withWarehouse } from '../../support/warehouse.ts';
@@ -42,6 +43,8 @@ describe('the embedded warehouse read-only (monitor, export, plan)', () => {
     (await instance.connect()).closeSync();
     instance.closeSync();
     await expect(DuckDbReader.open(other)).rejects.toThrow(`${other} is not a friendfleet warehouse: it has no table user_friends, runs, heartbeats, partitions`);
+    // A worker checking its bucket against the stored plan finds none there: the file is its to make.
+    expect(await readPlan({ kind: 'duckdb', path: other })).toEqual([]);
     const text = join(dir, 'notes.duckdb');
     writeFileSync(text, 'not a database');
     await expect(DuckDbReader.open(text)).rejects.toThrow(`cannot open DuckDB file ${text}`);
